@@ -1,0 +1,43 @@
+# Two commands: `make demo` and `make test`. Both set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test toolchain system-deps venv crds bench clean
+
+demo: toolchain
+	$(BIN)/rollouts demo
+
+test: toolchain system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok from pinned Go modules
+# into ~/.cache/rollouts/bin/<versions>/; when cached this takes well under a second.
+toolchain: venv
+	$(BIN)/rollouts cluster build
+
+# Debian packages the tests use: a real Prometheus, tmux for the terminal watch view, openssl for the cluster PKI.
+system-deps:
+	@missing=""; \
+	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+crds: venv
+	$(BIN)/rollouts crds generate
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Analysis runs: templates, providers, judges and the AnalysisRun controller."""

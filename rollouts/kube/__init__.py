@@ -1,0 +1,1 @@
+"""The only package that talks to the Kubernetes API (and the only one that imports `kubernetes`)."""
