@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rollouts.cluster.local import LocalCluster
 from rollouts.kube import resources
@@ -61,3 +63,83 @@ def namespace(request: pytest.FixtureRequest, kube: Kube) -> Iterator[str]:
         yield name
     finally:
         kube.delete(resources.NAMESPACES, None, name)
+
+
+@pytest.fixture(scope="session")
+def crds(cluster: LocalCluster) -> None:
+    """Our CustomResourceDefinitions (crds/*.yaml), applied and Established."""
+    files = [arg for path in sorted((REPO / "crds").glob("*.yaml")) for arg in ("-f", str(path))]
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
+
+
+@pytest.fixture(scope="session")
+def istio_crds(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """VirtualService and DestinationRule CRDs: Istio's real ones from ../shared when present (full schema
+    validation of what we write), else the project's own copy in crds/third-party/."""
+    real = REPO.parent / "shared" / "argo-manifests" / "test" / "e2e" / "crds" / "istio.yaml"
+    path = REPO / "crds" / "third-party" / "istio.yaml"
+    if real.is_file():
+        wanted = {"virtualservices.networking.istio.io", "destinationrules.networking.istio.io"}
+        documents = [d for d in yaml.safe_load_all(real.read_text()) if d and d.get("metadata", {}).get("name") in wanted]
+        path = tmp_path_factory.mktemp("istio") / "istio-crds.yaml"
+        path.write_text(yaml.safe_dump_all(documents))
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(path))
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(path))
+
+
+class ControllerProcess:
+    """`rollouts controller` running as a real process against the test cluster."""
+
+    def __init__(self, cluster: LocalCluster, *args: str, log: Path) -> None:
+        self.log = log
+        command = [sys.executable, "-m", "rollouts.cli", "controller", f"--kubeconfig={cluster.kubeconfig}", "--loglevel=debug", *args]
+        self.process = subprocess.Popen(command, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)  # noqa: SIM115
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, as when a node dies."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        """SIGTERM and wait: the graceful path."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_controller(cluster: LocalCluster, crds: None, tmp_path: Path) -> Iterator[Callable[..., ControllerProcess]]:
+    """Start extra controllers (e.g. with --instance-id) for tests that kill or race them; all stopped afterwards."""
+    started: list[ControllerProcess] = []
+
+    def start(*args: str) -> ControllerProcess:
+        process = ControllerProcess(cluster, "--metrics-port=0", "--healthz-port=0", *args, log=tmp_path / f"controller-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def controller(cluster: LocalCluster, crds: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControllerProcess]:
+    """The session's controller: manages every Rollout without an instance-id label."""
+    log = tmp_path_factory.mktemp("controller") / "controller.log"
+    process = ControllerProcess(cluster, "--no-leader-elect", "--metrics-port=0", "--healthz-port=0", log=log)
+    yield process
+    if not process.alive():
+        print(process.output()[-5000:], file=sys.stderr)
+    process.stop()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
 
 T = TypeVar("T")
 
@@ -20,3 +23,51 @@ def wait_until(probe: Callable[[], T], *, timeout: float = 30.0, interval: float
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
         time.sleep(interval)
+
+
+def rollout(kube: Any, namespace: str, name: str) -> dict:
+    from rollouts.kube import resources
+
+    return kube.get(resources.ROLLOUTS, namespace, name)
+
+
+def wait_for_phase(kube: Any, namespace: str, name: str, phase: str, *, timeout: float = 60.0, message: str | None = None) -> dict:
+    """Wait until the Rollout reports `phase` for its current generation (and `message`, if given)."""
+
+    def probe() -> dict | None:
+        current = rollout(kube, namespace, name)
+        status = current.get("status") or {}
+        observed = status.get("observedGeneration") == str(current["metadata"].get("generation"))
+        if observed and status.get("phase") == phase and (message is None or message in (status.get("message") or "")):
+            return current
+        return None
+
+    try:
+        return wait_until(probe, timeout=timeout, what=f"rollout {namespace}/{name} phase {phase}")
+    except AssertionError as error:
+        status = (rollout(kube, namespace, name).get("status") or {})
+        raise AssertionError(f"{error}; status phase={status.get('phase')!r} message={status.get('message')!r}") from None
+
+
+def selector_hash(kube: Any, namespace: str, service: str) -> str | None:
+    from rollouts.kube import resources
+
+    return (kube.get(resources.SERVICES, namespace, service).get("spec", {}).get("selector") or {}).get("rollouts-pod-template-hash")
+
+
+def replica_sets(kube: Any, namespace: str) -> dict[str, dict]:
+    """Owned ReplicaSets by revision annotation."""
+    from rollouts.kube import resources
+
+    items, _ = kube.list(resources.REPLICASETS, namespace)
+    return {int(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"]): rs for rs in items}
+
+
+def apply(cluster: Any, namespace: str, path: str | Path, *, labels: dict[str, str] | None = None) -> list[dict]:
+    """`kubectl apply` a manifest file into `namespace`, optionally adding labels to every object."""
+    documents = [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc]
+    for doc in documents:
+        if labels:
+            doc.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", input=yaml.safe_dump_all(documents))
+    return documents

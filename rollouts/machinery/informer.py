@@ -110,6 +110,22 @@ class Store:
             keys = sorted(self._indexes[index_name].get(value, ()))
             return [self._objects[key] for key in keys]
 
+    def write_back(self, obj: RawObject) -> bool:
+        """Keep what our own write returned, unless the cache already holds a newer version.
+
+        Without this, a reconcile triggered before the watch delivers our write would act on the object as it
+        was before it. resourceVersions are opaque, but the apiserver's are etcd revisions: compare them as
+        integers, and when either is not one, leave the cache to the watch.
+        """
+        key = key_of(obj)
+        with self._lock:
+            current = self._objects.get(key)
+            if current is not None and not _is_newer(obj, current):
+                return False
+            self._unfile(key)
+            self._file(key, obj)
+            return True
+
     # The write side, for the informer only.
 
     def _put(self, key: ObjectKey, obj: RawObject) -> RawObject | None:
@@ -424,3 +440,10 @@ def _index_values(name: str, func: IndexFunc, obj: RawObject) -> builtins.list[s
 def _is_gone(err: Exception) -> bool:
     """410 Gone, however it arrived. Duck-typed `.status` lets `rollouts.kube` signal it without importing us."""
     return isinstance(err, GoneError) or getattr(err, "status", None) == 410
+
+
+def _is_newer(candidate: RawObject, current: RawObject) -> bool:
+    try:
+        return int(candidate["metadata"]["resourceVersion"]) > int(current["metadata"]["resourceVersion"])
+    except (KeyError, TypeError, ValueError):
+        return False

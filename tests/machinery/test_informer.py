@@ -400,3 +400,22 @@ def test_stop_ends_the_thread(clock: clocks.FakeClock, stop: threading.Event, re
     stop.set()
     thread.join(2)
     assert not thread.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("stored_version", "written_version", "kept"),
+    [
+        pytest.param("5", "7", "7", id="newer-write-is-kept"),
+        pytest.param("9", "7", "9", id="older-write-is-ignored"),
+        pytest.param("7", "7", "7", id="same-version-keeps-cache"),
+        pytest.param(None, "3", "3", id="unknown-object-is-added"),
+        pytest.param("5", "opaque", "5", id="non-numeric-version-left-to-the-watch"),
+    ],
+)
+def test_write_back_keeps_only_newer_versions(stored_version: str | None, written_version: str, kept: str) -> None:
+    store = informers.Store()
+    if stored_version is not None:
+        store._put(ObjectKey("ns", "a"), {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": stored_version}})
+    store.write_back({"metadata": {"namespace": "ns", "name": "a", "resourceVersion": written_version}})
+    stored = store.get(ObjectKey("ns", "a"))
+    assert stored is not None and stored["metadata"]["resourceVersion"] == kept

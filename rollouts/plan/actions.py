@@ -1,0 +1,98 @@
+"""What a reconcile decided to do: actions for the executor, the desired status, events and a wake-up time.
+
+Pure data. The executor runs actions in order (order is semantic: scale up before switching a Service), stops
+at the first failure, then writes the status once, and only if it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rollouts.api import RolloutStatus
+
+
+@dataclass(frozen=True)
+class CreateReplicaSet:
+    body: Mapping[str, Any]
+    revision: int
+
+
+@dataclass(frozen=True)
+class ScaleReplicaSet:
+    """Set spec.replicas and edit annotations (None removes one) with one patch."""
+
+    name: str
+    replicas: int
+    previous: int
+    revision: int
+    annotations: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnnotateReplicaSet:
+    name: str
+    annotations: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class DeleteReplicaSet:
+    name: str
+    uid: str
+
+
+@dataclass(frozen=True)
+class PointService:
+    """Make a Service select one pod-template hash (None: stop managing it and drop the hash key)."""
+
+    service: str
+    pod_hash: str | None
+    previous: str | None
+
+
+@dataclass(frozen=True)
+class AnnotateRollout:
+    annotations: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TrafficSplit:
+    """Weights for the traffic router: canary and stable pod hashes and their shares, plus managed routes."""
+
+    canary_hash: str
+    stable_hash: str
+    canary_weight: int
+    stable_weight: int
+    header_routes: tuple[Any, ...] = ()
+    """SetHeaderRoute steps in force (by name, in step order)."""
+    mirror_routes: tuple[Any, ...] = ()
+    """SetMirrorRoute steps in force."""
+
+
+@dataclass(frozen=True)
+class RouteTraffic:
+    """Make the traffic router send `split` (writes only what differs)."""
+
+    split: TrafficSplit
+
+
+Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic
+
+
+@dataclass(frozen=True)
+class EventNote:
+    """A Kubernetes Event to record on the Rollout (Argo's reason strings)."""
+
+    reason: str
+    message: str
+    type: str = "Normal"
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    status: RolloutStatus
+    requeue_after: float | None = None
+    """Seconds until something time-based is due (pause end, scale-down, progress deadline)."""
+    events: tuple[EventNote, ...] = ()

@@ -1,0 +1,207 @@
+"""Blue-green: bring the new ReplicaSet up behind the preview Service, then switch the active Service to it.
+
+Sequence for an update: scale the new ReplicaSet to the preview count → preview Service points at it → once it
+is available, pause (BlueGreenPause) when auto-promotion is off or delayed → on promotion scale it to full →
+switch the active Service → it becomes stable → the old ReplicaSet is scaled down after scaleDownDelaySeconds.
+The first deploy goes straight to active. An abort points active back at stable and scales the preview
+ReplicaSet down after abortScaleDownDelaySeconds.
+
+Pure: (observed, now) in, a Decision out. No I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutStatus
+from rollouts.plan import replicasets
+from rollouts.plan.actions import AnnotateReplicaSet, PointService
+from rollouts.plan.decision import Decision
+from rollouts.plan.names import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.times import format_time, parse_time
+
+BLUE_GREEN_PAUSE = "BlueGreenPause"
+
+
+def selector_hash(service: object) -> str | None:
+    if not isinstance(service, dict):
+        return None
+    return ((service.get("spec") or {}).get("selector") or {}).get(HASH_LABEL)
+
+
+def initial_replicas(observed: Observed, strategy: BlueGreenStrategy, *, has_stable: bool) -> int:
+    replicas = observed.rollout.spec.effective_replicas
+    if not has_stable or strategy.preview_replica_count is None:
+        return replicas
+    return min(strategy.preview_replica_count, replicas)
+
+
+def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
+    decision = Decision(status=status)
+    spec = observed.rollout.spec
+    replicas = spec.effective_replicas
+    stable = observed.replica_set_by_hash(status.stable_rs)
+    active_service = observed.services.get(strategy.active_service)
+    active_hash = selector_hash(active_service)
+    active = observed.replica_set_by_hash(active_hash)
+    aborted = bool(status.abort)
+
+    # The first deploy (nothing stable yet, nothing active) goes straight to active, without pause or analysis.
+    if stable is None and active is None:
+        _scale(decision, new, replicas, replicas)
+        _point(decision, strategy.active_service, active_hash, new.hash)
+        _point_preview(decision, observed, strategy, new.hash)
+        if new.saturated_at >= replicas:
+            _complete(decision, new, "Initial deploy")
+        _retire(decision, observed, keep={new.hash}, now=now, strategy=strategy, replicas=replicas)
+        _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
+        return decision
+
+    # A stable ReplicaSet that lost its active Service (e.g. the Service was recreated) gets it back.
+    serving = active if active is not None else stable
+    assert serving is not None
+    if new.hash == serving.hash:
+        # Nothing to promote: the new template is what active serves (first deploy done, or a fast rollback).
+        _scale(decision, new, replicas, replicas)
+        _point(decision, strategy.active_service, active_hash, new.hash)
+        _point_preview(decision, observed, strategy, new.hash)
+        if status.stable_rs != new.hash and new.saturated_at >= replicas:
+            _complete(decision, new, "Fast rollback" if status.stable_rs else "Initial deploy")
+        _retire(decision, observed, keep={new.hash}, now=now, strategy=strategy, replicas=replicas)
+        _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
+        return decision
+
+    # An update is in flight: `serving` keeps production traffic until promotion.
+    _scale(decision, serving, replicas, replicas)
+    _point(decision, strategy.active_service, active_hash, serving.hash)
+    _point_preview(decision, observed, strategy, new.hash)
+    keep = {new.hash, serving.hash}
+
+    if aborted:
+        _abort_preview(decision, new, strategy, now, replicas)
+        _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
+        _record_selectors(decision, active=serving.hash, preview=new.hash if strategy.preview_service else None)
+        return decision
+
+    checkpoint = bool(status.blue_green and status.blue_green.scale_up_preview_check_point)
+    # Fast rollback: the new template's ReplicaSet is an old one still waiting out its scale-down delay, so it is
+    # already up and proven. Skip the pause and promote, as Argo does.
+    fast_rollback = new.scale_down_deadline is not None and new.scale_down_deadline > now and new.replicas >= replicas
+    checkpoint = checkpoint or fast_rollback
+    preview_count = initial_replicas(observed, strategy, has_stable=True)
+    promoting = checkpoint or bool(status.promote_full) or _may_promote(decision, strategy, new, preview_count, spec.paused, now)
+    promoting = promoting and not spec.paused
+    _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
+    if promoting:
+        decision.status = decision.status.model_copy(update={"blue_green": _bg(decision.status, scale_up_preview_check_point=True)})
+        if new.replicas >= replicas and new.saturated_at >= replicas and new.fully_observed:
+            # Switch: production moves to the new ReplicaSet; the old one drains after the scale-down delay.
+            _point(decision, strategy.active_service, serving.hash, new.hash)
+            _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
+            if action := replicasets.delay_scale_down(
+                serving, delay_seconds=strategy.effective_scale_down_delay_seconds, now=now, desired_total=replicas
+            ):
+                decision.actions.append(action)
+            if strategy.effective_scale_down_delay_seconds > 0:
+                decision.wake_in(strategy.effective_scale_down_delay_seconds)
+            _retire(decision, observed, keep={new.hash, serving.hash}, now=now, strategy=strategy, replicas=replicas)
+            _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
+            return decision
+    _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
+    _record_selectors(decision, active=serving.hash, preview=new.hash if strategy.preview_service else None)
+    return decision
+
+
+def _may_promote(decision: Decision, strategy: BlueGreenStrategy, new: ReplicaSet, preview_count: int, paused: bool | None, now: datetime) -> bool:
+    """Whether the preview may be promoted: it must be available at its preview count, then the pause rules."""
+    if new.saturated_at < preview_count or new.replicas != preview_count or not new.fully_observed:
+        return False
+    status = decision.status
+    pause = next((c for c in status.pause_conditions or () if c.reason == BLUE_GREEN_PAUSE), None)
+    if strategy.effective_auto_promotion_enabled and strategy.effective_auto_promotion_seconds == 0:
+        return True
+    if pause is None:
+        if status.controller_pause:
+            return True  # we paused before and a user cleared the pause: promoted
+        if paused:
+            return False
+        decision.update(
+            pause_conditions=[*(status.pause_conditions or []), PauseCondition(reason=BLUE_GREEN_PAUSE, start_time=format_time(now))],
+            controller_pause=True,
+        )
+        if strategy.effective_auto_promotion_enabled:
+            decision.wake_in(strategy.effective_auto_promotion_seconds)
+        return False
+    if not strategy.effective_auto_promotion_enabled:
+        return False
+    started = parse_time(pause.start_time) or now
+    due = started + timedelta(seconds=strategy.effective_auto_promotion_seconds)
+    if now >= due:
+        decision.update(pause_conditions=[c for c in status.pause_conditions or () if c.reason != BLUE_GREEN_PAUSE] or None)
+        return True
+    decision.wake_in((due - now).total_seconds())
+    return False
+
+
+def _abort_preview(decision: Decision, new: ReplicaSet, strategy: BlueGreenStrategy, now: datetime, replicas: int) -> None:
+    delay = strategy.effective_abort_scale_down_delay_seconds
+    if delay == 0:
+        return  # 0 keeps the preview up after an abort
+    deadline = new.scale_down_deadline
+    if deadline is None:
+        if new.replicas > 0:
+            decision.actions.append(
+                AnnotateReplicaSet(new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))})
+            )
+            decision.wake_in(delay)
+        return
+    if now >= deadline:
+        _scale(decision, new, 0, replicas)
+    else:
+        decision.wake_in((deadline - now).total_seconds())
+
+
+def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
+    decision.completed_reason = reason
+    decision.update(
+        stable_rs=new.hash,
+        pause_conditions=None,
+        controller_pause=None,
+        promote_full=None,
+        blue_green=_bg(decision.status, scale_up_preview_check_point=None),
+    )
+
+
+def _scale(decision: Decision, rs: ReplicaSet, replicas: int, desired_total: int, *, clear_deadline: bool = True) -> None:
+    annotations = {SCALE_DOWN_DEADLINE_ANNOTATION: None} if clear_deadline else None
+    if action := replicasets.scale(rs, replicas, desired_total=desired_total, annotations=annotations):
+        decision.actions.append(action)
+
+
+def _point(decision: Decision, service: str, current: str | None, pod_hash: str) -> None:
+    if current != pod_hash:
+        decision.actions.append(PointService(service, pod_hash, current))
+
+
+def _point_preview(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, pod_hash: str) -> None:
+    if strategy.preview_service:
+        _point(decision, strategy.preview_service, selector_hash(observed.services.get(strategy.preview_service)), pod_hash)
+
+
+def _retire(decision: Decision, observed: Observed, *, keep: set[str], now: datetime, strategy: BlueGreenStrategy, replicas: int) -> None:
+    actions, wake = replicasets.retire_old(
+        observed, keep=keep, now=now, desired_total=replicas, revision_limit=strategy.scale_down_delay_revision_limit
+    )
+    decision.actions.extend(actions)
+    if wake is not None:
+        decision.wake_in(wake)
+
+
+def _bg(status: RolloutStatus, **fields: object) -> BlueGreenStatus:
+    current = status.blue_green or BlueGreenStatus()
+    return current.model_copy(update=fields)
+
+
+def _record_selectors(decision: Decision, *, active: str, preview: str | None) -> None:
+    decision.update(blue_green=_bg(decision.status, active_selector=active, preview_selector=preview))

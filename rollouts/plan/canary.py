@@ -1,0 +1,279 @@
+"""Canary: move the new version up step by step (setWeight, pause, setCanaryScale, header and mirror routes).
+
+Without traffic routing the weight is approximated by the replica ratio, within maxSurge and maxUnavailable.
+With a router the canary gets exactly the weight (but never before it has ready pods) and is scaled for it;
+stable stays at full size. All steps done (or promote --full) makes the new ReplicaSet stable. An abort sends
+all traffic back to stable at once and scales the canary down (after abortScaleDownDelaySeconds with a router).
+
+Pure: (observed, now) in, a Decision out. No I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rollouts.api import CanaryStatus, CanaryStrategy, PauseCondition, RolloutStatus, TrafficWeights, WeightDestination
+from rollouts.plan import replicas as arithmetic
+from rollouts.plan import replicasets, steps
+from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
+from rollouts.plan.bluegreen import selector_hash
+from rollouts.plan.decision import Decision
+from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.times import format_time, parse_time
+
+CANARY_PAUSE_STEP = "CanaryPauseStep"
+
+
+def initial_replicas(observed: Observed, strategy: CanaryStrategy, *, has_stable: bool) -> int:
+    """Pods of a just-created new ReplicaSet: all of them on a first deploy, otherwise none yet (the next
+    reconcile scales it within the step's limits)."""
+    return observed.rollout.spec.effective_replicas if not has_stable else 0
+
+
+def reconcile(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
+    decision = Decision(status=status)
+    step_list = strategy.steps or []
+    step_hash = steps.steps_hash(step_list)
+    stable = observed.replica_set_by_hash(status.stable_rs)
+    index = status.current_step_index or 0
+    if status.current_step_hash and status.current_step_hash != step_hash:
+        # Edited steps restart the update from the first step.
+        index = 0
+        decision.update(pause_conditions=None, controller_pause=None)
+    decision.update(current_step_hash=step_hash)
+
+    if stable is None or stable.hash == new.hash:
+        _settle(decision, observed, strategy, new, stable, now)
+        return decision
+    if status.abort:
+        _abort(decision, observed, strategy, new, stable, now)
+        return decision
+    if status.promote_full:
+        index = len(step_list)
+    _advance(decision, observed, strategy, new, stable, min(index, len(step_list)), now)
+    return decision
+
+
+# ---- not updating: the new ReplicaSet is (or becomes) stable ------------------------------------------------------
+
+
+def _settle(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet | None, now: datetime) -> None:
+    """First deploy, or the template is back to the stable one: run everything on the new ReplicaSet."""
+    replicas = observed.rollout.spec.effective_replicas
+    step_count = len(strategy.steps or [])
+    _scale(decision, new, replicas, replicas)
+    _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
+    _route(decision, observed, strategy, canary=new, stable=new, weight=0)
+    decision.update(current_step_index=step_count if strategy.steps is not None else None, pause_conditions=None, controller_pause=None)
+    if decision.status.stable_rs != new.hash and new.saturated_at >= replicas:
+        _complete(decision, new, "Initial deploy")
+    elif stable is not None and decision.status.current_step_index != observed.status.get("currentStepIndex") and step_count:
+        decision.events.append(EventNote("SkipSteps", "Rollback to stable ReplicaSets"))
+    _retire(decision, observed, strategy, keep={new.hash}, now=now)
+
+
+# ---- aborted ------------------------------------------------------------------------------------------------------
+
+
+def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime) -> None:
+    replicas = observed.rollout.spec.effective_replicas
+    # Traffic first: all of it back to stable in this very reconcile.
+    _route(decision, observed, strategy, canary=new, stable=stable, weight=0)
+    _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
+    _scale(decision, stable, replicas, replicas)
+    if strategy.traffic_routing:
+        delay = strategy.effective_abort_scale_down_delay_seconds
+        deadline = new.scale_down_deadline
+        if delay > 0 and new.replicas > 0:
+            if deadline is None:
+                decision.actions.append(AnnotateReplicaSet(new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}))
+                decision.wake_in(delay)
+            elif now >= deadline:
+                _scale(decision, new, 0, replicas)
+            else:
+                decision.wake_in((deadline - now).total_seconds())
+    else:
+        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=0)
+        _scale(decision, new, canary_target, replicas)
+        _scale(decision, stable, stable_target, replicas)
+    decision.update(current_step_index=0 if strategy.steps else None)
+    _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
+
+
+# ---- updating: follow the steps -----------------------------------------------------------------------------------
+
+
+def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int, now: datetime) -> None:
+    spec = observed.rollout.spec
+    replicas = spec.effective_replicas
+    step_list = strategy.steps or []
+    max_weight = strategy.effective_max_traffic_weight
+    weight = steps.current_weight(step_list, index, max_weight=max_weight)
+
+    if strategy.traffic_routing:
+        canary_target, stable_target = _routed_targets(observed, strategy, step_list, index, weight)
+    else:
+        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=weight)
+    _scale(decision, new, canary_target, replicas)
+    _scale(decision, stable, stable_target, replicas)
+    _point_services(decision, observed, strategy, canary=new.hash, stable=stable.hash)
+    _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
+
+    at_targets = _at_targets(observed, new, stable, canary_target, stable_target)
+    if strategy.traffic_routing:
+        # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
+        routed = weight if at_targets else min(weight, _routed_weight(decision.status))
+        _route(decision, observed, strategy, canary=new, stable=stable, weight=routed if new.available > 0 else 0, index=index)
+
+    if index < len(step_list):
+        if at_targets and _step_done(decision, observed, step_list[index], now):
+            decision.update(current_step_index=index + 1, controller_pause=None)
+            message = f"Rollout step {index + 1}/{len(step_list)} completed ({steps.describe(step_list[index])})"
+            decision.events.append(EventNote("RolloutStepCompleted", message))
+            decision.wake_in(0)  # take the next step now: our own status write does not trigger a reconcile
+        else:
+            decision.update(current_step_index=index)
+        return
+
+    decision.update(current_step_index=len(step_list) if strategy.steps is not None else None)
+    if new.saturated_at >= replicas and new.fully_observed and at_targets:
+        reason = "Full promotion requested" if decision.status.promote_full else f"Completed all {len(step_list)} canary steps"
+        _complete(decision, new, reason)
+        _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
+        _route(decision, observed, strategy, canary=new, stable=new, weight=0)
+        if strategy.traffic_routing and (delay := strategy.effective_scale_down_delay_seconds) > 0:
+            if action := replicasets.delay_scale_down(stable, delay_seconds=delay, now=now, desired_total=replicas):
+                decision.actions.append(action)
+            decision.wake_in(delay)
+        else:
+            _scale(decision, stable, 0, replicas)
+
+
+def _step_done(decision: Decision, observed: Observed, step: object, now: datetime) -> bool:
+    """Whether the current step is complete (its replica targets are already met)."""
+    pause = getattr(step, "pause", None)
+    if pause is None:
+        return not observed.rollout.spec.paused  # setWeight, setCanaryScale, header and mirror routes: done once applied
+    status = decision.status
+    condition = next((c for c in status.pause_conditions or () if c.reason == CANARY_PAUSE_STEP), None)
+    if observed.rollout.spec.paused:
+        return False
+    if condition is None:
+        if status.controller_pause:
+            return True  # we paused and a user cleared the pause: promoted
+        decision.update(
+            pause_conditions=[*(status.pause_conditions or []), PauseCondition(reason=CANARY_PAUSE_STEP, start_time=format_time(now))],
+            controller_pause=True,
+        )
+        if (seconds := pause.duration_seconds) is not None:
+            decision.wake_in(seconds)
+        return False
+    seconds = pause.duration_seconds
+    if seconds is None:
+        return False
+    due = (parse_time(condition.start_time) or now) + timedelta(seconds=seconds)
+    if now >= due:
+        decision.update(pause_conditions=[c for c in status.pause_conditions or () if c.reason != CANARY_PAUSE_STEP] or None)
+        return True
+    decision.wake_in((due - now).total_seconds())
+    return False
+
+
+# ---- replica targets ---------------------------------------------------------------------------------------------
+
+
+def _basic_targets(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int) -> tuple[int, int]:
+    others = sum(rs.replicas for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash) and not rs.deleting)
+    return arithmetic.basic_canary_replica_counts(
+        replicas=observed.rollout.spec.effective_replicas,
+        weight=weight,
+        max_weight=strategy.effective_max_traffic_weight,
+        max_surge=strategy.effective_max_surge,
+        max_unavailable=strategy.effective_max_unavailable,
+        new_rs_replicas=new.replicas,
+        new_rs_available=new.available,
+        stable_rs_replicas=stable.replicas,
+        stable_rs_available=stable.available,
+        other_rs_replicas=others,
+    )
+
+
+def _routed_targets(observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int) -> tuple[int, int]:
+    scale = steps.current_canary_scale(step_list, index)
+    canary_scale = arithmetic.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
+    return arithmetic.traffic_routed_canary_counts(
+        replicas=observed.rollout.spec.effective_replicas,
+        weight=weight,
+        max_weight=strategy.effective_max_traffic_weight,
+        canary_scale=canary_scale,
+        min_pods_per_rs=strategy.min_pods_per_replica_set,
+    )
+
+
+def _at_targets(observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int) -> bool:
+    """Both ReplicaSets asked for and reached their targets, and nothing older still runs pods."""
+    others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
+    return (
+        new.replicas == canary_target and new.available >= canary_target and new.fully_observed
+        and stable.replicas == stable_target and stable.available >= stable_target and not others_running
+    )  # fmt: skip
+
+
+# ---- effects ------------------------------------------------------------------------------------------------------
+
+
+def _scale(decision: Decision, rs: ReplicaSet, replicas: int, desired_total: int) -> None:
+    if action := replicasets.scale(rs, replicas, desired_total=desired_total, annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None} if replicas else None):
+        decision.actions.append(action)
+
+
+def _point_services(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, canary: str, stable: str) -> None:
+    for service, pod_hash in ((strategy.stable_service, stable), (strategy.canary_service, canary)):
+        if service and (current := selector_hash(observed.services.get(service))) != pod_hash:
+            decision.actions.append(PointService(service, pod_hash, current))
+
+
+def _route(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, canary: ReplicaSet, stable: ReplicaSet, weight: int, index: int | None = None) -> None:
+    """Ask the traffic router for `weight` to the canary (the router writes only what differs) and record it."""
+    routing = strategy.traffic_routing
+    if routing is None:
+        return
+    step_list = strategy.steps or []
+    header_routes = steps.current_header_routes(step_list, index) if index is not None else {}
+    mirror_routes = steps.current_mirror_routes(step_list, index) if index is not None else {}
+    max_weight = strategy.effective_max_traffic_weight
+    split = TrafficSplit(
+        canary_hash=canary.hash, stable_hash=stable.hash, canary_weight=weight, stable_weight=max_weight - weight,
+        header_routes=tuple(header_routes.values()), mirror_routes=tuple(mirror_routes.values()),
+    )  # fmt: skip
+    if weight < _routed_weight(decision.status):
+        decision.actions.insert(0, RouteTraffic(split))  # less canary traffic: move it before any pod goes away
+    else:
+        decision.actions.append(RouteTraffic(split))  # more: only after the canary was scaled for it
+    weights = TrafficWeights(
+        canary=WeightDestination(weight=weight, service_name=strategy.canary_service, pod_template_hash=canary.hash),
+        stable=WeightDestination(weight=max_weight - weight, service_name=strategy.stable_service, pod_template_hash=stable.hash),
+    )
+    canary_status = (decision.status.canary or CanaryStatus()).model_copy(update={"weights": weights})
+    decision.update(canary=canary_status)
+
+
+def _routed_weight(status: RolloutStatus) -> int:
+    weights = status.canary.weights if status.canary else None
+    return (weights.canary.weight or 0) if weights and weights.canary else 0
+
+
+def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
+    decision.completed_reason = reason
+    decision.update(stable_rs=new.hash, pause_conditions=None, controller_pause=None, promote_full=None)
+
+
+def _retire(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, keep: set[str], now: datetime) -> None:
+    actions, wake = replicasets.retire_old(
+        observed, keep=keep, now=now, desired_total=observed.rollout.spec.effective_replicas,
+        revision_limit=strategy.scale_down_delay_revision_limit,
+    )  # fmt: skip
+    decision.actions.extend(actions)
+    if wake is not None:
+        decision.wake_in(wake)

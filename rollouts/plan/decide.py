@@ -1,0 +1,254 @@
+"""Decide one reconcile of a Rollout: (observed, now) → actions, desired status, events and when to wake up.
+
+Purely computational, no side effects: no I/O, no clock, no logging. Each call returns only the next safe
+increment; convergence happens over several reconciles, each triggered by the watch events the last one caused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from rollouts.api import RolloutPhase, RolloutStatus
+from rollouts.api import selectors as label_selectors
+from rollouts.plan import bluegreen, canary, conditions, replicasets
+from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
+from rollouts.plan.names import HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION
+from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.times import format_time, parse_time
+
+
+def decide(*, observed: Observed, now: datetime) -> Plan:
+    rollout = observed.rollout
+    before = rollout.status or RolloutStatus()
+    if observed.spec_errors:
+        return _invalid(observed, before, now)
+    strategy = rollout.spec.strategy
+    if strategy is None or (strategy.blue_green is None and strategy.canary is None):
+        return _invalid(observed, before, now, ("spec.strategy: set exactly one of blueGreen and canary",))
+
+    pod_hash = replicasets.desired_hash(rollout)
+    new = replicasets.find_new(observed, pod_hash)
+    if new is None:
+        return _create_new(observed, before, pod_hash, now)
+
+    latest = max(rs.revision for rs in observed.replica_sets if not rs.deleting)
+    if new.revision < latest:
+        # Going back to an older template makes its ReplicaSet the newest revision again (history kept).
+        history = ",".join(filter(None, [new.annotations.get(REVISION_HISTORY_ANNOTATION), str(new.revision)]))
+        bump = AnnotateReplicaSet(new.name, {REVISION_ANNOTATION: str(latest + 1), REVISION_HISTORY_ANNOTATION: history})
+        return Plan(actions=(bump,), status=before)
+
+    status = _baseline(before, new.hash, now)
+    if strategy.blue_green is not None:
+        step = bluegreen.reconcile(observed, strategy.blue_green, new, status, now)
+    else:
+        assert strategy.canary is not None
+        step = canary.reconcile(observed, strategy.canary, new, status, now)
+    status = step.status
+    events = list(step.events)
+    actions = list(step.actions)
+
+    if rollout_revision(observed) != str(new.revision):
+        actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
+        events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
+
+    status = _with_counts(observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None))
+    status, deadline_wake = _with_conditions(observed, before, status, new, now, step.completed_reason)
+    if deadline_wake is not None:
+        step.wake_in(deadline_wake)
+    status = _with_phase(observed, status)
+    events += _transition_events(observed, before, status, new, step.completed_reason)
+    return Plan(actions=tuple(actions), status=status, requeue_after=step.wake, events=tuple(events))
+
+
+def rollout_revision(observed: Observed) -> str | None:
+    return (observed.raw["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION)
+
+
+def _invalid(observed: Observed, before: RolloutStatus, now: datetime, errors: tuple[str, ...] | None = None) -> Plan:
+    problems = errors or observed.spec_errors
+    message = f'The Rollout "{observed.name}" is invalid: {problems[0]}'
+    found = conditions.put(before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False)
+    status = before.model_copy(update={"conditions": found, "observed_generation": str(observed.generation)})
+    status = _with_phase(observed, status)
+    events = ()
+    if conditions.find(before.conditions, conditions.INVALID_SPEC) is None:
+        events = (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
+    return Plan(actions=(), status=status, events=events)
+
+
+def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: datetime) -> Plan:
+    strategy = observed.rollout.spec.strategy
+    assert strategy is not None
+    has_stable = observed.replica_set_by_hash(before.stable_rs) is not None
+    if strategy.blue_green is not None:
+        replicas = bluegreen.initial_replicas(observed, strategy.blue_green, has_stable=has_stable)
+    else:
+        assert strategy.canary is not None
+        replicas = canary.initial_replicas(observed, strategy.canary, has_stable=has_stable)
+    revision = replicasets.next_revision(observed.replica_sets)
+    body = replicasets.new_replica_set(observed, pod_hash, replicas=replicas, revision=revision)
+    name = body["metadata"]["name"]
+    status = _baseline(before, pod_hash, now)
+    progressing = conditions.put(status.conditions, conditions.PROGRESSING, "True", conditions.NEW_RS_CREATED, f'Created new replica set "{name}"', now)
+    status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
+    status = _with_phase(observed, status)
+    return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
+
+
+def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> RolloutStatus:
+    """The status a strategy starts from: per-update state is reset when the template changed, and abort
+    bookkeeping is kept in step with the abort flag."""
+    status = before.model_copy(update={"conditions": conditions.drop(before.conditions, conditions.INVALID_SPEC) or None})
+    if before.current_pod_hash and before.current_pod_hash != current_hash:
+        # A new update supersedes whatever the previous one was doing.
+        blue_green = before.blue_green.model_copy(update={"scale_up_preview_check_point": None}) if before.blue_green else None
+        canary_status = before.canary.model_copy(update={"current_step_analysis_run_status": None, "current_background_analysis_run_status": None}) if before.canary else None
+        status = status.model_copy(
+            update={
+                "pause_conditions": None, "controller_pause": None, "abort": None, "aborted_at": None,
+                "promote_full": None, "blue_green": blue_green, "canary": canary_status, "current_step_index": None,
+            }
+        )  # fmt: skip
+    if status.abort and not status.aborted_at:
+        status = status.model_copy(update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None})
+    elif not status.abort and status.aborted_at:
+        status = status.model_copy(update={"aborted_at": None, "abort": None})
+    return status.model_copy(update={"current_pod_hash": current_hash})
+
+
+def _with_counts(observed: Observed, status: RolloutStatus, new: ReplicaSet, *, active_hash: str | None) -> RolloutStatus:
+    live = [rs for rs in observed.replica_sets if not rs.deleting]
+    total, ready, available = replicasets.counts(live)
+    active = observed.replica_set_by_hash(active_hash)
+    selector = dict(observed.rollout.spec.selector or {})
+    if active is not None:
+        # Blue-green's scale subresource counts the active ReplicaSet's pods, selected by its hash too.
+        selector = {**selector, "matchLabels": {**(selector.get("matchLabels") or {}), HASH_LABEL: active.hash}}
+    return status.model_copy(
+        update={
+            "replicas": total,
+            "updated_replicas": new.current,
+            "ready_replicas": ready,
+            "available_replicas": available,
+            "hpa_replicas": active.current if active is not None else total,
+            "selector": label_selectors.to_string(selector),
+            "observed_generation": str(observed.generation),
+        }
+    )
+
+
+def _with_conditions(
+    observed: Observed, before: RolloutStatus, status: RolloutStatus, new: ReplicaSet, now: datetime, completed: str | None
+) -> tuple[RolloutStatus, float | None]:
+    spec = observed.rollout.spec
+    replicas = spec.effective_replicas
+    found = list(status.conditions or [])
+    completed_now = status.stable_rs == status.current_pod_hash
+    paused = bool(spec.paused or status.pause_conditions)
+    wake: float | None = None
+
+    progressing = conditions.find(found, conditions.PROGRESSING)
+    healthy = completed_now and new.saturated_at >= replicas and (status.updated_replicas or 0) >= replicas
+    if status.abort:
+        message = f"Rollout aborted update to revision {new.revision}"
+        found = conditions.put(found, conditions.PROGRESSING, "False", conditions.ROLLOUT_ABORTED, message, now, touch=False)
+    elif healthy:
+        message = f'ReplicaSet "{new.name}" has successfully progressed.'
+        found = conditions.put(found, conditions.PROGRESSING, "True", conditions.NEW_RS_AVAILABLE, message, now, touch=False)
+    elif paused:
+        found = conditions.put(found, conditions.PROGRESSING, "Unknown", conditions.ROLLOUT_PAUSED, "Rollout is paused", now, touch=False)
+    else:
+        made_progress = _progress_made(before, status)
+        settled = progressing is not None and progressing.reason not in (
+            conditions.ROLLOUT_PAUSED, conditions.NEW_RS_AVAILABLE, conditions.ROLLOUT_ABORTED,
+        )  # fmt: skip
+        if made_progress or not settled:
+            # Progress (or a fresh start after a pause or abort) restarts the deadline clock.
+            reason, message = conditions.RS_UPDATED, f'ReplicaSet "{new.name}" is progressing.'
+            if progressing is not None and progressing.reason == conditions.NEW_RS_CREATED and not made_progress:
+                reason, message = progressing.reason, str(progressing.message)
+            found = conditions.put(found, conditions.PROGRESSING, "True", reason, message, now, touch=made_progress)
+        elif progressing is not None and progressing.reason != conditions.PROGRESS_DEADLINE_EXCEEDED:
+            due = (parse_time(progressing.last_update_time) or now) + timedelta(seconds=spec.effective_progress_deadline_seconds)
+            if now >= due:
+                message = f'ReplicaSet "{new.name}" has timed out progressing.'
+                found = conditions.put(found, conditions.PROGRESSING, "False", conditions.PROGRESS_DEADLINE_EXCEEDED, message, now)
+                if spec.progress_deadline_abort and not completed_now:
+                    status = status.model_copy(update={"abort": True, "aborted_at": format_time(now)})
+            else:
+                wake = (due - now).total_seconds()
+
+    available_now = new.saturated_at >= replicas if completed_now else (status.available_replicas or 0) >= replicas
+    found = conditions.put(
+        found, conditions.AVAILABLE, "True" if available_now else "False", "AvailableReason",
+        "Rollout has minimum availability" if available_now else "Rollout does not have minimum availability", now, touch=False,
+    )  # fmt: skip
+    found = conditions.put(found, conditions.PAUSED, "True" if paused else "False", conditions.ROLLOUT_PAUSED, "Rollout is paused" if paused else "Rollout is not paused", now, touch=False)
+    found = conditions.put(found, conditions.COMPLETED, "True" if completed_now else "False", "RolloutCompleted", "RolloutCompleted" if completed_now else "Rollout not completed", now, touch=False)
+    is_healthy = healthy and not paused and not status.abort
+    found = conditions.put(found, conditions.HEALTHY, "True" if is_healthy else "False", "RolloutHealthy", "Rollout is healthy" if is_healthy else "Rollout is not healthy", now, touch=False)
+    return status.model_copy(update={"conditions": found}), wake
+
+
+def _progress_made(before: RolloutStatus, after: RolloutStatus) -> bool:
+    watched = ("updated_replicas", "ready_replicas", "available_replicas", "current_pod_hash", "stable_rs", "current_step_index")
+    if any(getattr(before, name) != getattr(after, name) for name in watched):
+        return True
+    selectors_before = (before.blue_green.active_selector, before.blue_green.preview_selector) if before.blue_green else (None, None)
+    selectors_after = (after.blue_green.active_selector, after.blue_green.preview_selector) if after.blue_green else (None, None)
+    return selectors_before != selectors_after
+
+
+def _with_phase(observed: Observed, status: RolloutStatus) -> RolloutStatus:
+    spec = observed.rollout.spec
+    restart_pending = bool(spec.restart_at and spec.restart_at != status.restarted_at)
+    phase, message = conditions.phase_of(
+        status,
+        desired_replicas=spec.effective_replicas,
+        spec_paused=bool(spec.paused),
+        blue_green=bool(spec.strategy and spec.strategy.blue_green),
+        restart_pending=restart_pending,
+    )
+    return status.model_copy(update={"phase": phase.value, "message": message or None})
+
+
+def _transition_events(observed: Observed, before: RolloutStatus, after: RolloutStatus, new: ReplicaSet, completed: str | None) -> list[EventNote]:
+    events: list[EventNote] = []
+    was_completed = conditions.find(before.conditions, conditions.COMPLETED)
+    if after.stable_rs != after.current_pod_hash and (was_completed is None or was_completed.status == "True") and before.current_pod_hash != after.current_pod_hash:
+        events.append(EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {new.revision} ({new.hash})"))
+    if after.abort and not before.aborted_at:
+        events.append(EventNote("RolloutAborted", f"Rollout aborted update to revision {new.revision}", "Warning"))
+    if after.pause_conditions and not before.pause_conditions:
+        events.append(EventNote("RolloutPaused", f"Rollout is paused ({after.pause_conditions[0].reason})"))
+    elif before.pause_conditions and not after.pause_conditions and not after.abort:
+        events.append(EventNote("RolloutResumed", "Rollout is resumed"))
+    if completed and before.stable_rs != after.stable_rs:
+        events.append(EventNote("RolloutCompleted", f"Rollout completed update to revision {new.revision} ({new.hash}): {completed}"))
+    return events
+
+
+def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) -> Plan:
+    """A Rollout whose fields have the wrong types cannot be planned: report InvalidSpec and keep its status."""
+    try:
+        before = RolloutStatus.model_validate(raw.get("status") or {})
+    except ValidationError:
+        before = RolloutStatus()
+    name = raw.get("metadata", {}).get("name", "")
+    message = f'The Rollout "{name}" is invalid: {problems[0]}'
+    found = conditions.put(before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False)
+    status = before.model_copy(
+        update={
+            "conditions": found,
+            "observed_generation": str(raw.get("metadata", {}).get("generation") or 0),
+            "phase": RolloutPhase.DEGRADED.value,
+            "message": f"{conditions.INVALID_SPEC}: {message}",
+        }
+    )
+    events = () if conditions.find(before.conditions, conditions.INVALID_SPEC) else (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
+    return Plan(actions=(), status=status, events=events)

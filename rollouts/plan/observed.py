@@ -1,0 +1,123 @@
+"""What the controller saw: a frozen snapshot of a Rollout and the objects around it. Pure data.
+
+Vocabulary used everywhere (code, status, CLI):
+- the *new* ReplicaSet runs the current pod template (its hash is `status.currentPodHash`);
+- the *stable* ReplicaSet is the last fully promoted one (`status.stableRS`);
+- *old* ReplicaSets are every other one the Rollout owns;
+- blue-green's *active* Service serves production, its *preview* Service the newest ReplicaSet;
+- canary's *stable*/*canary* Services select the stable and new ReplicaSets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rollouts.api import Rollout
+from rollouts.plan.names import DESIRED_REPLICAS_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.plan.times import parse_time
+
+
+@dataclass(frozen=True)
+class ReplicaSet:
+    """A read-only projection of a ReplicaSet owned by the Rollout."""
+
+    name: str
+    uid: str
+    hash: str
+    revision: int
+    replicas: int
+    """spec.replicas: what we asked for."""
+    current: int
+    """status.replicas: pods that exist."""
+    ready: int
+    available: int
+    template: Mapping[str, Any]
+    annotations: Mapping[str, str]
+    created: str
+    deleting: bool
+    fully_observed: bool
+    """The ReplicaSet controller has seen the latest spec (its counts are current)."""
+
+    @property
+    def scale_down_deadline(self) -> datetime | None:
+        return parse_time(self.annotations.get(SCALE_DOWN_DEADLINE_ANNOTATION))
+
+    @property
+    def desired_replicas(self) -> int | None:
+        try:
+            return int(self.annotations[DESIRED_REPLICAS_ANNOTATION])
+        except (KeyError, ValueError):
+            return None
+
+    @property
+    def saturated_at(self) -> int:
+        """Pods that are both requested and available (what "fully available at N" means)."""
+        return min(self.replicas, self.available)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> ReplicaSet:
+        metadata = raw.get("metadata") or {}
+        spec = raw.get("spec") or {}
+        status = raw.get("status") or {}
+        annotations = metadata.get("annotations") or {}
+        try:
+            revision = int(annotations.get(REVISION_ANNOTATION, "0"))
+        except ValueError:
+            revision = 0
+        return cls(
+            name=metadata.get("name", ""),
+            uid=metadata.get("uid", ""),
+            hash=(metadata.get("labels") or {}).get(HASH_LABEL, ""),
+            revision=revision,
+            replicas=int(spec.get("replicas") if spec.get("replicas") is not None else 1),
+            current=int(status.get("replicas") or 0),
+            ready=int(status.get("readyReplicas") or 0),
+            available=int(status.get("availableReplicas") or 0),
+            template=spec.get("template") or {},
+            annotations=annotations,
+            created=metadata.get("creationTimestamp", ""),
+            deleting=bool(metadata.get("deletionTimestamp")),
+            fully_observed=int(status.get("observedGeneration") or 0) >= int(metadata.get("generation") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Everything one reconcile of one Rollout looks at."""
+
+    rollout: Rollout
+    raw: Mapping[str, Any]
+    """The Rollout as read (generation, uid, annotations, raw status)."""
+    replica_sets: tuple[ReplicaSet, ...] = ()
+    services: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    """Services the strategy names, by name; None when missing."""
+    spec_errors: tuple[str, ...] = ()
+    """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
+
+    @property
+    def name(self) -> str:
+        return str(self.raw["metadata"]["name"])
+
+    @property
+    def namespace(self) -> str:
+        return str(self.raw["metadata"].get("namespace", ""))
+
+    @property
+    def uid(self) -> str:
+        return str(self.raw["metadata"].get("uid", ""))
+
+    @property
+    def generation(self) -> int:
+        return int(self.raw["metadata"].get("generation") or 0)
+
+    @property
+    def status(self) -> Mapping[str, Any]:
+        return self.raw.get("status") or {}
+
+    def replica_set_by_hash(self, pod_hash: str | None) -> ReplicaSet | None:
+        if not pod_hash:
+            return None
+        return next((rs for rs in self.replica_sets if rs.hash == pod_hash and not rs.deleting), None)
