@@ -19,8 +19,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from rollouts import __version__
 from rollouts.controller.execute import Executor
 from rollouts.controller.metrics import ControllerMetrics
-from rollouts.controller.observe import OWNER_INDEX, controller_owner_uid, observe
-from rollouts.kube import resources
+from rollouts.controller.observe import HASH_INDEX, MANAGED_BY_INDEX, OWNER_INDEX, controller_owner_uid, managed_by_key, observe, pod_hash_key
+from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.listwatch import ResourceListWatch
@@ -31,7 +31,7 @@ from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
 from rollouts.plan.actions import Plan
-from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL
+from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
 
 _log = logging.getLogger("rollouts.controller")
 
@@ -74,23 +74,33 @@ class RolloutController:
             ResourceListWatch(kube, resources.REPLICASETS, namespace=namespace, label_selector=HASH_LABEL),
             name="replicasets", clock=clock, indexers={OWNER_INDEX: controller_owner_uid},
         )  # fmt: skip
-        self.services = Informer(ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="services", clock=clock)
+        self.services = Informer(
+            ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="services", clock=clock,
+            indexers={MANAGED_BY_INDEX: managed_by_key},
+        )  # fmt: skip
+        self.pods = Informer(
+            ResourceListWatch(kube, resources.PODS, namespace=namespace, label_selector=HASH_LABEL),
+            name="pods", clock=clock, indexers={HASH_INDEX: pod_hash_key},
+        )  # fmt: skip
+        self.service_queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("services"))
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("rollouts"))
         metrics.watch_queue("rollouts", self.queue.stats)
         metrics.watch_rollouts(self.rollouts.store.list)
         self.recorder = EventRecorder(kube, clock.now, on_event=metrics.on_event)
         self.executor = Executor(kube, self.recorder, self.rollouts.store, self.replica_sets.store, self.services.store)
         self.workers = Controller("rollouts", self.queue, self.reconcile, workers=settings.rollout_threads, clock=clock)
+        self.service_workers = Controller("services", self.service_queue, self.reconcile_service, workers=2, clock=clock)
         self._wire_handlers()
 
     # ---- event handlers: map to Rollout keys and enqueue, nothing else -----------------------------------------
 
     def _wire_handlers(self) -> None:
-        self.rollouts.add_handler(on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._enqueue)
+        self.rollouts.add_handler(on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete)
         owner = self._enqueue_owner
         self.replica_sets.add_handler(on_add=owner, on_update=lambda old, new: owner(new), on_delete=owner)
-        service = self._enqueue_referrers
-        self.services.add_handler(on_add=service, on_update=lambda old, new: service(new), on_delete=service)
+        self.services.add_handler(on_add=self._on_service, on_update=lambda old, new: self._on_service(new), on_delete=self._enqueue_referrers)
+        pod = self._enqueue_pod_owner
+        self.pods.add_handler(on_add=pod, on_update=lambda old, new: pod(new), on_delete=pod)
 
     def _enqueue(self, obj: Mapping[str, Any]) -> None:
         self.queue.add(key_of(obj))
@@ -99,6 +109,29 @@ class RolloutController:
         # Our own status write comes back through the watch with the version we already hold: nothing to do.
         if (old.get("metadata") or {}).get("resourceVersion") != (new.get("metadata") or {}).get("resourceVersion"):
             self._enqueue(new)
+            self._enqueue_managed_services(new)
+
+    def _on_rollout_delete(self, rollout: Mapping[str, Any]) -> None:
+        self._enqueue(rollout)
+        self._enqueue_managed_services(rollout)
+
+    def _enqueue_managed_services(self, rollout: Mapping[str, Any]) -> None:
+        # A Service the Rollout no longer names (or a deleted Rollout's) must lose our selector key.
+        key = key_of(rollout)
+        for service in self.services.store.by_index(MANAGED_BY_INDEX, f"{key.namespace}/{key.name}"):
+            self.service_queue.add(key_of(service))
+
+    def _on_service(self, service: Mapping[str, Any]) -> None:
+        self._enqueue_referrers(service)
+        if managed_by_key(service):
+            self.service_queue.add(key_of(service))
+
+    def _enqueue_pod_owner(self, pod: Mapping[str, Any]) -> None:
+        # Pods matter to a Rollout only for restarts and role metadata; map them through their ReplicaSet.
+        metadata = pod.get("metadata") or {}
+        for ref in metadata.get("ownerReferences") or []:
+            if ref.get("kind") == "ReplicaSet" and (rs := self.replica_sets.store.get(ObjectKey(metadata.get("namespace", ""), str(ref.get("name"))))):
+                self._enqueue_owner(rs)
 
     def _enqueue_owner(self, obj: Mapping[str, Any]) -> None:
         metadata = obj.get("metadata") or {}
@@ -116,16 +149,19 @@ class RolloutController:
     # ---- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self, stop: threading.Event, sync_timeout: float = 60.0) -> None:
-        for informer in (self.replica_sets, self.services, self.rollouts):
+        informers = (self.pods, self.replica_sets, self.services, self.rollouts)
+        for informer in informers:
             informer.start(stop)
-        for informer in (self.replica_sets, self.services, self.rollouts):
+        for informer in informers:
             if not informer.wait_for_sync(sync_timeout):
                 raise RuntimeError(f"informer {informer.name} did not sync within {sync_timeout}s")
         self.workers.start()
+        self.service_workers.start()
         _log.info("rollout controller started with %d workers", self.settings.rollout_threads)
 
     def stop(self, timeout: float = 30.0) -> None:
         self.workers.stop(timeout)
+        self.service_workers.stop(timeout)
 
     # ---- reconcile -------------------------------------------------------------------------------------------
 
@@ -147,11 +183,31 @@ class RolloutController:
         return Result(requeue_after=plan.requeue_after)
 
     def _plan(self, raw: Mapping[str, Any]) -> Plan:
-        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store)
+        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store, pods=self.pods.store)
         now = self.clock.now()
         if isinstance(observed, list):
             return planner.unreadable(raw=raw, problems=observed, now=now)
         return planner.decide(observed=observed, now=now)
+
+
+    def reconcile_service(self, key: ObjectKey) -> Result | None:
+        """Drop our selector key and annotation from a Service its Rollout no longer names (or that lost its Rollout)."""
+        service = self.services.store.get(key)
+        rollout_name = ((service or {}).get("metadata", {}).get("annotations") or {}).get(MANAGED_BY_ANNOTATION)
+        if service is None or not rollout_name:
+            return None
+        rollout = self.rollouts.store.get(ObjectKey(key.namespace, rollout_name))
+        if rollout is None:
+            try:  # not ours to see (another instance id)? Only a Rollout that is really gone releases the Service.
+                rollout = self.kube.get(resources.ROLLOUTS, key.namespace, rollout_name)
+            except errors.NotFound:
+                rollout = None
+        if rollout is not None and not (rollout.get("metadata") or {}).get("deletionTimestamp") and key.name in services_named_by(rollout):
+            return None
+        patch = {"metadata": {"annotations": {MANAGED_BY_ANNOTATION: None}}, "spec": {"selector": {HASH_LABEL: None}}}
+        self.services.store.write_back(self.kube.patch(resources.SERVICES, key.namespace, key.name, patch))
+        _log.info("released Service %s from Rollout %s", key, rollout_name)
+        return None
 
 
 class _QuietHandler(WSGIRequestHandler):

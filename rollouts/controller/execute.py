@@ -23,11 +23,13 @@ from rollouts.plan.actions import (
     AnnotateRollout,
     CreateReplicaSet,
     DeleteReplicaSet,
+    EvictPod,
     Plan,
     PointService,
     ScaleReplicaSet,
+    SetPodMetadata,
 )
-from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
+from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL, MANAGED_BY_ANNOTATION
 
 _log = logging.getLogger(__name__)
 
@@ -128,6 +130,26 @@ class Executor:
             case AnnotateRollout(annotations=annotations):
                 updated = self.kube.patch(resources.ROLLOUTS, namespace, observed.name, {"metadata": {"annotations": dict(annotations)}})
                 self.rollouts.write_back(updated)
+            case SetPodMetadata(replica_set=replica_set, labels=labels, annotations=annotations, record=record, pods=pods):
+                template_meta = {key: dict(values) for key, values in (("labels", labels), ("annotations", annotations)) if values}
+                patch = {"metadata": {"annotations": {EPHEMERAL_METADATA_ANNOTATION: record}}, "spec": {"template": {"metadata": template_meta}}}
+                self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, namespace, replica_set, patch))
+                for pod in pods:
+                    try:
+                        self.kube.patch(resources.PODS, namespace, pod, {"metadata": template_meta})
+                    except errors.NotFound:
+                        pass  # gone meanwhile: its replacement starts from the patched template
+            case EvictPod(name=name):
+                eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}}
+                try:
+                    self.kube.raw("POST", resources.PODS.path(namespace, name, "eviction"), body=eviction)
+                except errors.NotFound:
+                    pass
+                except errors.ApiError as error:
+                    if error.status != 429:  # 429: a PodDisruptionBudget says not now; the next reconcile retries
+                        raise
+            case _:
+                raise TypeError(f"the executor cannot carry out {type(action).__name__}")
 
     def _create_replica_set(self, observed: _Target, body: Mapping[str, Any], revision: int) -> None:
         namespace, name = observed.namespace, body["metadata"]["name"]

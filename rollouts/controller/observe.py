@@ -8,9 +8,12 @@ from typing import Any
 from rollouts import api
 from rollouts.machinery.informer import Store
 from rollouts.machinery.keys import ObjectKey
-from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
+from rollouts.plan.observed import Observed, Pod, ReplicaSet
 
 OWNER_INDEX = "owner"
+HASH_INDEX = "pod-hash"
+MANAGED_BY_INDEX = "managed-by"
 
 
 def referenced_services(rollout: api.Rollout) -> dict[str, str]:
@@ -31,7 +34,7 @@ def referenced_services(rollout: api.Rollout) -> dict[str, str]:
     return found
 
 
-def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store) -> Observed | list[str]:
+def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pods: Store) -> Observed | list[str]:
     """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
     parsed = api.parse_rollout(raw, check=False)
     if isinstance(parsed, list):
@@ -44,11 +47,13 @@ def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store) -> 
         found_services[name] = service
         if service is None:
             errors.append(f'{field}: Service "{name}" not found')
-    owned = replica_sets.by_index(OWNER_INDEX, raw["metadata"].get("uid", ""))
+    owned = tuple(ReplicaSet.from_raw(rs) for rs in replica_sets.by_index(OWNER_INDEX, raw["metadata"].get("uid", "")))
+    owned_pods = [pod for rs in owned for pod in pods.by_index(HASH_INDEX, f"{namespace}/{rs.hash}")]
     return Observed(
         rollout=parsed,
         raw=raw,
-        replica_sets=tuple(ReplicaSet.from_raw(rs) for rs in owned),
+        replica_sets=owned,
+        pods=tuple(Pod.from_raw(pod) for pod in owned_pods),
         services=found_services,
         spec_errors=tuple(errors),
     )
@@ -60,3 +65,17 @@ def controller_owner_uid(obj: Mapping[str, Any]) -> list[str]:
         if ref.get("controller") and ref.get("kind") == "Rollout":
             return [str(ref.get("uid"))]
     return []
+
+
+def pod_hash_key(obj: Mapping[str, Any]) -> list[str]:
+    """Index function: `<namespace>/<pod-template-hash>` of a pod."""
+    metadata = obj.get("metadata") or {}
+    pod_hash = (metadata.get("labels") or {}).get(HASH_LABEL)
+    return [f"{metadata.get('namespace', '')}/{pod_hash}"] if pod_hash else []
+
+
+def managed_by_key(obj: Mapping[str, Any]) -> list[str]:
+    """Index function: `<namespace>/<rollout>` of a Service whose selector a Rollout manages."""
+    metadata = obj.get("metadata") or {}
+    rollout = (metadata.get("annotations") or {}).get(MANAGED_BY_ANNOTATION)
+    return [f"{metadata.get('namespace', '')}/{rollout}"] if rollout else []

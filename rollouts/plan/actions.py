@@ -57,6 +57,23 @@ class AnnotateRollout:
 
 
 @dataclass(frozen=True)
+class SetPodMetadata:
+    """Change a ReplicaSet's pod-template metadata and its running pods' in place (None removes a key)."""
+
+    replica_set: str
+    labels: Mapping[str, str | None]
+    annotations: Mapping[str, str | None]
+    record: str | None
+    """New value of the ReplicaSet's ephemeral-metadata annotation (None removes it)."""
+    pods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvictPod:
+    name: str
+
+
+@dataclass(frozen=True)
 class TrafficSplit:
     """Weights for the traffic router: canary and stable pod hashes and their shares, plus managed routes."""
 
@@ -77,7 +94,7 @@ class RouteTraffic:
     split: TrafficSplit
 
 
-Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic
+Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic | SetPodMetadata | EvictPod
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rollouts.api import RolloutPhase, RolloutStatus
+from rollouts.api import PodTemplateMetadata, RolloutPhase, RolloutStatus
 from rollouts.api import selectors as label_selectors
-from rollouts.plan import bluegreen, canary, conditions, replicasets
+from rollouts.plan import bluegreen, canary, conditions, podmeta, replicasets
+from rollouts.plan import replicas as arithmetic
 from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
-from rollouts.plan.names import HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION
+from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION
 from rollouts.plan.observed import Observed, ReplicaSet
 from rollouts.plan.times import format_time, parse_time
 
@@ -51,6 +52,13 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
     status = step.status
     events = list(step.events)
     actions = list(step.actions)
+    actions += podmeta.role_actions(observed, _roles(observed, status, new))
+    restarts, restarted, restart_wake = podmeta.restart(observed, now=now, max_unavailable=_max_unavailable(observed), order=_restart_order(status, new))
+    actions += restarts
+    if restarted:
+        status = status.model_copy(update={"restarted_at": rollout.spec.restart_at})
+    if restart_wake is not None:
+        step.wake_in(restart_wake)
 
     if rollout_revision(observed) != str(new.revision):
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
@@ -92,12 +100,62 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
         replicas = canary.initial_replicas(observed, strategy.canary, has_stable=has_stable)
     revision = replicasets.next_revision(observed.replica_sets)
     body = replicasets.new_replica_set(observed, pod_hash, replicas=replicas, revision=revision)
+    stable_hash = before.stable_rs if has_stable else None
+    _prepare_pods(body, observed, first=not has_stable, stable_hash=stable_hash)
     name = body["metadata"]["name"]
     status = _baseline(before, pod_hash, now)
     progressing = conditions.put(status.conditions, conditions.PROGRESSING, "True", conditions.NEW_RS_CREATED, f'Created new replica set "{name}"', now)
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = _with_phase(observed, status)
     return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
+
+
+def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[str, PodTemplateMetadata | None]:
+    """Each ReplicaSet's role metadata: active/preview for blue-green, stable/canary for canary; none otherwise."""
+    strategy = observed.rollout.spec.strategy
+    roles: dict[str, PodTemplateMetadata | None] = {rs.hash: None for rs in observed.replica_sets}
+    if strategy is not None and (bg := strategy.blue_green) is not None:
+        active = status.blue_green.active_selector if status.blue_green else None
+        if active:
+            roles[active] = bg.active_metadata
+        if new.hash != active:
+            roles[new.hash] = bg.preview_metadata
+    elif strategy is not None and (canary_strategy := strategy.canary) is not None:
+        if status.stable_rs:
+            roles[status.stable_rs] = canary_strategy.stable_metadata
+        if new.hash != status.stable_rs:
+            roles[new.hash] = canary_strategy.canary_metadata
+    return roles
+
+
+def _prepare_pods(body: dict[str, Any], observed: Observed, *, first: bool, stable_hash: str | None) -> None:
+    """A new ReplicaSet's pods start with their role's metadata and, during an update, anti-affinity to stable."""
+    strategy = observed.rollout.spec.strategy
+    assert strategy is not None
+    if (bg := strategy.blue_green) is not None:
+        role, anti_affinity = (bg.active_metadata if first else bg.preview_metadata), bg.anti_affinity
+    else:
+        assert strategy.canary is not None
+        role, anti_affinity = (strategy.canary.stable_metadata if first else strategy.canary.canary_metadata), strategy.canary.anti_affinity
+    template = body["spec"]["template"]
+    if recorded := podmeta.with_role(template, podmeta.as_metadata(role)):
+        body["metadata"]["annotations"][EPHEMERAL_METADATA_ANNOTATION] = recorded
+    if anti_affinity is not None and stable_hash:
+        replicasets.add_anti_affinity(template, anti_affinity, stable_hash)
+
+
+def _max_unavailable(observed: Observed) -> int:
+    strategy = observed.rollout.spec.strategy
+    replicas = observed.rollout.spec.effective_replicas
+    if strategy is not None and strategy.blue_green is not None:
+        return arithmetic.resolve_int_or_percent(strategy.blue_green.effective_max_unavailable, replicas, round_up=False)
+    if strategy is not None and strategy.canary is not None:
+        return arithmetic.resolve_surge_unavailable(max_surge=strategy.canary.effective_max_surge, max_unavailable=strategy.canary.effective_max_unavailable, replicas=replicas)[1]
+    return 1
+
+
+def _restart_order(status: RolloutStatus, new: ReplicaSet) -> list[str]:
+    return [h for h in (status.stable_rs, new.hash) if h]
 
 
 def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> RolloutStatus:

@@ -85,6 +85,29 @@ class ReplicaSet:
 
 
 @dataclass(frozen=True)
+class Pod:
+    """A read-only projection of a pod of one of the Rollout's ReplicaSets."""
+
+    name: str
+    hash: str
+    created: str
+    ready: bool
+    deleting: bool
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> Pod:
+        metadata = raw.get("metadata") or {}
+        conditions = (raw.get("status") or {}).get("conditions") or []
+        return cls(
+            name=metadata.get("name", ""),
+            hash=(metadata.get("labels") or {}).get(HASH_LABEL, ""),
+            created=metadata.get("creationTimestamp", ""),
+            ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
+            deleting=bool(metadata.get("deletionTimestamp")),
+        )
+
+
+@dataclass(frozen=True)
 class Observed:
     """Everything one reconcile of one Rollout looks at."""
 
@@ -94,6 +117,8 @@ class Observed:
     replica_sets: tuple[ReplicaSet, ...] = ()
     services: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
     """Services the strategy names, by name; None when missing."""
+    pods: tuple[Pod, ...] = ()
+    """Pods of the owned ReplicaSets."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from rollouts.api import Rollout
+from rollouts.api import AntiAffinity, Rollout
 from rollouts.plan import hashing
 from rollouts.plan.actions import Action, AnnotateReplicaSet, DeleteReplicaSet, ScaleReplicaSet
 from rollouts.plan.names import (
@@ -43,8 +43,34 @@ def find_new(observed: Observed, pod_hash: str) -> ReplicaSet | None:
     if exact := observed.replica_set_by_hash(pod_hash):
         return exact
     template = dict(observed.rollout.spec.template or {})
-    candidates = [rs for rs in observed.replica_sets if not rs.deleting and hashing.templates_equal_ignoring_hash(dict(rs.template), template)]
+    candidates = [rs for rs in observed.replica_sets if not rs.deleting and hashing.templates_equal_ignoring_hash(_without_roles(rs), template)]
     return max(candidates, key=lambda rs: rs.revision, default=None)
+
+
+def add_anti_affinity(template: dict[str, Any], anti_affinity: AntiAffinity, stable_hash: str) -> None:
+    """Keep the new pods off nodes running stable pods (appended to the user's own affinity, in place)."""
+    term = {
+        "labelSelector": {"matchExpressions": [{"key": HASH_LABEL, "operator": "In", "values": [stable_hash]}]},
+        "topologyKey": "kubernetes.io/hostname",
+    }
+    spec = template.setdefault("spec", {})
+    pod_anti = spec.setdefault("affinity", {}).setdefault("podAntiAffinity", {})
+    if (preferred := anti_affinity.preferred_during_scheduling_ignored_during_execution) is not None:
+        pod_anti.setdefault("preferredDuringSchedulingIgnoredDuringExecution", []).append({"weight": preferred.weight, "podAffinityTerm": term})
+    elif anti_affinity.required_during_scheduling_ignored_during_execution is not None:
+        pod_anti.setdefault("requiredDuringSchedulingIgnoredDuringExecution", []).append(term)
+
+
+def _without_roles(rs: ReplicaSet) -> dict[str, Any]:
+    """The ReplicaSet's pod template minus the role metadata we injected, to compare with the Rollout's."""
+    from rollouts.plan.podmeta import injected  # podmeta builds on this module
+
+    template = copy.deepcopy(dict(rs.template))
+    metadata = template.get("metadata") or {}
+    for kind, values in injected(rs).items():
+        for key in values:
+            (metadata.get(kind) or {}).pop(key, None)
+    return template
 
 
 def next_revision(replica_sets: Iterable[ReplicaSet]) -> int:
