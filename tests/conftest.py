@@ -120,7 +120,7 @@ class ControllerProcess:
 
 
 @pytest.fixture
-def start_controller(cluster: LocalCluster, crds: None, tmp_path: Path) -> Iterator[Callable[..., ControllerProcess]]:
+def start_controller(cluster: LocalCluster, crds: None, istio_crds: None, tmp_path: Path) -> Iterator[Callable[..., ControllerProcess]]:
     """Start extra controllers (e.g. with --instance-id) for tests that kill or race them; all stopped afterwards."""
     started: list[ControllerProcess] = []
 
@@ -135,7 +135,7 @@ def start_controller(cluster: LocalCluster, crds: None, tmp_path: Path) -> Itera
 
 
 @pytest.fixture(scope="session")
-def controller(cluster: LocalCluster, crds: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControllerProcess]:
+def controller(cluster: LocalCluster, crds: None, istio_crds: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControllerProcess]:
     """The session's controller: manages every Rollout without an instance-id label."""
     log = tmp_path_factory.mktemp("controller") / "controller.log"
     process = ControllerProcess(cluster, "--no-leader-elect", "--metrics-port=0", "--healthz-port=0", log=log)

@@ -19,11 +19,12 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from rollouts import __version__
 from rollouts.controller.execute import Executor
 from rollouts.controller.metrics import ControllerMetrics
-from rollouts.controller.observe import HASH_INDEX, MANAGED_BY_INDEX, OWNER_INDEX, controller_owner_uid, managed_by_key, observe, pod_hash_key
+from rollouts.controller.observe import HASH_INDEX, RoutedObjects, MANAGED_BY_INDEX, OWNER_INDEX, controller_owner_uid, managed_by_key, observe, pod_hash_key
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.listwatch import ResourceListWatch
+from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
 from rollouts.machinery.informer import Informer
@@ -60,6 +61,22 @@ def services_named_by(rollout: Mapping[str, Any]) -> set[str]:
     return names
 
 
+def routed_names(rollout: Mapping[str, Any]) -> set[str]:
+    """Names of the VirtualServices and DestinationRule a Rollout routes through (in its own namespace)."""
+    istio_routing = ((((rollout.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get("trafficRouting") or {}).get("istio") or {}
+    refs = [istio_routing.get("virtualService") or {}, *(istio_routing.get("virtualServices") or []), istio_routing.get("destinationRule") or {}]
+    return {str(ref["name"]).partition(".")[0] for ref in refs if isinstance(ref, dict) and ref.get("name")}
+
+
+def has_api(kube: Kube, resource: Resource) -> bool:
+    """Whether the cluster serves `resource` (checked once at start: Istio's CRDs are optional)."""
+    try:
+        found = kube.raw("GET", f"/apis/{resource.group}/{resource.version}")
+    except errors.ApiError:
+        return False
+    return any(item.get("name") == resource.plural for item in found.get("resources") or [])
+
+
 class RolloutController:
     """Owns the informers, the queue and the workers for Rollouts."""
 
@@ -82,12 +99,20 @@ class RolloutController:
             ResourceListWatch(kube, resources.PODS, namespace=namespace, label_selector=HASH_LABEL),
             name="pods", clock=clock, indexers={HASH_INDEX: pod_hash_key},
         )  # fmt: skip
+        self.routed: RoutedObjects | None = None
+        self.routed_informers: tuple[Informer, ...] = ()
+        if has_api(kube, resources.VIRTUAL_SERVICES):
+            virtual_services = Informer(ResourceListWatch(kube, resources.VIRTUAL_SERVICES, namespace=namespace), name="virtualservices", clock=clock)
+            destination_rules = Informer(ResourceListWatch(kube, resources.DESTINATION_RULES, namespace=namespace), name="destinationrules", clock=clock)
+            self.routed = RoutedObjects(virtual_services.store, destination_rules.store)
+            self.routed_informers = (virtual_services, destination_rules)
         self.service_queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("services"))
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("rollouts"))
         metrics.watch_queue("rollouts", self.queue.stats)
         metrics.watch_rollouts(self.rollouts.store.list)
         self.recorder = EventRecorder(kube, clock.now, on_event=metrics.on_event)
-        self.executor = Executor(kube, self.recorder, self.rollouts.store, self.replica_sets.store, self.services.store)
+        lookup = self.routed.lookup if self.routed is not None else (lambda _resource, _namespace, _name: None)
+        self.executor = Executor(kube, self.recorder, self.rollouts.store, self.replica_sets.store, self.services.store, lookup=lookup)
         self.workers = Controller("rollouts", self.queue, self.reconcile, workers=settings.rollout_threads, clock=clock)
         self.service_workers = Controller("services", self.service_queue, self.reconcile_service, workers=2, clock=clock)
         self._wire_handlers()
@@ -101,6 +126,9 @@ class RolloutController:
         self.services.add_handler(on_add=self._on_service, on_update=lambda old, new: self._on_service(new), on_delete=self._enqueue_referrers)
         pod = self._enqueue_pod_owner
         self.pods.add_handler(on_add=pod, on_update=lambda old, new: pod(new), on_delete=pod)
+        for informer in self.routed_informers:
+            routed = self._enqueue_routing
+            informer.add_handler(on_add=routed, on_update=lambda old, new, routed=routed: routed(new), on_delete=routed)
 
     def _enqueue(self, obj: Mapping[str, Any]) -> None:
         self.queue.add(key_of(obj))
@@ -126,6 +154,14 @@ class RolloutController:
         if managed_by_key(service):
             self.service_queue.add(key_of(service))
 
+    def _enqueue_routing(self, obj: Mapping[str, Any]) -> None:
+        # Someone changed a VirtualService or DestinationRule: the Rollouts routing through it re-check it.
+        metadata = obj.get("metadata") or {}
+        namespace, name = metadata.get("namespace", ""), metadata.get("name")
+        for rollout in self.rollouts.store.list():
+            if (rollout.get("metadata") or {}).get("namespace") == namespace and name in routed_names(rollout):
+                self._enqueue(rollout)
+
     def _enqueue_pod_owner(self, pod: Mapping[str, Any]) -> None:
         # Pods matter to a Rollout only for restarts and role metadata; map them through their ReplicaSet.
         metadata = pod.get("metadata") or {}
@@ -149,7 +185,7 @@ class RolloutController:
     # ---- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self, stop: threading.Event, sync_timeout: float = 60.0) -> None:
-        informers = (self.pods, self.replica_sets, self.services, self.rollouts)
+        informers = (self.pods, self.replica_sets, self.services, *self.routed_informers, self.rollouts)
         for informer in informers:
             informer.start(stop)
         for informer in informers:
@@ -183,7 +219,7 @@ class RolloutController:
         return Result(requeue_after=plan.requeue_after)
 
     def _plan(self, raw: Mapping[str, Any]) -> Plan:
-        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store, pods=self.pods.store)
+        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store, pods=self.pods.store, routed=self.routed)
         now = self.clock.now()
         if isinstance(observed, list):
             return planner.unreadable(raw=raw, problems=observed, now=now)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rollouts import api
 from rollouts.api import RolloutStatus
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
@@ -26,10 +27,12 @@ from rollouts.plan.actions import (
     EvictPod,
     Plan,
     PointService,
+    RouteTraffic,
     ScaleReplicaSet,
     SetPodMetadata,
 )
-from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL, MANAGED_BY_ANNOTATION
+from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
+from rollouts.traffic.routers import Lookup, ServiceSelectorRouter, router_for
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +71,8 @@ class Executor:
     rollouts: Store
     replica_sets: Store
     services: Store
+    lookup: Lookup = lambda _resource, _namespace, _name: None
+    """Reads routed objects (VirtualServices, DestinationRules) from a cache, when there is one."""
     on_status_write: Callable[[], None] | None = None
 
     def run(self, plan: Plan, rollout: Mapping[str, Any]) -> None:
@@ -119,11 +124,7 @@ class Executor:
                 except errors.NotFound:
                     pass
             case PointService(service=service, pod_hash=pod_hash, previous=previous):
-                patch = {
-                    "metadata": {"annotations": {MANAGED_BY_ANNOTATION: observed.name if pod_hash else None}},
-                    "spec": {"selector": {HASH_LABEL: pod_hash}},
-                }
-                self.services.write_back(self.kube.patch(resources.SERVICES, namespace, service, patch))
+                ServiceSelectorRouter(self.kube, self.services.write_back).point(observed.name, namespace, service, pod_hash)
                 if pod_hash:
                     message = f"Switched selector for service '{service}' from '{previous or ''}' to '{pod_hash}'"
                     self.recorder.record(observed.raw, reason="SwitchService", message=message)
@@ -148,6 +149,12 @@ class Executor:
                 except errors.ApiError as error:
                     if error.status != 429:  # 429: a PodDisruptionBudget says not now; the next reconcile retries
                         raise
+            case RouteTraffic(split=split):
+                model = api.parse_rollout(observed.raw, check=False)
+                if isinstance(model, list):
+                    raise TypeError("cannot route traffic for a Rollout that does not parse")
+                router = router_for(model, kube=self.kube, lookup=self.lookup)
+                router.route(model, split, lambda reason, message: self.recorder.record(observed.raw, reason=reason, message=message))
             case _:
                 raise TypeError(f"the executor cannot carry out {type(action).__name__}")
 

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollouts import api
+from rollouts.kube import resources
+from rollouts.kube.resources import Resource
 from rollouts.machinery.informer import Store
+from rollouts.traffic import istio
 from rollouts.machinery.keys import ObjectKey
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.observed import Observed, Pod, ReplicaSet
@@ -34,7 +37,7 @@ def referenced_services(rollout: api.Rollout) -> dict[str, str]:
     return found
 
 
-def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pods: Store) -> Observed | list[str]:
+def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pods: Store, routed: RoutedObjects | None = None) -> Observed | list[str]:
     """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
     parsed = api.parse_rollout(raw, check=False)
     if isinstance(parsed, list):
@@ -47,6 +50,7 @@ def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pod
         found_services[name] = service
         if service is None:
             errors.append(f'{field}: Service "{name}" not found')
+    errors += routing_problems(parsed, namespace, routed)
     owned = tuple(ReplicaSet.from_raw(rs) for rs in replica_sets.by_index(OWNER_INDEX, raw["metadata"].get("uid", "")))
     owned_pods = [pod for rs in owned for pod in pods.by_index(HASH_INDEX, f"{namespace}/{rs.hash}")]
     return Observed(
@@ -57,6 +61,50 @@ def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pod
         services=found_services,
         spec_errors=tuple(errors),
     )
+
+
+class RoutedObjects:
+    """The informer caches of the objects traffic routers edit; absent when the cluster has no Istio API."""
+
+    def __init__(self, virtual_services: Store, destination_rules: Store) -> None:
+        self.virtual_services = virtual_services
+        self.destination_rules = destination_rules
+
+    def lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
+        store = self.virtual_services if resource == resources.VIRTUAL_SERVICES else self.destination_rules if resource == resources.DESTINATION_RULES else None
+        return store.get(ObjectKey(namespace, name)) if store is not None else None
+
+
+def routing_problems(rollout: api.Rollout, namespace: str, routed: RoutedObjects | None) -> list[str]:
+    """Missing or mismatched VirtualServices and DestinationRules, as InvalidSpec messages."""
+    strategy = rollout.spec.strategy
+    routing = strategy.canary.traffic_routing if strategy is not None and strategy.canary is not None else None
+    if routing is None or routing.istio is None:
+        return []
+    field = "spec.strategy.canary.trafficRouting.istio"
+    if routed is None:
+        return [f"{field}: the cluster has no Istio API (networking.istio.io/v1alpha3 VirtualService)"]
+    canary = strategy.canary if strategy is not None else None
+    assert canary is not None
+    problems: list[str] = []
+    rule = routing.istio.destination_rule
+    if rule is not None and routed.destination_rules.get(ObjectKey(namespace, rule.name)) is None:
+        problems.append(f'{field}.destinationRule.name: DestinationRule "{rule.name}" not found')
+    keys = (
+        istio.SplitKeys(canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace)
+        if rule is not None
+        else istio.SplitKeys(canary_host=canary.canary_service, stable_host=canary.stable_service, namespace=namespace)
+    )
+    managed = tuple(route.name for route in routing.managed_routes or [])
+    refs = routing.istio.virtual_services or ([routing.istio.virtual_service] if routing.istio.virtual_service else [])
+    for ref in refs:
+        name, _, other_namespace = ref.name.partition(".")
+        vs = routed.virtual_services.get(ObjectKey(other_namespace or namespace, name))
+        if vs is None:
+            problems.append(f'{field}.virtualService.name: VirtualService "{ref.name}" not found')
+            continue
+        problems += [f"{field}.virtualService: {problem}" for problem in istio.validate_references(vs, ref, keys, managed_names=managed)]
+    return problems
 
 
 def controller_owner_uid(obj: Mapping[str, Any]) -> list[str]:
