@@ -139,12 +139,22 @@ def render() -> dict[str, str]:
     }
 
 
+BUNDLE = "install/crds/crds.yaml"
+"""All CRDs in one file, for the kustomize installs (a kustomization may not reach files above its own folder)."""
+
+
+def render_bundle() -> str:
+    documents = [yaml.safe_dump(crd(kind), sort_keys=True, width=120, allow_unicode=True) for kind in KINDS]
+    return HEADER + "---\n".join(documents)
+
+
 def generate(out_dir: Path) -> list[Path]:
-    """Write every CRD into `out_dir` (created if missing); return the paths written."""
+    """Write every CRD into `out_dir` (created if missing) and the install bundle; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for filename, text in render().items():
+    for filename, text in {**render(), BUNDLE: render_bundle()}.items():
         path = out_dir / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -188,9 +188,13 @@ class RolloutController:
         informers = (self.pods, self.replica_sets, self.services, *self.routed_informers, self.rollouts)
         for informer in informers:
             informer.start(stop)
+        deadline = time.monotonic() + sync_timeout
         for informer in informers:
-            if not informer.wait_for_sync(sync_timeout):
-                raise RuntimeError(f"informer {informer.name} did not sync within {sync_timeout}s")
+            while not informer.wait_for_sync(0.2):  # short waits, so a shutdown is not held up by a failing list
+                if stop.is_set():
+                    return
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"informer {informer.name} did not sync within {sync_timeout}s")
         self.workers.start()
         self.service_workers.start()
         _log.info("rollout controller started with %d workers", self.settings.rollout_threads)

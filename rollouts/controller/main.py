@@ -96,10 +96,24 @@ def run(options: Options) -> int:
     _log.info("watching %s; instance id %r", f"namespace {namespace}" if namespace else "all namespaces", options.instance_id)
 
     lost = threading.Event()
+    try:
+        _lead_or_run(options, kube, connection.namespace, controller, stop, lost)
+    except RuntimeError as error:  # informers that never synced: say why instead of a traceback
+        _log.error("%s", error)
+        stop.set()
+        controller.stop()
+        return 1
+    _log.info("shutting down")
+    stop.set()
+    controller.stop()
+    return 1 if lost.is_set() else 0
+
+
+def _lead_or_run(options: Options, kube: Kube, context_namespace: str | None, controller: RolloutController, stop: threading.Event, lost: threading.Event) -> None:
     if options.leader_elect:
         lock = LEASE_NAME + (f"-{options.instance_id}" if options.instance_id else "")
         elector = LeaderElector(
-            kube, lease_namespace(options, connection.namespace), lock,
+            kube, lease_namespace(options, context_namespace), lock,
             lease_duration=options.lease_duration, renew_deadline=options.renew_deadline, retry_period=options.retry_period,
         )  # fmt: skip
         _log.info("leader election on Lease %s/%s as %s", elector.namespace, elector.name, elector.identity)
@@ -107,7 +121,3 @@ def run(options: Options) -> int:
     else:
         controller.start(stop)
         stop.wait()
-    _log.info("shutting down")
-    stop.set()
-    controller.stop()
-    return 1 if lost.is_set() else 0

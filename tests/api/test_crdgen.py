@@ -60,9 +60,11 @@ def test_render_is_deterministic(rendered: dict[str, str]) -> None:
 
 
 def test_generate_writes_what_render_returns(tmp_path: Path, rendered: dict[str, str]) -> None:
-    written = crdgen.generate(tmp_path / "out")
-    assert [p.name for p in written] == list(FILES)
-    assert {p.name: p.read_text(encoding="utf-8") for p in written} == rendered
+    out = tmp_path / "out"
+    written = crdgen.generate(out)
+    assert [p.relative_to(out).as_posix() for p in written] == [*FILES, crdgen.BUNDLE]
+    assert {p.name: p.read_text(encoding="utf-8") for p in written[: len(FILES)]} == rendered
+    assert written[-1].read_text(encoding="utf-8") == crdgen.render_bundle()
 
 
 @pytest.mark.parametrize(("filename", "kind"), list(FILES.items()))
@@ -170,3 +172,8 @@ def test_printer_columns(rendered: dict[str, str], filename: str, columns: list[
 def test_only_the_rollout_has_a_scale_subresource(rendered: dict[str, str]) -> None:
     scaled = [name for name in FILES if "scale" in _crd(rendered, name)["spec"]["versions"][0]["subresources"]]
     assert scaled == ["rollouts.yaml"]
+
+
+def test_install_bundle_matches_the_models() -> None:
+    """crds/install/crds/crds.yaml (what the kustomize installs use) is regenerated with the CRDs."""
+    assert (CRDS_DIR / crdgen.BUNDLE).read_text() == crdgen.render_bundle(), "run `rollouts crds generate`"
