@@ -25,6 +25,7 @@ def main() -> None:
 @click.option("--namespaced", is_flag=True, help="Watch only the kubeconfig context's (or the pod's) namespace.")
 @click.option("--instance-id", default="", help="Only manage objects labelled argo-rollouts.argoproj.io/controller-instance-id=<id>.")
 @click.option("--rollout-threads", default=10, show_default=True, help="Rollout reconcile workers.")
+@click.option("--analysis-threads", default=30, show_default=True, help="AnalysisRun reconcile workers (measurements wait on the network).")
 @click.option("--leader-elect/--no-leader-elect", default=True, show_default=True, help="Elect a leader on a Lease before acting.")
 @click.option("--leader-election-lease-duration", default=15.0, show_default=True, help="Seconds a Lease is valid without renewal.")
 @click.option("--leader-election-renew-deadline", default=10.0, show_default=True, help="Seconds a leader keeps trying to renew.")
@@ -41,6 +42,7 @@ def controller(
     namespaced: bool,
     instance_id: str,
     rollout_threads: int,
+    analysis_threads: int,
     leader_elect: bool,
     leader_election_lease_duration: float,
     leader_election_renew_deadline: float,
@@ -56,7 +58,7 @@ def controller(
 
     options = controller_main.Options(
         kubeconfig=kubeconfig, context=context, namespace=namespace, namespaced=namespaced, instance_id=instance_id,
-        rollout_threads=rollout_threads, leader_elect=leader_elect, lease_duration=leader_election_lease_duration,
+        rollout_threads=rollout_threads, analysis_threads=analysis_threads, leader_elect=leader_elect, lease_duration=leader_election_lease_duration,
         renew_deadline=leader_election_renew_deadline, retry_period=leader_election_retry_period,
         lease_namespace=leader_election_namespace, metrics_port=metrics_port, healthz_port=healthz_port,
         log_format=logformat, log_level=loglevel,
@@ -132,6 +134,15 @@ def build_command() -> None:
     except build.BuildError as error:
         raise click.ClickException(str(error)) from error
     click.echo(toolchain.bin_dir)
+
+
+def _add_simulator() -> None:
+    from rollouts.simulator.cli import simulate
+
+    main.add_command(simulate)
+
+
+_add_simulator()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from rollouts.kube.listwatch import ResourceListWatch
 from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
-from rollouts.machinery.informer import Informer
+from rollouts.machinery.informer import Informer, wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
@@ -135,7 +135,8 @@ class RolloutController:
 
     def _on_rollout_update(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         # Our own status write comes back through the watch with the version we already hold: nothing to do.
-        if (old.get("metadata") or {}).get("resourceVersion") != (new.get("metadata") or {}).get("resourceVersion"):
+        # A resync hands over the very same object: that one is meant to be reconciled.
+        if old is new or (old.get("metadata") or {}).get("resourceVersion") != (new.get("metadata") or {}).get("resourceVersion"):
             self._enqueue(new)
             self._enqueue_managed_services(new)
 
@@ -188,13 +189,8 @@ class RolloutController:
         informers = (self.pods, self.replica_sets, self.services, *self.routed_informers, self.rollouts)
         for informer in informers:
             informer.start(stop)
-        deadline = time.monotonic() + sync_timeout
-        for informer in informers:
-            while not informer.wait_for_sync(0.2):  # short waits, so a shutdown is not held up by a failing list
-                if stop.is_set():
-                    return
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"informer {informer.name} did not sync within {sync_timeout}s")
+        if not wait_for_all(informers, stop, sync_timeout):
+            return
         self.workers.start()
         self.service_workers.start()
         _log.info("rollout controller started with %d workers", self.settings.rollout_threads)

@@ -17,6 +17,7 @@ from rollouts.api import RolloutStatus
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
+from rollouts.kube.patches import merge_patch
 from rollouts.machinery.informer import Store
 from rollouts.plan.actions import (
     Action,
@@ -92,7 +93,7 @@ class Executor:
             raise failure
 
     def write_status(self, observed: _Target, desired: Mapping[str, Any]) -> None:
-        patch = status_patch(observed.status, desired)
+        patch = merge_patch(observed.status, desired, removable=KNOWN_STATUS_KEYS)
         if patch is None:
             return  # nothing changed: no write
         updated = self.kube.patch(resources.ROLLOUTS, observed.namespace, observed.name, {"status": patch}, subresource="status")
@@ -177,24 +178,3 @@ class Executor:
 
 # Status keys we model. A key we do not know (from a newer Argo, say) is never removed by our diff.
 KNOWN_STATUS_KEYS = frozenset(field.alias or name for name, field in RolloutStatus.model_fields.items())
-
-
-def status_patch(current: Mapping[str, Any], desired: Mapping[str, Any], *, removable: frozenset[str] | None = KNOWN_STATUS_KEYS) -> dict[str, Any] | None:
-    """A JSON merge patch turning `current` into `desired` (None when they are equal).
-
-    Keys only `current` has are removed (null) when `removable` allows; nested objects are diffed; lists are
-    replaced whole.
-    """
-    patch: dict[str, Any] = {}
-    for key in current.keys() - desired.keys():
-        if removable is None or key in removable:
-            patch[key] = None
-    for key, value in desired.items():
-        old = current.get(key)
-        if isinstance(value, Mapping) and isinstance(old, Mapping):
-            nested = status_patch(old, value, removable=None)
-            if nested is not None:
-                patch[key] = nested
-        elif old != value:
-            patch[key] = value
-    return patch or None

@@ -10,6 +10,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from analysis.controller import AnalysisRunController
 from rollouts.controller.app import RolloutController, Settings, serve_healthz, serve_metrics
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.kube import errors
@@ -29,6 +30,7 @@ class Options:
     namespaced: bool = False
     instance_id: str = ""
     rollout_threads: int = 10
+    analysis_threads: int = 30
     leader_elect: bool = True
     lease_duration: float = 15.0
     renew_deadline: float = 10.0
@@ -87,7 +89,13 @@ def run(options: Options) -> int:
     namespace = options.namespace or (connection.namespace or "default" if options.namespaced else None)
     settings = Settings(namespace=namespace, instance_id=options.instance_id, rollout_threads=options.rollout_threads)
     clock = RealClock()
-    controller = RolloutController(kube, settings, clock, metrics)
+    controller = Controllers(
+        RolloutController(kube, settings, clock, metrics),
+        AnalysisRunController(
+            kube, clock=clock, namespace=namespace, instance_id=options.instance_id,
+            workers=options.analysis_threads, metrics_registry=metrics.registry,
+        ),
+    )  # fmt: skip
     serve_metrics(metrics, options.metrics_port)
     serve_healthz(options.healthz_port)
     stop = threading.Event()
@@ -98,7 +106,7 @@ def run(options: Options) -> int:
     lost = threading.Event()
     try:
         _lead_or_run(options, kube, connection.namespace, controller, stop, lost)
-    except RuntimeError as error:  # informers that never synced: say why instead of a traceback
+    except TimeoutError as error:  # informers that never synced (e.g. forbidden): say why instead of a traceback
         _log.error("%s", error)
         stop.set()
         controller.stop()
@@ -109,7 +117,23 @@ def run(options: Options) -> int:
     return 1 if lost.is_set() else 0
 
 
-def _lead_or_run(options: Options, kube: Kube, context_namespace: str | None, controller: RolloutController, stop: threading.Event, lost: threading.Event) -> None:
+class Controllers:
+    """The Rollout and AnalysisRun controllers, started and stopped together (by the leader only)."""
+
+    def __init__(self, *controllers: RolloutController | AnalysisRunController) -> None:
+        self.controllers = controllers
+
+    def start(self, stop: threading.Event) -> None:
+        for controller in self.controllers:
+            if not stop.is_set():
+                controller.start(stop)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        for controller in self.controllers:
+            controller.stop(timeout)
+
+
+def _lead_or_run(options: Options, kube: Kube, context_namespace: str | None, controller: Controllers, stop: threading.Event, lost: threading.Event) -> None:
     if options.leader_elect:
         lock = LEASE_NAME + (f"-{options.instance_id}" if options.instance_id else "")
         elector = LeaderElector(

@@ -22,7 +22,8 @@ from __future__ import annotations
 import builtins
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -38,6 +39,7 @@ __all__ = [
     "WatchEvent",
     "index_by_label",
     "index_by_owner_uid",
+    "wait_for_all",
 ]
 
 _log = logging.getLogger(__name__)
@@ -447,3 +449,16 @@ def _is_newer(candidate: RawObject, current: RawObject) -> bool:
         return int(candidate["metadata"]["resourceVersion"]) > int(current["metadata"]["resourceVersion"])
     except (KeyError, TypeError, ValueError):
         return False
+
+
+def wait_for_all(informers: Iterable[Informer], stop: threading.Event, timeout: float) -> bool:
+    """Wait until every informer has listed once. False when `stop` was set first (shutting down: do not start
+    workers); raises TimeoutError when an informer cannot list within `timeout` (e.g. forbidden)."""
+    deadline = time.monotonic() + timeout
+    for informer in informers:
+        while not informer.wait_for_sync(0.2):  # short waits, so a shutdown is never held up by a failing list
+            if stop.is_set():
+                return False
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"informer {informer.name} did not sync within {timeout}s")
+    return True

@@ -1,0 +1,216 @@
+"""Run the traffic simulator: follow a namespace, fake its requests, export them as Istio's metrics.
+
+The I/O shell around the pure `behaviour` and `traffic` modules:
+
+* informers mirror the namespace's VirtualServices, DestinationRules, Services and ReplicaSets (one list, then
+  watches; never a list per tick). Istio's CRDs may be missing: those kinds then read as empty, with one log
+  line, and are picked up when the CRDs appear;
+* every 100 ms the loop takes each target's split from the caches, draws the requests due since the last tick at
+  the steady `rate` (per target), and records them in the exporter. It logs a line whenever a split changes;
+* the exporter serves ``/metrics`` on `port` for Prometheus to scrape.
+
+`run` installs no signal handlers and does not configure logging, so it can run in a thread; `run_until_signalled`
+is the process entry point.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rollouts.kube import errors, resources
+from rollouts.kube.client import Kube
+from rollouts.kube.listwatch import ResourceListWatch
+from rollouts.machinery.clock import Clock, RealClock
+from rollouts.machinery.informer import Informer, WatchEvent
+from rollouts.simulator import exporter, traffic
+
+__all__ = ["TICK_SECONDS", "OptionalListWatch", "Options", "run", "run_until_signalled"]
+
+_log = logging.getLogger("rollouts.simulator")
+
+TICK_SECONDS = 0.1
+SYNC_TIMEOUT_SECONDS = 10.0
+"""How long to wait for the first lists before simulating anyway (the caches keep trying)."""
+RECHECK_SECONDS = 2.0
+"""How often to look again for a kind the API server does not serve (Istio's CRDs not installed yet)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to simulate, and where to export it."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str = "default"
+    virtual_services: tuple[str, ...] = ()
+    """VirtualServices to send traffic through. With neither these nor `services`: every VirtualService of the
+    namespace, and every Service with a selector that no VirtualService routes to."""
+    services: tuple[str, ...] = ()
+    """Services to send traffic to directly, split by the ready replicas of the ReplicaSets they select."""
+    rate: float = 20.0
+    """Requests per second, for each target."""
+    port: int = 9101
+    address: str = "0.0.0.0"
+    seed: int | None = None
+    """Seed of the random generator; None: different requests on every run."""
+    reporters: tuple[str, ...] = ("destination",)
+    """The ``reporter`` label values each request is counted under (a real mesh reports both
+    ``source`` and ``destination``)."""
+
+    def __post_init__(self) -> None:
+        if not self.rate > 0:
+            raise ValueError(f"rate must be more than 0 requests per second, got {self.rate}")
+        unknown = set(self.reporters) - {"source", "destination"}
+        if unknown or not self.reporters:
+            raise ValueError(f"reporters must be 'source' and/or 'destination', got {list(self.reporters)}")
+
+
+def run(options: Options, stop: threading.Event) -> int:
+    """Simulate until `stop` is set; 0 then, 1 when it cannot start (no kubeconfig, port taken)."""
+    try:
+        kube = Kube.from_kubeconfig(options.kubeconfig, options.context)
+    except errors.ApiError as error:
+        _log.error("%s", error.message)
+        return 1
+    metrics = exporter.IstioMetrics(source_namespace=options.namespace, reporters=options.reporters)
+    try:
+        server = exporter.serve(metrics.registry, port=options.port, address=options.address)
+    except OSError as error:
+        _log.error("cannot serve metrics on %s:%d: %s", options.address, options.port, error)
+        return 1
+    clock = RealClock()
+    try:
+        cache = _Cache(kube, options.namespace, clock=clock, stop=stop)
+        _log.info(
+            "simulating %s req/s per target in namespace %s (%s); Istio metrics on :%d/metrics",
+            f"{options.rate:g}", options.namespace, _targets_text(options), server.port,
+        )  # fmt: skip
+        if not cache.wait_for_sync(SYNC_TIMEOUT_SECONDS):
+            _log.warning("the API server has not answered every list after %gs; simulating with what is known", SYNC_TIMEOUT_SECONDS)
+        _simulate(options, cache, metrics, clock=clock, stop=stop)
+    finally:
+        stop.set()  # also stops the informers when we leave by an exception
+        server.close()
+    _log.info("stopped")
+    return 0
+
+
+def run_until_signalled(options: Options) -> int:
+    """`run` until SIGTERM or SIGINT (the command line's entry point)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return run(options, stop)
+
+
+def _simulate(options: Options, cache: _Cache, metrics: exporter.IstioMetrics, *, clock: Clock, stop: threading.Event) -> None:
+    rng = random.Random(options.seed)
+    shown: dict[traffic.Target, str] = {}
+    idle = False  # whether the last tick found no target (so that is logged once, not every tick)
+    started = clock.monotonic()
+    before = 0.0
+    while not clock.sleep(TICK_SECONDS, stop):
+        now = clock.monotonic() - started
+        due = traffic.requests_due(rate_per_second=options.rate, elapsed_before=before, elapsed_now=now)
+        objects = cache.snapshot()
+        targets = _targets(options, objects)
+        for target in targets:
+            split = traffic.split(target=target, namespace=options.namespace, **objects)
+            text = traffic.describe(split)
+            if shown.get(target) != text:
+                _log.info("split %s: %s", target, text)
+                shown[target] = text
+            metrics.record(traffic.sample_requests(split, count=due, rng=rng))
+        for target in shown.keys() - set(targets):
+            _log.info("split %s: gone, no more traffic", target)
+            del shown[target]
+        if not targets and not idle:
+            _log.info("no targets: no VirtualService, and no Service with a selector, in namespace %s", options.namespace)
+        idle = not targets
+        before = now
+
+
+def _targets(options: Options, objects: dict[str, list[dict[str, Any]]]) -> list[traffic.Target]:
+    if options.virtual_services or options.services:
+        return [traffic.Target("VirtualService", name) for name in options.virtual_services] + [
+            traffic.Target("Service", name) for name in options.services
+        ]
+    return traffic.discover_targets(namespace=options.namespace, virtual_services=objects["virtual_services"], services=objects["services"])
+
+
+def _targets_text(options: Options) -> str:
+    named = [f"VirtualService/{name}" for name in options.virtual_services] + [f"Service/{name}" for name in options.services]
+    return ", ".join(named) or "every VirtualService, and every Service no VirtualService routes to"
+
+
+class _Cache:
+    """The informers, one per kind the split depends on, and a consistent-enough snapshot of their stores."""
+
+    def __init__(self, kube: Kube, namespace: str, *, clock: Clock, stop: threading.Event) -> None:
+        def optional(resource: resources.Resource) -> OptionalListWatch:
+            return OptionalListWatch(ResourceListWatch(kube, resource, namespace=namespace), clock=clock, stop=stop)
+
+        self._informers = {
+            "virtual_services": Informer(optional(resources.VIRTUAL_SERVICES), name="simulator-virtualservices", clock=clock),
+            "destination_rules": Informer(optional(resources.DESTINATION_RULES), name="simulator-destinationrules", clock=clock),
+            "services": Informer(ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="simulator-services", clock=clock),
+            "replica_sets": Informer(ResourceListWatch(kube, resources.REPLICASETS, namespace=namespace), name="simulator-replicasets", clock=clock),
+        }
+        for informer in self._informers.values():
+            informer.start(stop)
+
+    def wait_for_sync(self, timeout: float) -> bool:
+        return all(informer.wait_for_sync(timeout) for informer in self._informers.values())
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """Every cached object by kind, as keyword arguments for `traffic.split`. Read-only dicts."""
+        return {kind: informer.store.list() for kind, informer in self._informers.items()}
+
+
+class OptionalListWatch:
+    """A ListerWatcher for a kind whose CRD may not be installed (Istio's): while it is not, the kind lists as
+    empty and its watch waits `RECHECK_SECONDS` and ends quietly, so the informer neither logs tracebacks nor
+    spins. Once the CRD exists, the watch (from resourceVersion "", i.e. "now", with the current objects as
+    ADDED events) fills the cache.
+    """
+
+    def __init__(self, inner: ResourceListWatch, *, clock: Clock, stop: threading.Event) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._stop = stop
+        self._missing = False
+        self._kind = inner.resource.kind
+
+    def list(self) -> tuple[list[dict[str, Any]], str]:
+        try:
+            items, version = self._inner.list()
+        except errors.NotFound:
+            self._went_missing()
+            return [], ""
+        self._came_back()
+        return items, version
+
+    def watch(self, resource_version: str, timeout_seconds: int) -> Iterator[WatchEvent]:
+        try:
+            for event in self._inner.watch(resource_version, timeout_seconds):
+                self._came_back()
+                yield event
+        except errors.NotFound:
+            self._went_missing()
+            self._clock.sleep(RECHECK_SECONDS, self._stop)
+
+    def _went_missing(self) -> None:
+        if not self._missing:
+            _log.info("%ss are not served (Istio's CRDs not installed?); reading none until they are", self._kind)
+            self._missing = True
+
+    def _came_back(self) -> None:
+        if self._missing:
+            _log.info("%ss are served now", self._kind)
+            self._missing = False

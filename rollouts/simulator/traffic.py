@@ -1,0 +1,370 @@
+"""Where simulated requests go, and how they come out: the traffic split of a target, and sampled requests.
+
+Pure: no I/O, no clock, no logging. Objects come in as the raw dicts the API server returns and are never
+modified. Randomness comes only from the `random.Random` passed in.
+
+**Targets.** Requests enter through a target: a VirtualService (the mesh routes them by weight) or a Service
+(kube-proxy spreads them over its ready pods). Without named targets the simulator sends traffic to every
+VirtualService of the namespace, and to every Service with a selector that no VirtualService routes to.
+
+**From a VirtualService to versions.** Simulated requests carry no headers, so they take the first HTTP route
+without a ``match`` (a catch-all); when every route has one, the last route. Each weighted destination of that
+route is followed to the pods it reaches:
+
+* by host: ``host`` (``web-canary``, ``web-canary.<ns>``, ``web-canary.<ns>.svc.cluster.local``) names a Service
+  of the namespace, whose ``spec.selector`` picks pods;
+* by subset: the DestinationRule for that host adds the subset's ``labels`` (Argo Rollouts sets
+  ``rollouts-pod-template-hash`` there) to the Service's selector.
+
+A version is a ReplicaSet whose pod-template labels include all of those labels; with the hash in the selector
+that is exactly one. When several match (a Service selecting only ``app: web``), the destination's weight is
+shared among them by ready replicas, as kube-proxy would. Without a VirtualService, a Service target is one
+destination with all the weight. Destinations keep the route's order; the versions behind one are in name order.
+
+**Versions without ready pods get nothing.** Weight routed to a destination with no ready pods (or to a host or
+subset that does not resolve) is left out and named in `Split.problems`: a mesh would answer those requests with
+503 "no healthy upstream" from the caller's proxy, which the destination-side metrics we export never see. The
+remaining destinations' shares are scaled to sum to 1, so the configured rate is the rate of requests that
+reach a pod.
+
+Worked example (the test table has it): a VirtualService 80/20 over Services ``stable`` (selector hash ``aaa``)
+and ``canary`` (selector hash ``bbb``), ReplicaSets ``web-aaa`` (image ``demo:blue``, 3 ready) and ``web-bbb``
+(``demo:yellow-errors-50``, 1 ready) → ``stable web-aaa 0.8 (blue)``, ``canary web-bbb 0.2 (yellow-errors-50)``.
+With ``web-bbb`` at 0 ready → ``stable web-aaa 1.0`` and the problem "canary (20% of the weight) has no ready pods".
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rollouts.plan.hashing import HASH_LABEL
+from rollouts.simulator import behaviour
+
+__all__ = [
+    "Destination",
+    "RequestSample",
+    "Split",
+    "Target",
+    "describe",
+    "discover_targets",
+    "requests_due",
+    "sample_requests",
+    "simulate",
+    "split",
+    "split_service",
+    "split_virtual_service",
+]
+
+RawObject = Mapping[str, Any]
+TargetKind = Literal["VirtualService", "Service"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests enter: a VirtualService or a Service of the simulated namespace."""
+
+    kind: TargetKind
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One version behind one Service, and its share of a target's requests."""
+
+    service: str
+    """The Service the request was routed to: Istio's ``destination_service_name``."""
+    namespace: str
+    workload: str
+    """The ReplicaSet's name (``<rollout>-<hash>`` for a Rollout's): Istio's ``destination_workload``."""
+    pod_template_hash: str
+    """The ``rollouts-pod-template-hash`` (else ``pod-template-hash``) label of its pods; may be empty."""
+    image: str
+    behaviour: behaviour.Behaviour
+    share: float
+    """Fraction of the target's requests, from 0 to 1; a split's shares sum to 1."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A target's traffic split now: the destinations that get requests, and why any weight gets none."""
+
+    target: Target
+    destinations: tuple[Destination, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestSample:
+    """One simulated request, as a destination-side proxy would report it."""
+
+    destination: Destination
+    response_code: int
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One weighted destination of a route, resolved to the labels that pick its pods."""
+
+    name: str  # the Service's name, for metrics
+    label: str  # how the user wrote it, for problems: "web-canary", "web/canary"
+    selector: Mapping[str, str]
+    weight: float
+
+
+def discover_targets(*, namespace: str, virtual_services: Sequence[RawObject], services: Sequence[RawObject]) -> list[Target]:
+    """Every VirtualService, then every Service with a selector that no VirtualService routes to; by name."""
+    routed: set[str] = set()
+    for vs in virtual_services:
+        for route in _http_routes(vs):
+            for entry in route.get("route") or []:
+                service = _service_name(str((entry.get("destination") or {}).get("host") or ""), namespace)
+                if service:
+                    routed.add(service)
+    found = [Target("VirtualService", _name(vs)) for vs in virtual_services]
+    found += [Target("Service", _name(svc)) for svc in services if _selector(svc) and _name(svc) not in routed]
+    return sorted(found, key=lambda target: (target.kind != "VirtualService", target.name))
+
+
+def split(
+    *,
+    target: Target,
+    namespace: str,
+    virtual_services: Sequence[RawObject],
+    destination_rules: Sequence[RawObject],
+    services: Sequence[RawObject],
+    replica_sets: Sequence[RawObject],
+) -> Split:
+    """The split of `target` given everything in its namespace (absent objects are problems, not errors)."""
+    if target.kind == "VirtualService":
+        vs = next((obj for obj in virtual_services if _name(obj) == target.name), None)
+        return split_virtual_service(
+            vs, name=target.name, namespace=namespace, destination_rules=destination_rules, services=services, replica_sets=replica_sets,
+        )  # fmt: skip
+    service = next((obj for obj in services if _name(obj) == target.name), None)
+    return split_service(service, name=target.name, namespace=namespace, replica_sets=replica_sets)
+
+
+def split_virtual_service(
+    vs: RawObject | None,
+    *,
+    name: str,
+    namespace: str,
+    destination_rules: Sequence[RawObject],
+    services: Sequence[RawObject],
+    replica_sets: Sequence[RawObject],
+) -> Split:
+    """The split a VirtualService makes now; see the module docstring. `vs` None: no traffic, and why."""
+    target = Target("VirtualService", name)
+    if vs is None:
+        return Split(target, (), (f"VirtualService {name} not found in namespace {namespace}",))
+    route = _chosen_route(vs)
+    if route is None:
+        return Split(target, (), (f"VirtualService {name} has no HTTP route",))
+    entries = route.get("route") or []
+    routes: list[_Route] = []
+    problems: list[str] = []
+    total = sum(_weight(entry, len(entries)) for entry in entries)
+    for entry in entries:
+        weight = _weight(entry, len(entries))
+        if weight <= 0:
+            continue
+        destination = entry.get("destination") or {}
+        resolved = _resolve(destination, weight=weight, namespace=namespace, services=services, destination_rules=destination_rules)
+        if isinstance(resolved, str):
+            problems.append(f"{resolved} ({_percent(weight / total)} of the weight): not simulated")
+        else:
+            routes.append(resolved)
+    return _split_routes(target, routes, namespace=namespace, replica_sets=replica_sets, total=total, problems=problems)
+
+
+def split_service(service: RawObject | None, *, name: str, namespace: str, replica_sets: Sequence[RawObject]) -> Split:
+    """A Service's requests, spread over the ready ReplicaSets its selector matches by their ready replicas."""
+    target = Target("Service", name)
+    if service is None:
+        return Split(target, (), (f"Service {name} not found in namespace {namespace}",))
+    selector = _selector(service)
+    if not selector:
+        return Split(target, (), (f"Service {name} has no selector",))
+    return _split_routes(target, [_Route(name, name, selector, 1.0)], namespace=namespace, replica_sets=replica_sets, total=1.0, problems=[])
+
+
+def describe(split: Split) -> str:
+    """One line for the log, e.g. ``stable 9f8a… 90% (blue), canary 7c6d… 10% (yellow-errors-30)``."""
+    parts = [f"{d.service} {_short(d.pod_template_hash)} {_percent(d.share)} ({behaviour.tag_of(d.image)})" for d in split.destinations]
+    text = ", ".join(parts) or "no traffic"
+    return "; ".join([text, *split.problems])
+
+
+def requests_due(*, rate_per_second: float, elapsed_before: float, elapsed_now: float) -> int:
+    """How many requests fall in (elapsed_before, elapsed_now] seconds at a steady rate since second 0.
+
+    Counting from a fixed start means ticks of any length never drift: at 15 req/s, ticks of 0.1 s alternate
+    1 and 2 requests, and any 10 s hold exactly 150.
+
+    Examples:
+        requests_due(rate_per_second=20, elapsed_before=0.0, elapsed_now=0.1) == 2
+        requests_due(rate_per_second=15, elapsed_before=0.0, elapsed_now=0.1) == 1
+        requests_due(rate_per_second=15, elapsed_before=0.1, elapsed_now=0.2) == 2
+    """
+    return max(0, _requests_by(rate_per_second, elapsed_now) - _requests_by(rate_per_second, elapsed_before))
+
+
+def sample_requests(split: Split, *, count: int, rng: random.Random) -> list[RequestSample]:
+    """`count` requests: each picks a destination by share, then answers by that destination's behaviour."""
+    destinations = split.destinations
+    if not destinations or count <= 0:
+        return []
+    bounds: list[float] = []
+    running = 0.0
+    for destination in destinations:
+        running += destination.share
+        bounds.append(running)
+    samples = []
+    for _ in range(count):
+        pick = min(bisect.bisect_right(bounds, rng.random() * running), len(destinations) - 1)
+        destination = destinations[pick]
+        response = behaviour.respond(destination.behaviour, rng)
+        samples.append(RequestSample(destination, response.code, response.duration_ms))
+    return samples
+
+
+def simulate(split: Split, *, rate_per_second: float, seconds: float, rng: random.Random) -> list[RequestSample]:
+    """The requests of `seconds` at `rate_per_second` through `split`: ``rate × seconds`` of them (rounded down)."""
+    count = requests_due(rate_per_second=rate_per_second, elapsed_before=0.0, elapsed_now=seconds)
+    return sample_requests(split, count=count, rng=rng)
+
+
+# --- resolving destinations ------------------------------------------------------------------------------------
+
+
+def _split_routes(
+    target: Target, routes: list[_Route], *, namespace: str, replica_sets: Sequence[RawObject], total: float, problems: list[str]
+) -> Split:
+    weights: dict[tuple[str, str], float] = {}
+    versions: dict[tuple[str, str], RawObject] = {}
+    for route in routes:
+        ready = [(rs, _ready(rs)) for rs in replica_sets if _ready(rs) > 0 and _matches(route.selector, _template_labels(rs))]
+        if not ready:
+            problems.append(f"{route.label} ({_percent(route.weight / total)} of the weight) has no ready pods: not simulated")
+            continue
+        pods = sum(count for _, count in ready)
+        for rs, count in sorted(ready, key=lambda pair: _name(pair[0])):
+            key = (route.name, _name(rs))
+            weights[key] = weights.get(key, 0.0) + route.weight * count / pods
+            versions[key] = rs
+    served = sum(weights.values())
+    destinations = []
+    for (service, workload), weight in weights.items():
+        template = (versions[(service, workload)].get("spec") or {}).get("template")
+        try:
+            answers = behaviour.from_template(template)
+        except behaviour.BehaviourError as error:
+            # Guessing a behaviour would make an analysis judge the wrong thing: send nothing until it is fixed.
+            return Split(target, (), (*problems, f"ReplicaSet {workload}: {error}"))
+        labels = _template_labels(versions[(service, workload)])
+        destinations.append(
+            Destination(
+                service=service, namespace=namespace, workload=workload,
+                pod_template_hash=labels.get(HASH_LABEL) or labels.get("pod-template-hash") or "",
+                image=behaviour.image_of(template), behaviour=answers, share=weight / served,
+            )  # fmt: skip
+        )
+    return Split(target, tuple(destinations), tuple(problems))
+
+
+def _resolve(
+    destination: RawObject, *, weight: float, namespace: str, services: Sequence[RawObject], destination_rules: Sequence[RawObject]
+) -> _Route | str:
+    """The Service and labels a route destination reaches, or why it reaches nothing."""
+    host = str(destination.get("host") or "")
+    subset = destination.get("subset")
+    label = f"{host}/{subset}" if subset else host
+    name = _service_name(host, namespace)
+    if name is None:
+        return f"host {host!r} is not a Service of namespace {namespace}"
+    service = next((svc for svc in services if _name(svc) == name), None)
+    if service is None:
+        return f"{label}: Service {name} not found"
+    selector = _selector(service)
+    if not selector:
+        return f"{label}: Service {name} has no selector"
+    if not subset:
+        return _Route(name, label, selector, weight)
+    rules = [dr for dr in destination_rules if _service_name(str((dr.get("spec") or {}).get("host") or ""), namespace) == name]
+    subsets = [s for dr in rules for s in (dr.get("spec") or {}).get("subsets") or [] if s.get("name") == subset]
+    if not subsets:
+        return f"{label}: no DestinationRule subset {subset} for host {host}"
+    return _Route(name, label, {**selector, **(subsets[0].get("labels") or {})}, weight)
+
+
+def _chosen_route(vs: RawObject) -> RawObject | None:
+    routes = _http_routes(vs)
+    if not routes:
+        return None
+    return next((route for route in routes if not route.get("match")), routes[-1])
+
+
+def _http_routes(vs: RawObject) -> list[RawObject]:
+    return list((vs.get("spec") or {}).get("http") or [])
+
+
+def _weight(entry: RawObject, siblings: int) -> float:
+    """Istio: a lone destination without a weight gets everything; otherwise a missing weight is 0."""
+    weight = entry.get("weight")
+    if weight is None:
+        return 100.0 if siblings == 1 else 0.0
+    return float(weight)
+
+
+def _service_name(host: str, namespace: str) -> str | None:
+    """``web``, ``web.<ns>``, ``web.<ns>.svc`` and ``web.<ns>.svc.cluster.local`` are Service ``web`` of `namespace`."""
+    name, _, rest = host.partition(".")
+    if not name or name == "*":
+        return None
+    if rest in ("", namespace, f"{namespace}.svc", f"{namespace}.svc.cluster.local"):
+        return name
+    return None
+
+
+def _selector(service: RawObject) -> dict[str, str]:
+    return dict((service.get("spec") or {}).get("selector") or {})
+
+
+def _template_labels(rs: RawObject) -> Mapping[str, str]:
+    return (((rs.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+
+
+def _ready(rs: RawObject) -> int:
+    return int((rs.get("status") or {}).get("readyReplicas") or 0)
+
+
+def _matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def _name(obj: RawObject) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def _requests_by(rate_per_second: float, elapsed: float) -> int:
+    # The epsilon absorbs float error, so 0.29 s at 100 req/s is 29 requests and not 28.
+    return math.floor(rate_per_second * elapsed + 1e-9)
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.3g}%"
+
+
+def _short(pod_template_hash: str) -> str:
+    if not pod_template_hash:
+        return "(no hash)"
+    return pod_template_hash[:4] + "…" if len(pod_template_hash) > 5 else pod_template_hash
