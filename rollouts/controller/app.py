@@ -19,7 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from rollouts import __version__
 from rollouts.controller.execute import Executor
 from rollouts.controller.metrics import ControllerMetrics
-from rollouts.controller.observe import HASH_INDEX, RoutedObjects, MANAGED_BY_INDEX, OWNER_INDEX, controller_owner_uid, managed_by_key, observe, pod_hash_key
+from rollouts.controller.observe import HASH_INDEX, AnalysisObjects, RoutedObjects, MANAGED_BY_INDEX, OWNER_INDEX, controller_owner_uid, managed_by_key, observe, pod_hash_key
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -68,6 +68,18 @@ def routed_names(rollout: Mapping[str, Any]) -> set[str]:
     return {str(ref["name"]).partition(".")[0] for ref in refs if isinstance(ref, dict) and ref.get("name")}
 
 
+def template_names(node: Any) -> set[str]:
+    """Every `templateName` anywhere under a Rollout's strategy."""
+    if isinstance(node, Mapping):
+        found = {str(node["templateName"])} if "templateName" in node else set()
+        for value in node.values():
+            found |= template_names(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(template_names(item) for item in node)) if node else set()
+    return set()
+
+
 def has_api(kube: Kube, resource: Resource) -> bool:
     """Whether the cluster serves `resource` (checked once at start: Istio's CRDs are optional)."""
     try:
@@ -106,6 +118,16 @@ class RolloutController:
             destination_rules = Informer(ResourceListWatch(kube, resources.DESTINATION_RULES, namespace=namespace), name="destinationrules", clock=clock)
             self.routed = RoutedObjects(virtual_services.store, destination_rules.store)
             self.routed_informers = (virtual_services, destination_rules)
+        self.analysis_runs = Informer(
+            ResourceListWatch(kube, resources.ANALYSIS_RUNS, namespace=namespace, label_selector=rollout_selector(settings.instance_id)),
+            name="analysisruns", clock=clock, indexers={OWNER_INDEX: controller_owner_uid},
+        )  # fmt: skip
+        self.analysis_templates = Informer(ResourceListWatch(kube, resources.ANALYSIS_TEMPLATES, namespace=namespace), name="analysistemplates", clock=clock)
+        # A namespaced controller may not read cluster-scoped objects: no ClusterAnalysisTemplates then (as in Argo).
+        self.cluster_templates = (
+            Informer(ResourceListWatch(kube, resources.CLUSTER_ANALYSIS_TEMPLATES), name="clusteranalysistemplates", clock=clock) if namespace is None else None
+        )
+        self.analysis = AnalysisObjects(self.analysis_runs.store, self.analysis_templates.store, self.cluster_templates.store if self.cluster_templates else None)
         self.service_queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("services"))
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("rollouts"))
         metrics.watch_queue("rollouts", self.queue.stats)
@@ -126,6 +148,10 @@ class RolloutController:
         self.services.add_handler(on_add=self._on_service, on_update=lambda old, new: self._on_service(new), on_delete=self._enqueue_referrers)
         pod = self._enqueue_pod_owner
         self.pods.add_handler(on_add=pod, on_update=lambda old, new: pod(new), on_delete=pod)
+        self.analysis_runs.add_handler(on_add=owner, on_update=lambda old, new: owner(new), on_delete=owner)
+        for informer in (self.analysis_templates, *((self.cluster_templates,) if self.cluster_templates else ())):
+            template = self._enqueue_template_users
+            informer.add_handler(on_add=template, on_update=lambda old, new, template=template: template(new), on_delete=template)
         for informer in self.routed_informers:
             routed = self._enqueue_routing
             informer.add_handler(on_add=routed, on_update=lambda old, new, routed=routed: routed(new), on_delete=routed)
@@ -163,6 +189,13 @@ class RolloutController:
             if (rollout.get("metadata") or {}).get("namespace") == namespace and name in routed_names(rollout):
                 self._enqueue(rollout)
 
+    def _enqueue_template_users(self, template: Mapping[str, Any]) -> None:
+        # A template appeared or changed: Rollouts that name it may now be valid, or need it for their next run.
+        name = (template.get("metadata") or {}).get("name")
+        for rollout in self.rollouts.store.list():
+            if name in template_names((rollout.get("spec") or {}).get("strategy")):
+                self._enqueue(rollout)
+
     def _enqueue_pod_owner(self, pod: Mapping[str, Any]) -> None:
         # Pods matter to a Rollout only for restarts and role metadata; map them through their ReplicaSet.
         metadata = pod.get("metadata") or {}
@@ -186,7 +219,8 @@ class RolloutController:
     # ---- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self, stop: threading.Event, sync_timeout: float = 60.0) -> None:
-        informers = (self.pods, self.replica_sets, self.services, *self.routed_informers, self.rollouts)
+        analysis = (self.analysis_runs, self.analysis_templates, *((self.cluster_templates,) if self.cluster_templates else ()))
+        informers = (self.pods, self.replica_sets, self.services, *self.routed_informers, *analysis, self.rollouts)
         for informer in informers:
             informer.start(stop)
         if not wait_for_all(informers, stop, sync_timeout):
@@ -219,7 +253,7 @@ class RolloutController:
         return Result(requeue_after=plan.requeue_after)
 
     def _plan(self, raw: Mapping[str, Any]) -> Plan:
-        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store, pods=self.pods.store, routed=self.routed)
+        observed = observe(raw, replica_sets=self.replica_sets.store, services=self.services.store, pods=self.pods.store, routed=self.routed, analysis=self.analysis)
         now = self.clock.now()
         if isinstance(observed, list):
             return planner.unreadable(raw=raw, problems=observed, now=now)

@@ -23,7 +23,9 @@ from rollouts.plan.actions import (
     Action,
     AnnotateReplicaSet,
     AnnotateRollout,
+    CreateAnalysisRun,
     CreateReplicaSet,
+    DeleteAnalysisRun,
     DeleteReplicaSet,
     EvictPod,
     Plan,
@@ -31,6 +33,7 @@ from rollouts.plan.actions import (
     RouteTraffic,
     ScaleReplicaSet,
     SetPodMetadata,
+    TerminateAnalysisRun,
 )
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.traffic.routers import Lookup, ServiceSelectorRouter, router_for
@@ -156,6 +159,23 @@ class Executor:
                     raise TypeError("cannot route traffic for a Rollout that does not parse")
                 router = router_for(model, kube=self.kube, lookup=self.lookup)
                 router.route(model, split, lambda reason, message: self.recorder.record(observed.raw, reason=reason, message=message))
+            case CreateAnalysisRun(body=body):
+                try:
+                    self.kube.create(resources.ANALYSIS_RUNS, namespace, dict(body))
+                except errors.AlreadyExists:
+                    pass  # created by an earlier reconcile whose status write we have not seen yet
+                else:
+                    self.recorder.record(observed.raw, reason="AnalysisRunCreated", message=f"Created AnalysisRun {body['metadata']['name']}")
+            case TerminateAnalysisRun(name=name):
+                try:
+                    self.kube.patch(resources.ANALYSIS_RUNS, namespace, name, {"spec": {"terminate": True}})
+                except errors.NotFound:
+                    pass
+            case DeleteAnalysisRun(name=name):
+                try:
+                    self.kube.delete(resources.ANALYSIS_RUNS, namespace, name, propagation="Background")
+                except errors.NotFound:
+                    pass
             case _:
                 raise TypeError(f"the executor cannot carry out {type(action).__name__}")
 

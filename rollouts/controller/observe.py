@@ -12,7 +12,7 @@ from rollouts.machinery.informer import Store
 from rollouts.traffic import istio
 from rollouts.machinery.keys import ObjectKey
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
-from rollouts.plan.observed import Observed, Pod, ReplicaSet
+from rollouts.plan.observed import AnalysisRunView, Observed, Pod, ReplicaSet
 
 OWNER_INDEX = "owner"
 HASH_INDEX = "pod-hash"
@@ -37,7 +37,15 @@ def referenced_services(rollout: api.Rollout) -> dict[str, str]:
     return found
 
 
-def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pods: Store, routed: RoutedObjects | None = None) -> Observed | list[str]:
+def observe(
+    raw: Mapping[str, Any],
+    *,
+    replica_sets: Store,
+    services: Store,
+    pods: Store,
+    routed: RoutedObjects | None = None,
+    analysis: AnalysisObjects | None = None,
+) -> Observed | list[str]:
     """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
     parsed = api.parse_rollout(raw, check=False)
     if isinstance(parsed, list):
@@ -51,6 +59,8 @@ def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pod
         if service is None:
             errors.append(f'{field}: Service "{name}" not found')
     errors += routing_problems(parsed, namespace, routed)
+    found_templates, template_problems = analysis.templates_for(parsed, namespace) if analysis is not None else ({}, [])
+    errors += template_problems
     owned = tuple(ReplicaSet.from_raw(rs) for rs in replica_sets.by_index(OWNER_INDEX, raw["metadata"].get("uid", "")))
     owned_pods = [pod for rs in owned for pod in pods.by_index(HASH_INDEX, f"{namespace}/{rs.hash}")]
     return Observed(
@@ -58,9 +68,55 @@ def observe(raw: Mapping[str, Any], *, replica_sets: Store, services: Store, pod
         raw=raw,
         replica_sets=owned,
         pods=tuple(Pod.from_raw(pod) for pod in owned_pods),
+        analysis_runs=tuple(AnalysisRunView.from_raw(run) for run in analysis.runs.by_index(OWNER_INDEX, raw["metadata"].get("uid", ""))) if analysis else (),
+        templates=found_templates,
         services=found_services,
         spec_errors=tuple(errors),
     )
+
+
+class AnalysisObjects:
+    """The informer caches of AnalysisRuns (indexed by owner) and analysis templates."""
+
+    def __init__(self, runs: Store, templates: Store, cluster_templates: Store | None) -> None:
+        self.runs = runs
+        self.templates = templates
+        self.cluster_templates = cluster_templates
+
+    def templates_for(self, rollout: api.Rollout, namespace: str) -> tuple[dict[tuple[bool, str], Any], list[str]]:
+        """Every template the Rollout references, nested ones included, and the problems finding them."""
+        found: dict[tuple[bool, str], Any] = {}
+        problems: list[str] = []
+        pending = [(ref.cluster_scope or False, ref.template_name or "") for analysis in analyses_of(rollout) for ref in analysis.templates or []]
+        while pending:
+            cluster, name = pending.pop()
+            if (cluster, name) in found:
+                continue
+            store = self.cluster_templates if cluster else self.templates
+            raw = store.get(ObjectKey("" if cluster else namespace, name)) if store is not None else None
+            kind = "ClusterAnalysisTemplate" if cluster else "AnalysisTemplate"
+            if raw is None:
+                problems.append(f'spec.strategy: {kind} "{name}" not found')
+                continue
+            parsed = api.parse(raw, check=False)
+            if isinstance(parsed, list):
+                problems.append(f'{kind} "{name}" is invalid: {parsed[0]}')
+                continue
+            found[(cluster, name)] = parsed
+            pending += [(ref.cluster_scope or False, ref.template_name or "") for ref in parsed.spec.templates or []]  # type: ignore[attr-defined]
+        return found, problems
+
+
+def analyses_of(rollout: api.Rollout) -> list[api.RolloutAnalysis]:
+    strategy = rollout.spec.strategy
+    if strategy is None:
+        return []
+    if (bg := strategy.blue_green) is not None:
+        return [a for a in (bg.pre_promotion_analysis, bg.post_promotion_analysis) if a is not None]
+    canary = strategy.canary
+    if canary is None:
+        return []
+    return [a for a in (canary.analysis, *(step.analysis for step in canary.steps or [])) if a is not None]
 
 
 class RoutedObjects:

@@ -74,6 +74,23 @@ class EvictPod:
 
 
 @dataclass(frozen=True)
+class CreateAnalysisRun:
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TerminateAnalysisRun:
+    """Ask a run to stop measuring (spec.terminate); its phase is then decided from what it has."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DeleteAnalysisRun:
+    name: str
+
+
+@dataclass(frozen=True)
 class TrafficSplit:
     """Weights for the traffic router: canary and stable pod hashes and their shares, plus managed routes."""
 
@@ -94,7 +111,7 @@ class RouteTraffic:
     split: TrafficSplit
 
 
-Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic | SetPodMetadata | EvictPod
+Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic | SetPodMetadata | EvictPod | CreateAnalysisRun | TerminateAnalysisRun | DeleteAnalysisRun
 
 
 @dataclass(frozen=True)

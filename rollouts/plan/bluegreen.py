@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutStatus
-from rollouts.plan import replicasets
+from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutAnalysis, RolloutStatus
+from rollouts.plan import replicasets, runs
 from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
 from rollouts.plan.names import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
@@ -38,7 +38,7 @@ def initial_replicas(observed: Observed, strategy: BlueGreenStrategy, *, has_sta
 
 
 def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
-    decision = Decision(status=status)
+    decision = Decision(status=status, now_text=format_time(now))
     spec = observed.rollout.spec
     replicas = spec.effective_replicas
     stable = observed.replica_set_by_hash(status.stable_rs)
@@ -58,17 +58,34 @@ def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, 
         _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
         return decision
 
+    if aborted and stable is not None and new.hash != stable.hash:
+        # Abort: production goes (back) to stable, even after the switch; the preview scales down after the delay.
+        _terminate_runs(decision, observed)
+        _scale(decision, stable, replicas, replicas)
+        _point(decision, strategy.active_service, active_hash, stable.hash)
+        _point_preview(decision, observed, strategy, new.hash)
+        _abort_preview(decision, new, strategy, now, replicas)
+        _retire(decision, observed, keep={new.hash, stable.hash}, now=now, strategy=strategy, replicas=replicas)
+        _record_selectors(decision, active=stable.hash, preview=new.hash if strategy.preview_service else None)
+        return decision
+
     # A stable ReplicaSet that lost its active Service (e.g. the Service was recreated) gets it back.
     serving = active if active is not None else stable
     assert serving is not None
     if new.hash == serving.hash:
-        # Nothing to promote: the new template is what active serves (first deploy done, or a fast rollback).
+        # Active already serves the new template: switched and waiting for post-promotion analysis, or nothing to do.
         _scale(decision, new, replicas, replicas)
         _point(decision, strategy.active_service, active_hash, new.hash)
         _point_preview(decision, observed, strategy, new.hash)
+        keep = {new.hash}
         if status.stable_rs != new.hash and new.saturated_at >= replicas:
-            _complete(decision, new, "Fast rollback" if status.stable_rs else "Initial deploy")
-        _retire(decision, observed, keep={new.hash}, now=now, strategy=strategy, replicas=replicas)
+            if stable is None:
+                _complete(decision, new, "Initial deploy")  # the first deploy is never analysed
+            elif _post_promotion_passed(decision, observed, strategy, new, stable):
+                _complete(decision, new, "Completed blue-green update")
+            elif stable is not None:
+                keep.add(stable.hash)  # until post-promotion analysis passes, stable must be able to take over again
+        _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
         _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
         return decision
 
@@ -78,27 +95,25 @@ def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, 
     _point_preview(decision, observed, strategy, new.hash)
     keep = {new.hash, serving.hash}
 
-    if aborted:
-        _abort_preview(decision, new, strategy, now, replicas)
-        _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
-        _record_selectors(decision, active=serving.hash, preview=new.hash if strategy.preview_service else None)
-        return decision
-
     checkpoint = bool(status.blue_green and status.blue_green.scale_up_preview_check_point)
     # Fast rollback: the new template's ReplicaSet is an old one still waiting out its scale-down delay, so it is
-    # already up and proven. Skip the pause and promote, as Argo does.
+    # already up and proven. Skip the pause and analysis, and promote, as Argo does.
     fast_rollback = new.scale_down_deadline is not None and new.scale_down_deadline > now and new.replicas >= replicas
-    checkpoint = checkpoint or fast_rollback
+    skip_analysis = fast_rollback or bool(status.promote_full)
     preview_count = initial_replicas(observed, strategy, has_stable=True)
-    promoting = checkpoint or bool(status.promote_full) or _may_promote(decision, strategy, new, preview_count, spec.paused, now)
-    promoting = promoting and not spec.paused
+    promoting = checkpoint or skip_analysis
+    if not promoting:
+        analysis_passed = skip_analysis or _pre_promotion_passed(decision, observed, strategy, new, serving, preview_count)
+        promoting = analysis_passed and _may_promote(decision, strategy, new, preview_count, spec.paused, now)
+    promoting = promoting and not spec.paused and not decision.status.abort
     _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
     if promoting:
-        decision.status = decision.status.model_copy(update={"blue_green": _bg(decision.status, scale_up_preview_check_point=True)})
+        decision.update(blue_green=_bg(decision.status, scale_up_preview_check_point=True))
         if new.replicas >= replicas and new.saturated_at >= replicas and new.fully_observed:
             # Switch: production moves to the new ReplicaSet; the old one drains after the scale-down delay.
             _point(decision, strategy.active_service, serving.hash, new.hash)
-            _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
+            if skip_analysis or _post_promotion_passed(decision, observed, strategy, new, stable):
+                _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
             if action := replicasets.delay_scale_down(
                 serving, delay_seconds=strategy.effective_scale_down_delay_seconds, now=now, desired_total=replicas
             ):
@@ -111,6 +126,50 @@ def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, 
     _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
     _record_selectors(decision, active=serving.hash, preview=new.hash if strategy.preview_service else None)
     return decision
+
+
+def _pre_promotion_passed(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, serving: ReplicaSet, preview_count: int) -> bool:
+    """Pre-promotion analysis: starts once the preview is available; Successful allows promotion."""
+    analysis = strategy.pre_promotion_analysis
+    if analysis is None:
+        return True
+    if new.saturated_at < preview_count or new.replicas != preview_count:
+        return False
+    return _analysis_passed(decision, observed, "PrePromotion", analysis, new, serving.hash)
+
+
+def _post_promotion_passed(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, stable: ReplicaSet | None) -> bool:
+    """Post-promotion analysis: runs after the switch; only Successful makes the new ReplicaSet stable."""
+    analysis = strategy.post_promotion_analysis
+    if analysis is None:
+        return True
+    return _analysis_passed(decision, observed, "PostPromotion", analysis, new, stable.hash if stable else None)
+
+
+def _analysis_passed(decision: Decision, observed: Observed, kind: runs.Kind, analysis: RolloutAnalysis, new: ReplicaSet, stable_hash: str | None) -> bool:
+    field = "pre_promotion_analysis_run_status" if kind == "PrePromotion" else "post_promotion_analysis_run_status"
+    current_bg = decision.status.blue_green or BlueGreenStatus()
+    run = runs.current(observed, getattr(current_bg, field))
+    if run is not None and run.pod_hash != new.hash:
+        run = None  # a previous update's run
+    run = runs.ensure(decision, observed, runs.Slot(kind, analysis), new=new, stable_hash=stable_hash, existing=run)
+    if run is None:
+        return False
+    decision.update(blue_green=_bg(decision.status, **{field: runs.reference(run)}))
+    verdict = runs.verdict(run)
+    if verdict == "fail":
+        decision.update(abort=True)
+        decision.abort_reason = runs.failure_message(kind, run)
+    elif verdict == "inconclusive" and not decision.status.controller_pause:
+        pause = PauseCondition(reason=runs.INCONCLUSIVE_PAUSE, start_time=decision.now_text)
+        decision.update(pause_conditions=[*(decision.status.pause_conditions or []), pause], controller_pause=True)
+    return verdict == "pass"
+
+
+def _terminate_runs(decision: Decision, observed: Observed) -> None:
+    current_bg = decision.status.blue_green or BlueGreenStatus()
+    runs.terminate(decision, runs.current(observed, current_bg.pre_promotion_analysis_run_status))
+    runs.terminate(decision, runs.current(observed, current_bg.post_promotion_analysis_run_status))
 
 
 def _may_promote(decision: Decision, strategy: BlueGreenStrategy, new: ReplicaSet, preview_count: int, paused: bool | None, now: datetime) -> bool:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rollouts.api import CanaryStatus, CanaryStrategy, PauseCondition, RolloutStatus, TrafficWeights, WeightDestination
+from rollouts.api import CanaryStatus, CanaryStep, CanaryStrategy, PauseCondition, RolloutAnalysis, RolloutStatus, TrafficWeights, WeightDestination
 from rollouts.plan import replicas as arithmetic
-from rollouts.plan import replicasets, steps
+from rollouts.plan import replicasets, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
 from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
-from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
 from rollouts.plan.times import format_time, parse_time
 
 CANARY_PAUSE_STEP = "CanaryPauseStep"
@@ -32,7 +32,7 @@ def initial_replicas(observed: Observed, strategy: CanaryStrategy, *, has_stable
 
 
 def reconcile(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
-    decision = Decision(status=status)
+    decision = Decision(status=status, now_text=format_time(now))
     step_list = strategy.steps or []
     step_hash = steps.steps_hash(step_list)
     stable = observed.replica_set_by_hash(status.stable_rs)
@@ -78,6 +78,10 @@ def _settle(decision: Decision, observed: Observed, strategy: CanaryStrategy, ne
 
 def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime) -> None:
     replicas = observed.rollout.spec.effective_replicas
+    canary_status = decision.status.canary
+    if canary_status is not None:
+        runs.terminate(decision, runs.current(observed, canary_status.current_step_analysis_run_status))
+        runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status))
     # Traffic first: all of it back to stable in this very reconcile.
     _route(decision, observed, strategy, canary=new, stable=stable, weight=0)
     _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
@@ -126,8 +130,10 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
         routed = weight if at_targets else min(weight, _routed_weight(decision.status))
         _route(decision, observed, strategy, canary=new, stable=stable, weight=routed if new.available > 0 else 0, index=index)
 
+    if not _background_analysis(decision, observed, strategy, new, stable, index):
+        return  # the background analysis failed: aborted
     if index < len(step_list):
-        if at_targets and _step_done(decision, observed, step_list[index], now):
+        if at_targets and _step_done(decision, observed, step_list[index], now, new=new, stable=stable, index=index):
             decision.update(current_step_index=index + 1, controller_pause=None)
             message = f"Rollout step {index + 1}/{len(step_list)} completed ({steps.describe(step_list[index])})"
             decision.events.append(EventNote("RolloutStepCompleted", message))
@@ -140,6 +146,8 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
     if new.saturated_at >= replicas and new.fully_observed and at_targets:
         reason = "Full promotion requested" if decision.status.promote_full else f"Completed all {len(step_list)} canary steps"
         _complete(decision, new, reason)
+        canary_status = decision.status.canary
+        runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None))
         _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
         _route(decision, observed, strategy, canary=new, stable=new, weight=0)
         if strategy.traffic_routing and (delay := strategy.effective_scale_down_delay_seconds) > 0:
@@ -150,9 +158,11 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
             _scale(decision, stable, 0, replicas)
 
 
-def _step_done(decision: Decision, observed: Observed, step: object, now: datetime) -> bool:
+def _step_done(decision: Decision, observed: Observed, step: CanaryStep, now: datetime, *, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
     """Whether the current step is complete (its replica targets are already met)."""
-    pause = getattr(step, "pause", None)
+    if step.analysis is not None:
+        return _step_analysis(decision, observed, step.analysis, new=new, stable=stable, index=index)
+    pause = step.pause
     if pause is None:
         return not observed.rollout.spec.paused  # setWeight, setCanaryScale, header and mirror routes: done once applied
     status = decision.status
@@ -178,6 +188,60 @@ def _step_done(decision: Decision, observed: Observed, step: object, now: dateti
         return True
     decision.wake_in((due - now).total_seconds())
     return False
+
+
+# ---- analysis ------------------------------------------------------------------------------------------------------
+
+
+def _step_analysis(decision: Decision, observed: Observed, analysis: RolloutAnalysis, *, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
+    """Run the step's analysis: Successful completes the step, Failed or Error aborts, Inconclusive pauses."""
+    canary_status = decision.status.canary or CanaryStatus()
+    run = runs.current(observed, canary_status.current_step_analysis_run_status)
+    if run is not None and (run.step_index != index or run.pod_hash != new.hash):
+        run = None  # a previous step's (or update's) run
+    run = runs.ensure(decision, observed, runs.Slot("Step", analysis, index), new=new, stable_hash=stable.hash, existing=run)
+    if run is None:
+        return False
+    _record_run(decision, step=run)
+    return _judge(decision, "Step", run)
+
+
+def _background_analysis(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
+    """Keep the background analysis running from startingStep on; False when it failed (the rollout aborts)."""
+    analysis = strategy.analysis
+    if analysis is None or index < (analysis.starting_step or 0):
+        return True
+    canary_status = decision.status.canary or CanaryStatus()
+    run = runs.current(observed, canary_status.current_background_analysis_run_status)
+    if run is not None and run.pod_hash != new.hash:
+        run = None
+    run = runs.ensure(decision, observed, runs.Slot("Background", analysis), new=new, stable_hash=stable.hash, existing=run)
+    if run is None:
+        return not decision.status.abort
+    _record_run(decision, background=run)
+    _judge(decision, "Background", run)
+    return not decision.status.abort
+
+
+def _judge(decision: Decision, kind: runs.Kind, run: AnalysisRunView) -> bool:
+    verdict = runs.verdict(run)
+    if verdict == "fail":
+        decision.update(abort=True)
+        decision.abort_reason = runs.failure_message(kind, run)
+    elif verdict == "inconclusive" and not any(c.reason == runs.INCONCLUSIVE_PAUSE for c in decision.status.pause_conditions or ()):
+        if not decision.status.controller_pause:
+            pause = PauseCondition(reason=runs.INCONCLUSIVE_PAUSE, start_time=decision.now_text)
+            decision.update(pause_conditions=[*(decision.status.pause_conditions or []), pause], controller_pause=True)
+    return verdict == "pass"
+
+
+def _record_run(decision: Decision, *, step: AnalysisRunView | None = None, background: AnalysisRunView | None = None) -> None:
+    canary_status = decision.status.canary or CanaryStatus()
+    if step is not None:
+        canary_status = canary_status.model_copy(update={"current_step_analysis_run_status": runs.reference(step)})
+    if background is not None:
+        canary_status = canary_status.model_copy(update={"current_background_analysis_run_status": runs.reference(background)})
+    decision.update(canary=canary_status)
 
 
 # ---- replica targets ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from rollouts.api import PodTemplateMetadata, RolloutPhase, RolloutStatus
 from rollouts.api import selectors as label_selectors
-from rollouts.plan import bluegreen, canary, conditions, podmeta, replicasets
+from rollouts.plan import bluegreen, canary, conditions, podmeta, replicasets, runs
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION
@@ -50,9 +50,14 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
         assert strategy.canary is not None
         step = canary.reconcile(observed, strategy.canary, new, status, now)
     status = step.status
+    if status.abort and not status.aborted_at:
+        # The strategy aborted (a failed analysis): act on it right away, in the next reconcile.
+        status = status.model_copy(update={"aborted_at": format_time(now)})
+        step.wake_in(0)
     events = list(step.events)
     actions = list(step.actions)
     actions += podmeta.role_actions(observed, _roles(observed, status, new))
+    actions += runs.history_actions(observed, keep_names=_current_runs(status))
     restarts, restarted, restart_wake = podmeta.restart(observed, now=now, max_unavailable=_max_unavailable(observed), order=_restart_order(status, new))
     actions += restarts
     if restarted:
@@ -65,7 +70,7 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
     status = _with_counts(observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None))
-    status, deadline_wake = _with_conditions(observed, before, status, new, now, step.completed_reason)
+    status, deadline_wake = _with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
     status = _with_phase(observed, status)
@@ -108,6 +113,15 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = _with_phase(observed, status)
     return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
+
+
+def _current_runs(status: RolloutStatus) -> set[str]:
+    references = []
+    if status.canary is not None:
+        references += [status.canary.current_step_analysis_run_status, status.canary.current_background_analysis_run_status]
+    if status.blue_green is not None:
+        references += [status.blue_green.pre_promotion_analysis_run_status, status.blue_green.post_promotion_analysis_run_status]
+    return {ref.name for ref in references if ref is not None and ref.name}
 
 
 def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[str, PodTemplateMetadata | None]:
@@ -201,7 +215,7 @@ def _with_counts(observed: Observed, status: RolloutStatus, new: ReplicaSet, *, 
 
 
 def _with_conditions(
-    observed: Observed, before: RolloutStatus, status: RolloutStatus, new: ReplicaSet, now: datetime, completed: str | None
+    observed: Observed, before: RolloutStatus, status: RolloutStatus, new: ReplicaSet, now: datetime, abort_reason: str | None
 ) -> tuple[RolloutStatus, float | None]:
     spec = observed.rollout.spec
     replicas = spec.effective_replicas
@@ -213,7 +227,10 @@ def _with_conditions(
     progressing = conditions.find(found, conditions.PROGRESSING)
     healthy = completed_now and new.saturated_at >= replicas and (status.updated_replicas or 0) >= replicas
     if status.abort:
-        message = f"Rollout aborted update to revision {new.revision}"
+        # Keep the first reason given (the failed analysis, say): later reconciles no longer know it.
+        message = f"Rollout aborted update to revision {new.revision}" + (f": {abort_reason}" if abort_reason else "")
+        if progressing is not None and progressing.reason == conditions.ROLLOUT_ABORTED and not abort_reason:
+            message = str(progressing.message)
         found = conditions.put(found, conditions.PROGRESSING, "False", conditions.ROLLOUT_ABORTED, message, now, touch=False)
     elif healthy:
         message = f'ReplicaSet "{new.name}" has successfully progressed.'
@@ -281,7 +298,9 @@ def _transition_events(observed: Observed, before: RolloutStatus, after: Rollout
     if after.stable_rs != after.current_pod_hash and (was_completed is None or was_completed.status == "True") and before.current_pod_hash != after.current_pod_hash:
         events.append(EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {new.revision} ({new.hash})"))
     if after.abort and not before.aborted_at:
-        events.append(EventNote("RolloutAborted", f"Rollout aborted update to revision {new.revision}", "Warning"))
+        aborted = conditions.find(after.conditions, conditions.PROGRESSING)
+        message = str(aborted.message) if aborted is not None and aborted.reason == conditions.ROLLOUT_ABORTED else f"Rollout aborted update to revision {new.revision}"
+        events.append(EventNote("RolloutAborted", message, "Warning"))
     if after.pause_conditions and not before.pause_conditions:
         events.append(EventNote("RolloutPaused", f"Rollout is paused ({after.pause_conditions[0].reason})"))
     elif before.pause_conditions and not after.pause_conditions and not after.abort:

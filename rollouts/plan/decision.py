@@ -18,6 +18,10 @@ class Decision:
     wake: float | None = None
     completed_reason: str | None = None
     """Set when the new ReplicaSet became stable in this reconcile ("Completed blue-green update", …)."""
+    abort_reason: str | None = None
+    """Why the strategy aborted the update in this reconcile (e.g. the failed analysis), for the condition."""
+    now_text: str = ""
+    """The reconcile's time as an RFC 3339 string, for stamps the strategy writes."""
 
     def wake_in(self, seconds: float) -> None:
         seconds = max(seconds, 0.0)

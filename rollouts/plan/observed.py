@@ -108,6 +108,41 @@ class Pod:
 
 
 @dataclass(frozen=True)
+class AnalysisRunView:
+    """A read-only projection of an AnalysisRun the Rollout owns."""
+
+    name: str
+    kind: str
+    """rollout-type label: Step, Background, PrePromotion or PostPromotion."""
+    step_index: int | None
+    pod_hash: str
+    phase: str
+    message: str
+    terminating: bool
+    created: str = ""
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> AnalysisRunView:
+        metadata = raw.get("metadata") or {}
+        labels = metadata.get("labels") or {}
+        status = raw.get("status") or {}
+        try:
+            step_index: int | None = int(labels["step-index"])
+        except (KeyError, ValueError):
+            step_index = None
+        return cls(
+            name=metadata.get("name", ""),
+            kind=labels.get("rollout-type", ""),
+            step_index=step_index,
+            pod_hash=labels.get(HASH_LABEL, ""),
+            phase=str(status.get("phase") or ""),
+            message=str(status.get("message") or ""),
+            terminating=bool((raw.get("spec") or {}).get("terminate")),
+            created=metadata.get("creationTimestamp", ""),
+        )
+
+
+@dataclass(frozen=True)
 class Observed:
     """Everything one reconcile of one Rollout looks at."""
 
@@ -119,6 +154,10 @@ class Observed:
     """Services the strategy names, by name; None when missing."""
     pods: tuple[Pod, ...] = ()
     """Pods of the owned ReplicaSets."""
+    analysis_runs: tuple[AnalysisRunView, ...] = ()
+    """AnalysisRuns the Rollout owns."""
+    templates: Mapping[tuple[bool, str], Any] = field(default_factory=dict)
+    """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
 

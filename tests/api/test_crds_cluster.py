@@ -37,6 +37,12 @@ def _get(cluster: Any, *args: str) -> dict[str, Any]:
 
 
 def _apply(cluster: Any, namespace: str, *documents: dict[str, Any], check: bool = True) -> Any:
+    # These objects are for the API server only: an instance id keeps the session's controller away from them.
+    for doc in documents:
+        if str(doc.get("apiVersion", "")).startswith("argoproj.io/"):
+            labels = doc.setdefault("metadata", {}).setdefault("labels", {}) or {}
+            labels.setdefault("argo-rollouts.argoproj.io/controller-instance-id", "api-tests")
+            doc["metadata"]["labels"] = labels
     text = "---\n".join(yaml.safe_dump(doc, sort_keys=False) for doc in documents)
     return cluster.kubectl("apply", "--server-side", "-n", namespace, "-f", "-", input=text, check=check)
 
