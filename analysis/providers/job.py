@@ -86,6 +86,13 @@ class JobProvider:
             namespace, name = _reference(measurement, ctx)
         except ProviderError as error:
             return _finish(measurement, ERROR, str(error), ctx.now)
+        # A Job that already finished keeps its verdict: only work still in flight is cut short.
+        try:
+            verdict = job_verdict(self._kube.get(resources.JOBS, namespace, name))
+        except errors.NotFound:
+            verdict = None
+        if verdict is not None:
+            return _finish(measurement, verdict[0], verdict[1], ctx.now)
         self._delete(namespace, name)
         return _finish(measurement, INCONCLUSIVE, TERMINATED, ctx.now)
 
