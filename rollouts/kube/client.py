@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import urllib3
 from urllib.parse import urlencode
-from kubernetes import config as kube_config
-from kubernetes.client import Configuration
+
+import urllib3
 
 from rollouts.kube import errors
+from rollouts.kube import kubeconfig as kubeconfigs
 from rollouts.kube.resources import Resource
+
 
 PatchKind = Literal["merge", "json", "strategic", "apply"]
 PATCH_CONTENT_TYPES = {
@@ -37,16 +38,41 @@ RequestHook = Callable[[str, Resource | None, str | None, str | None, int], None
 class Connection:
     """Where the API server is and how to authenticate, resolved from a kubeconfig or the pod's service account."""
 
-    configuration: Configuration
-    namespace: str | None  # the kubeconfig context's namespace, or the pod's own namespace in-cluster
-
-    @property
-    def host(self) -> str:
-        return str(self.configuration.host).rstrip("/")
+    host: str
+    namespace: str | None
+    """The kubeconfig context's namespace, or the pod's own namespace in-cluster."""
+    verify: bool = True
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: str | None = None
+    auth_headers: Callable[[], dict[str, str]] = lambda: {}
+    """Headers to authenticate each request (called every time, so refreshed tokens are used)."""
 
 
 def connect(kubeconfig: str | None = None, context: str | None = None) -> Connection:
-    """Load credentials: an explicit kubeconfig (or $KUBECONFIG / ~/.kube/config), else the in-cluster service account."""
+    """Load credentials: an explicit kubeconfig (or $KUBECONFIG / ~/.kube/config), else the in-cluster service account.
+
+    Plain kubeconfigs (certificates, tokens, CA) are read directly; anything else (exec plugins, auth providers,
+    several files in $KUBECONFIG) goes through the official client's loader, which is slower to import.
+    """
+    try:
+        simple = kubeconfigs.read_simple(kubeconfig, context)
+    except kubeconfigs.KubeconfigError as error:
+        raise errors.Unreachable(0, "", str(error)) from error
+    if simple is not None:
+        return Connection(
+            host=simple.server, namespace=simple.namespace, verify=simple.verify, ca_file=simple.ca_file,
+            cert_file=simple.cert_file, key_file=simple.key_file, server_name=simple.server_name,
+            auth_headers=(lambda token=simple.token: {"Authorization": f"Bearer {token}"}) if simple.token else (lambda: {}),
+        )  # fmt: skip
+    return _connect_with_official_loader(kubeconfig, context)
+
+
+def _connect_with_official_loader(kubeconfig: str | None, context: str | None) -> Connection:
+    from kubernetes import config as kube_config
+    from kubernetes.client import Configuration
+
     configuration = Configuration()
     try:
         kube_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False)
@@ -59,10 +85,24 @@ def connect(kubeconfig: str | None = None, context: str | None = None) -> Connec
         except kube_config.ConfigException as in_cluster_error:
             raise errors.Unreachable(0, "", f"no kubeconfig found and not running in a cluster: {in_cluster_error}") from in_cluster_error
         namespace = _pod_namespace()
-    return Connection(configuration, namespace)
+    lock = threading.Lock()
+
+    def headers() -> dict[str, str]:
+        # auth_settings() runs the client's refresh hook, so rotated tokens are picked up.
+        with lock:
+            settings = configuration.auth_settings()
+        return {s["key"]: s["value"] for s in settings.values() if s.get("in") == "header" and s.get("value")}
+
+    return Connection(
+        host=str(configuration.host).rstrip("/"), namespace=namespace, verify=bool(configuration.verify_ssl),
+        ca_file=configuration.ssl_ca_cert, cert_file=configuration.cert_file, key_file=configuration.key_file,
+        server_name=configuration.tls_server_name, auth_headers=headers,
+    )  # fmt: skip
 
 
 def _context_namespace(kubeconfig: str | None, context: str | None) -> str | None:
+    from kubernetes import config as kube_config
+
     try:
         contexts, active = kube_config.list_kube_config_contexts(config_file=kubeconfig)
     except (kube_config.ConfigException, OSError):
@@ -85,18 +125,16 @@ class Kube:
     def __init__(self, connection: Connection, *, on_request: RequestHook | None = None, pool_size: int = 32) -> None:
         self.connection = connection
         self.on_request = on_request
-        cfg = connection.configuration
         self._pool = urllib3.PoolManager(
             num_pools=4,
             maxsize=pool_size,
-            cert_reqs="CERT_REQUIRED" if cfg.verify_ssl else "CERT_NONE",
-            ca_certs=cfg.ssl_ca_cert,
-            cert_file=cfg.cert_file,
-            key_file=cfg.key_file,
-            server_hostname=cfg.tls_server_name,
+            cert_reqs="CERT_REQUIRED" if connection.verify else "CERT_NONE",
+            ca_certs=connection.ca_file,
+            cert_file=connection.cert_file,
+            key_file=connection.key_file,
+            server_hostname=connection.server_name,
             retries=False,
         )
-        self._auth_lock = threading.Lock()
 
     @classmethod
     def from_kubeconfig(cls, kubeconfig: str | None = None, context: str | None = None, **kwargs: Any) -> Kube:
@@ -238,7 +276,7 @@ class Kube:
         headers = {"Accept": "application/json", "User-Agent": "rollouts-controller"}
         if body is not None:
             headers["Content-Type"] = content_type
-        headers.update(self._auth_headers())
+        headers.update(self.connection.auth_headers())
         fields = {key: str(value) for key, value in (query or {}).items() if value is not None}
         url = self.connection.host + path
         if fields:
@@ -250,16 +288,6 @@ class Kube:
             )  # fmt: skip
         except urllib3.exceptions.HTTPError as error:
             raise errors.Unreachable(0, "", f"cannot reach the API server at {self.connection.host}: {error}") from error
-
-    def _auth_headers(self) -> dict[str, str]:
-        # auth_settings() runs the refresh hook, so rotated service-account tokens are picked up.
-        with self._auth_lock:
-            settings = self.connection.configuration.auth_settings()
-        headers = {}
-        for setting in settings.values():
-            if setting.get("in") == "header" and setting.get("value"):
-                headers[setting["key"]] = setting["value"]
-        return headers
 
     def _report(self, verb: str, resource: Resource | None, namespace: str | None, name: str | None, status: int) -> None:
         if self.on_request is not None:
