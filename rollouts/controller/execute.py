@@ -36,32 +36,17 @@ from rollouts.plan.actions import (
     TerminateAnalysisRun,
 )
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
+from rollouts.plan.observed import RolloutIdentity
 from rollouts.traffic.routers import Lookup, ServiceSelectorRouter, router_for
 
 _log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class _Target:
+class _Target(RolloutIdentity):
     """The Rollout a plan is applied to, as read."""
 
     raw: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        return str(self.raw["metadata"]["name"])
-
-    @property
-    def namespace(self) -> str:
-        return str(self.raw["metadata"].get("namespace", ""))
-
-    @property
-    def uid(self) -> str:
-        return str(self.raw["metadata"].get("uid", ""))
-
-    @property
-    def status(self) -> Mapping[str, Any]:
-        return self.raw.get("status") or {}
 
 
 class NameCollision(Exception):

@@ -142,24 +142,10 @@ class AnalysisRunView:
         )
 
 
-@dataclass(frozen=True)
-class Observed:
-    """Everything one reconcile of one Rollout looks at."""
+class RolloutIdentity:
+    """Name, namespace, uid, generation and status of the Rollout in `self.raw` (the object as read)."""
 
-    rollout: Rollout
     raw: Mapping[str, Any]
-    """The Rollout as read (generation, uid, annotations, raw status)."""
-    replica_sets: tuple[ReplicaSet, ...] = ()
-    services: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
-    """Services the strategy names, by name; None when missing."""
-    pods: tuple[Pod, ...] = ()
-    """Pods of the owned ReplicaSets."""
-    analysis_runs: tuple[AnalysisRunView, ...] = ()
-    """AnalysisRuns the Rollout owns."""
-    templates: Mapping[tuple[bool, str], Any] = field(default_factory=dict)
-    """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
-    spec_errors: tuple[str, ...] = ()
-    """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
 
     @property
     def name(self) -> str:
@@ -180,6 +166,27 @@ class Observed:
     @property
     def status(self) -> Mapping[str, Any]:
         return self.raw.get("status") or {}
+
+
+@dataclass(frozen=True)
+class Observed(RolloutIdentity):
+    """Everything one reconcile of one Rollout looks at."""
+
+    rollout: Rollout
+    raw: Mapping[str, Any]
+    """The Rollout as read (generation, uid, annotations, raw status)."""
+    replica_sets: tuple[ReplicaSet, ...] = ()
+    services: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+    """Services the strategy names, by name; None when missing."""
+    pods: tuple[Pod, ...] = ()
+    """Pods of the owned ReplicaSets."""
+    analysis_runs: tuple[AnalysisRunView, ...] = ()
+    """AnalysisRuns the Rollout owns."""
+    templates: Mapping[tuple[bool, str], Any] = field(default_factory=dict)
+    """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
+    spec_errors: tuple[str, ...] = ()
+    """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
+
 
     def replica_set_by_hash(self, pod_hash: str | None) -> ReplicaSet | None:
         if not pod_hash:
