@@ -296,12 +296,15 @@ class Kube:
 
 def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
     buffer = b""
-    for chunk in response.stream(64 * 1024, decode_content=True):
-        buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            if line.strip():
-                yield line
+    try:
+        for chunk in response.stream(64 * 1024, decode_content=True):
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                if line.strip():
+                    yield line
+    except urllib3.exceptions.ProtocolError:
+        return  # the server closed the stream mid-chunk (restart, shutdown): the caller watches again from its last version
     if buffer.strip():
         yield buffer
 
