@@ -82,8 +82,13 @@ def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new
     if canary_status is not None:
         runs.terminate(decision, runs.current(observed, canary_status.current_step_analysis_run_status))
         runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status))
-    # Traffic first: all of it back to stable in this very reconcile.
-    _route(decision, observed, strategy, canary=new, stable=stable, weight=0)
+    # Traffic first: all of it back to stable in this very reconcile, unless (dynamicStableScale) stable was scaled
+    # down with the canary's growth; then traffic follows stable's pods back up.
+    stable_ready = not strategy.dynamic_stable_scale or stable.available >= replicas
+    _route(decision, observed, strategy, canary=new, stable=stable, weight=0 if stable_ready else _routed_weight(decision.status))
+    if not stable_ready:
+        _scale(decision, stable, replicas, replicas)
+        return
     _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
     _scale(decision, stable, replicas, replicas)
     if strategy.traffic_routing:
@@ -116,7 +121,7 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
     weight = steps.current_weight(step_list, index, max_weight=max_weight)
 
     if strategy.traffic_routing:
-        canary_target, stable_target = _routed_targets(observed, strategy, step_list, index, weight)
+        canary_target, stable_target = _routed_targets(observed, strategy, step_list, index, weight, decision.status)
     else:
         canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=weight)
     _scale(decision, new, canary_target, replicas)
@@ -150,7 +155,8 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
         runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None))
         _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
         _route(decision, observed, strategy, canary=new, stable=new, weight=0)
-        if strategy.traffic_routing and (delay := strategy.effective_scale_down_delay_seconds) > 0:
+        delay = 0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds  # dynamic: already scaled down
+        if strategy.traffic_routing and delay > 0:
             if action := replicasets.delay_scale_down(stable, delay_seconds=delay, now=now, desired_total=replicas):
                 decision.actions.append(action)
             decision.wake_in(delay)
@@ -263,15 +269,20 @@ def _basic_targets(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet
     )
 
 
-def _routed_targets(observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int) -> tuple[int, int]:
+def _routed_targets(observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int, status: RolloutStatus) -> tuple[int, int]:
     scale = steps.current_canary_scale(step_list, index)
     canary_scale = arithmetic.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
+    routed = _routed_weight(status)
     return arithmetic.traffic_routed_canary_counts(
         replicas=observed.rollout.spec.effective_replicas,
         weight=weight,
         max_weight=strategy.effective_max_traffic_weight,
         canary_scale=canary_scale,
         min_pods_per_rs=strategy.min_pods_per_replica_set,
+        dynamic_stable_scale=bool(strategy.dynamic_stable_scale),
+        # The stable keeps enough pods for the traffic it still has until the router has moved it.
+        stable_weight_actual=strategy.effective_max_traffic_weight - routed,
+        canary_weight_actual=routed,
     )
 
 

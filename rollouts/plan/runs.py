@@ -163,11 +163,11 @@ def history_actions(observed: Observed, keep_names: set[str]) -> list[Action]:
     live_hashes = {rs.hash for rs in observed.replica_sets if not rs.deleting}
     done = sorted((run for run in observed.analysis_runs if run.name not in keep_names and run.phase not in ("", "Pending", "Running")), key=lambda run: run.created, reverse=True)
     actions: list[Action] = []
-    successful = [run for run in done if run.phase == "Successful"]
-    unsuccessful = [run for run in done if run.phase != "Successful"]
-    for run in done:
-        if run.pod_hash not in live_hashes:
-            actions.append(DeleteAnalysisRun(run.name))
+    # Runs of ReplicaSets that are gone go first, and do not count against the limits.
+    actions += [DeleteAnalysisRun(run.name) for run in done if run.pod_hash not in live_hashes]
+    kept = [run for run in done if run.pod_hash in live_hashes]
+    successful = [run for run in kept if run.phase == "Successful"]
+    unsuccessful = [run for run in kept if run.phase != "Successful"]
     for runs, limit in ((successful, spec.effective_successful_run_history_limit), (unsuccessful, spec.effective_unsuccessful_run_history_limit)):
-        actions += [DeleteAnalysisRun(run.name) for run in runs[limit:] if run.pod_hash in live_hashes]
+        actions += [DeleteAnalysisRun(run.name) for run in runs[limit:]]
     return actions

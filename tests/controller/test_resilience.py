@@ -123,3 +123,30 @@ def test_graceful_shutdown_releases_the_lease(cluster, kube: Kube, start_control
     wait_until(lambda: _exists(kube, namespace, lease_name), what="lease created")
     assert controller.stop() == 0
     assert kube.get(resources.LEASES, namespace, lease_name)["spec"]["holderIdentity"] == ""
+
+
+def test_replica_sets_made_by_another_controller_are_adopted_without_a_redeploy(cluster, kube: Kube, start_controller, namespace: str) -> None:
+    """Moving from Argo Rollouts: its ReplicaSet (Argo's own hash, same template) is kept and nothing is recreated."""
+    instance = f"adopt-{uuid.uuid4().hex[:6]}"
+    [created_rollout] = [doc for doc in apply(cluster, namespace, EXAMPLE, labels={INSTANCE_LABEL: instance}) if doc["kind"] == "Rollout"]
+    live = kube.get(resources.ROLLOUTS, namespace, NAME)
+    argo_hash = "6d4f8c9b7"  # whatever Argo computed: certainly not our hash
+    template = yaml.safe_load(yaml.safe_dump(created_rollout["spec"]["template"]))
+    template["metadata"]["labels"]["rollouts-pod-template-hash"] = argo_hash
+    kube.create(resources.REPLICASETS, namespace, {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{NAME}-{argo_hash}", "labels": {"app": NAME, "rollouts-pod-template-hash": argo_hash},
+            "annotations": {"rollout.argoproj.io/revision": "1"},
+            "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": NAME, "uid": live["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}],
+        },
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": NAME, "rollouts-pod-template-hash": argo_hash}}, "template": template},
+    })  # fmt: skip
+    wait_until(lambda: (kube.get(resources.REPLICASETS, namespace, f"{NAME}-{argo_hash}").get("status") or {}).get("availableReplicas") == 2, what="Argo's pods ready")
+    uid = kube.get(resources.REPLICASETS, namespace, f"{NAME}-{argo_hash}")["metadata"]["uid"]
+
+    start_controller(f"--instance-id={instance}", "--no-leader-elect")
+    healthy = wait_for_phase(kube, namespace, NAME, "Healthy")
+    assert healthy["status"]["currentPodHash"] == argo_hash == healthy["status"]["stableRS"]
+    assert selector_hash(kube, namespace, "rollout-bluegreen-active") == argo_hash
+    assert [rs["metadata"]["uid"] for rs in replica_sets(kube, namespace).values()] == [uid], "adopted, nothing new created"
