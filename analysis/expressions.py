@@ -880,8 +880,8 @@ class Expression:
 
     def evaluate(self, env: Mapping[str, Any],
                  clock: Callable[[], datetime] | None = None) -> Any:
-        """Evaluate against ``env``; ``clock`` feeds ``now()`` (UTC wall time by default)."""
-        interpreter = _Interpreter(env, clock or _utc_now)
+        """Evaluate against ``env``; ``clock`` feeds ``now()`` (without one, ``now()`` is an error: no hidden clock)."""
+        interpreter = _Interpreter(env, clock or _no_clock)
         try:
             return interpreter.visit(self.tree)
         except _Fault as fault:
@@ -948,8 +948,8 @@ def evaluate(text: str, env: Mapping[str, Any], label: str = "expression") -> An
     return compile_expression(text, None, label).evaluate(env)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+def _no_clock() -> datetime:
+    raise ExpressionError("now()", "now() is not available here: the caller gave no clock")
 
 
 # --------------------------------------------------------------------------- values

@@ -571,9 +571,9 @@ def test_time_expression(text, expected):
     assert compile_expression(text).evaluate({}, clock=lambda: FIXED_NOW) == expected
 
 
-def test_now_defaults_to_utc_wall_clock():
-    before = datetime.now(timezone.utc)
-    assert before <= evaluate("now()", {}) <= datetime.now(timezone.utc)
+def test_now_without_a_clock_is_an_error_not_a_hidden_clock_read():
+    with pytest.raises(ExpressionError, match="no clock"):
+        evaluate("now()", {})
 
 
 # --------------------------------------------------------------------------- parse errors

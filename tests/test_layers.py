@@ -1,0 +1,70 @@
+"""The project's dependency rules, checked on the source: only `rollouts.kube` imports the Kubernetes client, and the
+pure decision modules import nothing that does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("rollouts", "analysis", "plugin")
+PURE = (
+    "rollouts/plan",
+    "rollouts/api",
+    "analysis/expressions.py",
+    "analysis/assess.py",
+    "analysis/args.py",
+    "analysis/templates.py",
+    "analysis/decide.py",
+    "rollouts/traffic/istio.py",
+    "rollouts/simulator/behaviour.py",
+    "rollouts/simulator/traffic.py",
+)
+# What a pure module must not import: clients, sockets, processes, the API adapters, the runtime.
+IMPURE = ("kubernetes", "urllib3", "requests", "socket", "subprocess", "http", "prometheus_api_client", "rollouts.kube", "rollouts.machinery", "rollouts.controller")
+
+
+def imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+def sources(*roots: str) -> list[Path]:
+    files: list[Path] = []
+    for root in roots:
+        path = REPO / root
+        files += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return files
+
+
+@pytest.mark.parametrize("path", sources(*PACKAGES), ids=lambda p: str(p.relative_to(REPO)))
+def test_only_rollouts_kube_imports_the_kubernetes_client(path: Path) -> None:
+    if path.is_relative_to(REPO / "rollouts" / "kube"):
+        return
+    offending = [name for name in imports(path) if name == "kubernetes" or name.startswith("kubernetes.")]
+    assert offending == [], f"{path.relative_to(REPO)} imports {offending}; go through rollouts.kube"
+
+
+@pytest.mark.parametrize("path", sources(*PURE), ids=lambda p: str(p.relative_to(REPO)))
+def test_pure_modules_do_no_io(path: Path) -> None:
+    offending = [name for name in imports(path) if any(name == bad or name.startswith(bad + ".") for bad in IMPURE)]
+    assert offending == [], f"{path.relative_to(REPO)} is pure but imports {offending}"
+
+
+@pytest.mark.parametrize("path", sources(*PURE), ids=lambda p: str(p.relative_to(REPO)))
+def test_pure_modules_take_no_clock(path: Path) -> None:
+    tree = ast.parse(path.read_text(), str(path))
+    calls = [
+        ast.unparse(node.func)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(("datetime.now", "time.time", "time.monotonic", "time.sleep", "date.today"))
+    ]
+    assert calls == [], f"{path.relative_to(REPO)} reads the clock: {calls}; take `now` as an argument"
