@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test toolchain system-deps venv crds bench clean
 
-demo: toolchain
+demo: toolchain system-deps
 	$(BIN)/rollouts demo
 
 test: toolchain system-deps
@@ -35,6 +35,12 @@ system-deps:
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# Benchmarks (not part of `make test`): each prints its figures; README's performance section quotes them.
+bench: toolchain
+	$(BIN)/python tests/benchmarks/bench_controller.py
+	$(BIN)/python tests/benchmarks/bench_canary.py
+	$(BIN)/python tests/plugin/bench_get.py
 
 crds: venv
 	$(BIN)/rollouts crds generate

@@ -145,5 +145,14 @@ def _add_simulator() -> None:
 _add_simulator()
 
 
+def _add_demo() -> None:
+    from rollouts.demo.cli import demo
+
+    main.add_command(demo)
+
+
+_add_demo()
+
+
 if __name__ == "__main__":
     sys.exit(main())
