@@ -8,21 +8,18 @@ Nodes are kwok's: pods are scheduled onto them and become Running and Ready with
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
-import socket
 import ssl
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rollouts.cluster import processes
 from rollouts.cluster.build import Toolchain, ensure_toolchain
 from rollouts.cluster.pki import Pki, ensure_pki
 
@@ -64,14 +61,7 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        sockets = [socket.socket() for _ in range(5)]
-        try:
-            for sock in sockets:
-                sock.bind(("127.0.0.1", 0))
-            return cls(*(sock.getsockname()[1] for sock in sockets))
-        finally:
-            for sock in sockets:
-                sock.close()
+        return cls(*processes.free_ports(5))
 
 
 @dataclass
@@ -152,10 +142,10 @@ class LocalCluster:
         for name in reversed(COMPONENTS):
             pid = state.pids.get(name)
             if pid and _is_ours(pid, state.bin_dir):
-                _terminate_group(pid)
+                processes.terminate_group(pid)
                 stopped.append(name)
         for name in stopped:
-            _wait_gone(state.pids[name], timeout=10.0)
+            processes.wait_gone(state.pids[name], time.monotonic() + 10.0)
         state.pids.clear()
         self._save(state)
         if stopped:
@@ -302,7 +292,7 @@ class _Launcher:
         env = {**os.environ, "HOME": str(self.dir)}
         process = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True, preexec_fn=_die_with_parent if self.bound_to_parent else None,
+            start_new_session=True, preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
         )  # fmt: skip
         log.close()
         self.processes[name] = process
@@ -315,11 +305,6 @@ class _Launcher:
             if process.poll() is not None:
                 raise ClusterError(f"{name} exited with code {process.returncode}:\n{_tail(self.dir / 'logs' / f'{name}.log')}")
 
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel to SIGKILL us when the parent dies.
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _wait_http(url: str, deadline: float, launcher: _Launcher, name: str, *, cafile: Path | None = None, insecure: bool = False) -> None:
@@ -353,29 +338,7 @@ def _is_ours(pid: int, bin_dir: str) -> bool:
     return command.startswith(bin_dir)
 
 
-def _terminate_group(pid: int) -> None:
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
 
-
-def _wait_gone(pid: int, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    with suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)  # reap if it was our child
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone for our purposes
 
 
 def _tail(path: Path, lines: int = 30) -> str:

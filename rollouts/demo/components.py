@@ -7,7 +7,6 @@ Prometheus through ARGO_ROLLOUTS_PROMETHEUS_ADDRESS, the default of AnalysisTemp
 
 from __future__ import annotations
 
-import socket
 import sys
 import time
 import urllib.error
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from rollouts.cluster.processes import free_ports
 from rollouts.demo import prometheus
 from rollouts.demo.processes import ProcessError, Processes
 
@@ -36,14 +36,7 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        sockets = [socket.socket() for _ in range(3)]
-        try:
-            for sock in sockets:
-                sock.bind(("127.0.0.1", 0))
-            return cls(*(sock.getsockname()[1] for sock in sockets))
-        finally:
-            for sock in sockets:
-                sock.close()
+        return cls(*free_ports(3))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ Mirrors `rollouts.cluster.local`, which does the same for the control plane.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -18,6 +17,8 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
+
+from rollouts.cluster import processes
 
 RECORD_FILE = "processes.json"
 STOP_TIMEOUT = 10.0
@@ -46,7 +47,7 @@ class Processes:
         with open(self.log(name), "wb") as log:
             process = subprocess.Popen(
                 list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-                start_new_session=True, preexec_fn=_die_with_parent if self.bound_to_parent else None,
+                start_new_session=True, preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
             )  # fmt: skip
         self._running[name] = process
         records = _load(self.dir)
@@ -80,7 +81,7 @@ def stop_recorded(directory: Path) -> list[str]:
             os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     for _name, pid in alive:
-        _wait_gone(pid, deadline)
+        processes.wait_gone(pid, deadline)
     if records:
         _save(directory, {})
     for pid_file in (directory / "pids").glob("*.pid"):
@@ -121,28 +122,3 @@ def _runs(pid: int, argv: Sequence[str]) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z" and cmdline.split(b"\0")[:-1] == [arg.encode() for arg in argv]
-
-
-def _wait_gone(pid: int, deadline: float) -> None:
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    with suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel to SIGKILL us when the demo dies.
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

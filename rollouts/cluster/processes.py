@@ -1,0 +1,56 @@
+"""Process plumbing shared by the local cluster and the demo: free loopback ports, child processes bound to their
+parent, and stopping a process group for good."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import time
+from contextlib import suppress
+from pathlib import Path
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct TCP ports on 127.0.0.1 that nothing listens on right now (all held open while choosing)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def die_with_parent() -> None:
+    """For `preexec_fn`: runs in the child between fork and exec and asks the kernel to SIGKILL it when the parent dies."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (a zombie is gone for our purposes)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def terminate_group(pid: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+
+
+def wait_gone(pid: int, deadline: float) -> None:
+    """Wait until `pid` is gone, SIGKILLing its group at the monotonic `deadline`; reap it if it is our child."""
+    while alive(pid):
+        if time.monotonic() > deadline:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    with suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
