@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis import expressions
-from analysis.providers.base import describe_no_data
+from analysis.nodata import describe_no_data
 from rollouts.api import Metric, MetricResult, RunSummary
 
 SUCCESSFUL, FAILED, INCONCLUSIVE, ERROR = "Successful", "Failed", "Inconclusive", "Error"

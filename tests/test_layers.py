@@ -5,6 +5,8 @@ pure decision modules import nothing that does I/O or reads the clock.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ PURE = (
     "rollouts/plan",
     "rollouts/api",
     "analysis/expressions.py",
+    "analysis/nodata.py",
     "analysis/assess.py",
     "analysis/args.py",
     "analysis/templates.py",
@@ -22,7 +25,12 @@ PURE = (
     "rollouts/traffic/istio.py",
     "rollouts/simulator/behaviour.py",
     "rollouts/simulator/traffic.py",
+    "rollouts/demo/summary.py",
+    "rollouts/demo/progress.py",
+    *(f"plugin/{name}.py" for name in ("intents", "view", "render", "phases", "pods", "icons", "raw", "durations", "lint")),
 )
+# Loaded (directly or not) by a pure module in a fresh interpreter, any of these means I/O crept in.
+LOADED_BY_IO = ("kubernetes", "urllib3", "requests", "rollouts.kube.client", "rollouts.machinery", "rollouts.controller", "prometheus_client", "rich")
 # What a pure module must not import: clients, sockets, processes, the API adapters, the runtime.
 IMPURE = ("kubernetes", "urllib3", "requests", "socket", "subprocess", "http", "prometheus_api_client", "rollouts.kube", "rollouts.machinery", "rollouts.controller")
 
@@ -68,3 +76,14 @@ def test_pure_modules_take_no_clock(path: Path) -> None:
         if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(("datetime.now", "time.time", "time.monotonic", "time.sleep", "date.today"))
     ]
     assert calls == [], f"{path.relative_to(REPO)} reads the clock: {calls}; take `now` as an argument"
+
+
+@pytest.mark.parametrize("path", sources(*PURE), ids=lambda p: str(p.relative_to(REPO)))
+def test_pure_modules_load_nothing_that_does_io(path: Path) -> None:
+    """Checked in a fresh interpreter, so what other tests imported cannot hide a stray (indirect) import."""
+    if path.name == "__init__.py":
+        return
+    module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+    probe = f"import sys, {module}; print(','.join(sorted(m for m in {LOADED_BY_IO!r} if m in sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip() == "", f"{module} loads {result.stdout.strip()}"

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from analysis.nodata import NO_DATA, describe_no_data  # noqa: F401 - part of this module's interface
+
 Phase = Literal["Running", "Successful", "Failed", "Inconclusive", "Error"]
 
 RUNNING: Phase = "Running"
@@ -20,7 +22,6 @@ FAILED: Phase = "Failed"
 INCONCLUSIVE: Phase = "Inconclusive"
 ERROR: Phase = "Error"
 
-NO_DATA = "query returned no data"
 
 
 class ProviderError(Exception):
@@ -117,16 +118,6 @@ def succeeded(result: Any, value: str, now: datetime, metadata: Mapping[str, str
 def errored(message: str, now: datetime, metadata: Mapping[str, str] | None = None) -> Measurement:
     """A finished measurement that could not be taken."""
     return Measurement(ERROR, now, now, message=message, metadata=dict(metadata or {}))
-
-
-def describe_no_data(result: Any) -> str | None:
-    """The note to add when a condition fails to evaluate because the provider found nothing.
-
-    `None`, `[]` and `""` → "query returned no data"; anything else (even `0` or `[0.0]`) → None.
-    """
-    if result is None or (isinstance(result, (list, tuple, str)) and len(result) == 0):
-        return NO_DATA
-    return None
 
 
 def format_float(number: float) -> str:
