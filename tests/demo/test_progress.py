@@ -1,9 +1,8 @@
-"""The demo's progress lines (rollouts.demo.progress) and the purity of the demo's pure modules; no cluster.
+"""The demo's progress lines (rollouts.demo.progress) and the demo package's surface; no cluster (purity: tests/test_layers.py).
 
 We test these aspects:
 * one line per view: phase (and message), step, set and actual weight, the newest revision's AnalysisRuns with
   their measurement counts (zeros left out); parts the view lacks are left out;
-* `summary` and `progress` load no API client and import nothing that tells time, sleeps or does I/O;
 * `rollouts.demo.__all__` is exactly those pure modules.
 
 Not tested here: when lines are printed (test_demo_e2e.py).
