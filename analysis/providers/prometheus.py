@@ -6,6 +6,7 @@ never reads the clock (the instant query is evaluated at `ctx.now`; range bounds
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,13 +19,12 @@ from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
 from analysis import expressions
-from analysis.providers import credentials
+from analysis.providers import credentials, sigv4
 from analysis.providers.base import NO_DATA, MeasureContext, Measurement, ProviderError, SingleShot, errored, format_float, succeeded
 
 ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 DEFAULT_TIMEOUT = 30.0  # seconds
 RESOLVED_QUERY = "ResolvedPrometheusQuery"  # metadata key Argo stores the query under
-SIGV4_UNSUPPORTED = "sigv4 authentication is not supported by this controller"
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,18 @@ class Request:
     timeout: float
     verify: bool
     headers: dict[str, str]
-    basic_auth: tuple[str, str] | None
+    auth: tuple[str, str] | requests.auth.AuthBase | None
+    """Basic-auth credentials, or a request signer (sigv4)."""
     window: Window | None
 
 
 class PrometheusProvider(SingleShot):
     """Instant or range PromQL queries through prometheus-api-client."""
 
-    def __init__(self, *, default_address: str | None = None, tokens: credentials.OAuth2Tokens | None = None) -> None:
+    def __init__(self, *, default_address: str | None = None, tokens: credentials.OAuth2Tokens | None = None, environ: Mapping[str, str] | None = None) -> None:
         self._default_address = default_address or ""  # $ARGO_ROLLOUTS_PROMETHEUS_ADDRESS, read by the registry
         self._tokens = tokens or credentials.OAuth2Tokens()
+        self._environ = environ if environ is not None else os.environ  # AWS_* credentials for sigv4
 
     def run(self, config: Mapping[str, Any], ctx: MeasureContext) -> Measurement:
         query = str(config.get("query") or "")
@@ -80,15 +82,21 @@ class PrometheusProvider(SingleShot):
         if not parts.scheme or not parts.netloc:
             raise ProviderError(f'prometheus address "{address}" is not a URL with a scheme and a host')
         authentication = config.get("authentication") or {}
+        signer = None
         if any((authentication.get("sigv4") or {}).values()) or "aps-workspaces" in parts.netloc:
-            raise ProviderError(SIGV4_UNSUPPORTED)
+            # Amazon Managed Prometheus: every request is signed (sigv4), as in Argo.
+            try:
+                aws, region = sigv4.credentials_for(authentication.get("sigv4") or {}, self._environ)
+            except sigv4.SigV4Error as error:
+                raise ProviderError(str(error)) from error
+            signer = sigv4.SigV4Auth(aws, region)
         query = str(config.get("query") or "")
         if not query.strip():
             raise ProviderError("prometheus query is required")
         timeout = _timeout(config.get("timeout"))
         verify = not bool(config.get("insecure"))
         headers = credentials.request_headers(config.get("headers"))
-        basic_auth = credentials.basic_auth(authentication)
+        basic_auth = signer or credentials.basic_auth(authentication)
         window = _window(config.get("rangeQuery"), now)
         # Last, so that a bad setting never costs a token request.
         token = self._tokens.authorization(authentication.get("oauth2"), now=now, timeout=timeout, verify=verify)
@@ -131,7 +139,7 @@ def _ask(request: Request, now: datetime) -> tuple[dict, list[str]]:
     session.verify = request.verify
     session.hooks["response"].append(lambda response, *args, **kwargs: replies.append(response))
     client = PrometheusConnect(
-        url=request.address, headers=request.headers or None, auth=request.basic_auth, session=session,
+        url=request.address, headers=request.headers or None, auth=request.auth, session=session,
         retry=Retry(total=0, raise_on_status=False), timeout=request.timeout,
     )  # fmt: skip
     try:

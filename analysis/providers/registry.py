@@ -50,7 +50,7 @@ class Providers:
             raise UnsupportedProvider(f"overrides: unknown provider kinds {', '.join(unknown)}; supported: {', '.join(SUPPORTED)}")
         tokens = credentials.OAuth2Tokens()  # one OAuth2 token cache shared by every HTTP provider
         table: dict[str, Provider | None] = {
-            "prometheus": prometheus.PrometheusProvider(default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens),
+            "prometheus": prometheus.PrometheusProvider(default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens, environ=environ),
             "web": web.WebProvider(tokens=tokens),
             "job": job.JobProvider(kube, namespace=environ.get(job.NAMESPACE_ENV)) if kube is not None else None,
         }

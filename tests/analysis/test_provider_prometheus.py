@@ -4,8 +4,8 @@ Aspects: instant scalar / vector / matrix results typed and printed as Argo does
 ±Inf literal, empty vector → [] with a no-data note); range queries with `now() - duration(...)` bounds;
 Prometheus' own error text for bad PromQL; unreachable servers; settings validation (address and its
 environment default, timeout, sigv4, basicAuth, rangeQuery); headers, basic auth and OAuth2 tokens on the
-wire; warnings into metadata; `insecure` TLS. Excluded: condition evaluation (the caller's job) and sigv4
-signing (unsupported, asserted to say so).
+wire; warnings into metadata; `insecure` TLS. Excluded: condition evaluation (the caller's job); sigv4 signing
+itself (test_sigv4.py).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def ctx(now: datetime | None = None) -> MeasureContext:
 
 
 def measure(config: dict[str, Any], now: datetime | None = None) -> Measurement:
-    return promql.PrometheusProvider().run(config, ctx(now))
+    return promql.PrometheusProvider(environ={}).run(config, ctx(now))  # no AWS_* credentials unless a test gives them
 
 
 def unique(name: str) -> str:
@@ -233,9 +233,11 @@ def test_non_prometheus_server_is_an_error(http_server: LocalServer) -> None:
         pytest.param({"address": "http://p:9090", "query": "up", "timeout": -1}, "prometheus timeout should not be negative", id="negative-timeout"),
         pytest.param({"address": "http://p:9090", "query": "up", "timeout": "soon"}, "timeout must be a number of seconds", id="timeout-text"),
         pytest.param({"address": "http://p:9090", "query": "up", "authentication": {"sigv4": {"region": "eu-west-1"}}},
-                     "sigv4 authentication is not supported by this controller", id="sigv4"),
+                     "authentication.sigv4: no AWS credentials", id="sigv4-without-credentials"),
         pytest.param({"address": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1", "query": "up"},
-                     "sigv4 authentication is not supported by this controller", id="amazon-managed-prometheus"),
+                     "authentication.sigv4.region: required", id="amazon-managed-prometheus-needs-a-region"),
+        pytest.param({"address": "http://p:9090", "query": "up", "authentication": {"sigv4": {"region": "eu-west-1", "roleArn": "arn:aws:iam::1:role/r"}}},
+                     "assuming a role needs AWS STS", id="sigv4-role-arn"),
         pytest.param({"address": "http://p:9090", "query": "up", "authentication": {"basicAuth": {"username": "u"}}},
                      "basicAuth needs both username and password", id="basic-auth-no-password"),
         pytest.param({"address": "http://p:9090", "query": "up", "authentication": {"basicAuth": {"password": "p"}}},
