@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,3 +75,38 @@ def apply(cluster: Any, namespace: str, path: str | Path, *, labels: dict[str, s
             doc.setdefault("metadata", {}).setdefault("labels", {}).update(labels)
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input=yaml.safe_dump_all(documents))
     return documents
+
+
+@contextlib.contextmanager
+def running_prometheus(targets: dict[str, str], *, log: Path, ready: Callable[[str], bool], what: str) -> Iterator[str]:
+    """The Debian package's Prometheus scraping `job → host:port` targets every second (the demo's own config and
+    command line), bound to this process; yields its URL once `ready(url)` holds, and stops it afterwards."""
+    from rollouts.cluster.processes import die_with_parent, free_ports
+    from rollouts.demo import prometheus
+
+    if not prometheus.BINARY.is_file():
+        raise AssertionError(f"{prometheus.BINARY} is missing: install the Debian package prometheus (make test does this)")
+    directory = Path(tempfile.mkdtemp(prefix="rollouts-test-prometheus-"))
+    (directory / "prometheus.yml").write_text(yaml.safe_dump(prometheus.config(targets)))
+    [port] = free_ports(1)
+    argv = prometheus.command(binary=prometheus.BINARY, config_file=directory / "prometheus.yml", data_dir=directory / "data", port=port)
+    with open(log, "wb") as output:
+        process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+    url = f"http://127.0.0.1:{port}"
+
+    def started() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"prometheus exited with code {process.returncode}:\n{log.read_text()[-3000:]}")
+        return ready(url)
+
+    try:
+        wait_until(started, timeout=60, interval=0.2, what=what)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -6,12 +6,8 @@ killed test run leaves no Prometheus behind.
 
 from __future__ import annotations
 
-import ctypes
 import math
-import shutil
-import signal
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-import yaml
+import helpers
 from helpers import wait_until
 from local_http import Exporter
 
 BINARY = "/usr/bin/prometheus"
 MISSING = f"{BINARY} is missing: install the Debian package prometheus (make test does this)"
-STARTUP_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,51 +58,19 @@ def free_port() -> int:
 @contextmanager
 def running_prometheus(exporter: Exporter) -> Iterator[PrometheusServer]:
     """Start Prometheus scraping `exporter`, wait until it is ready and has scraped it (up == 1), stop it after."""
-    if not Path(BINARY).is_file():
-        raise AssertionError(MISSING)
-    directory = Path(tempfile.mkdtemp(prefix="rollouts-test-prometheus-"))
-    config = {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "scrape_configs": [{"job_name": "exporter", "static_configs": [{"targets": [exporter.target]}]}],
-    }
-    (directory / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port, log = free_port(), directory / "prometheus.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [BINARY, f"--config.file={directory / 'prometheus.yml'}", f"--storage.tsdb.path={directory / 'data'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
-        )  # fmt: skip
-    server = PrometheusServer(f"http://127.0.0.1:{port}", exporter, log)
-    try:
-        wait_until(lambda: _scraping(server, process), timeout=STARTUP_TIMEOUT, interval=0.2, what="Prometheus ready and scraping (up == 1)")
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(directory, ignore_errors=True)
+    log = Path(tempfile.mkdtemp(prefix="rollouts-test-prometheus-log-")) / "prometheus.log"
+    with helpers.running_prometheus({"exporter": exporter.target}, log=log, ready=_scraping, what="Prometheus ready and scraping (up == 1)") as url:
+        yield PrometheusServer(url, exporter, log)
 
 
-def _scraping(server: PrometheusServer, process: subprocess.Popen[bytes]) -> bool:
-    if process.poll() is not None:
-        raise AssertionError(f"prometheus exited with code {process.returncode}:\n{server.log.read_text()[-3000:]}")
+def _scraping(url: str) -> bool:
     try:
-        if requests.get(f"{server.url}/-/ready", timeout=2).status_code != 200:
+        if requests.get(f"{url}/-/ready", timeout=2).status_code != 200:
             return False
-        samples = server.query('up{job="exporter"}')["result"]
-    except requests.RequestException:
+        samples = requests.get(f"{url}/api/v1/query", params={"query": 'up{job="exporter"}'}, timeout=5).json()["data"]["result"]
+    except (requests.RequestException, ValueError, KeyError):
         return False
     return bool(samples) and samples[0]["value"][1] == "1"
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: the kernel SIGKILLs it when the test process dies.
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _same(a: float, b: float) -> bool:
