@@ -133,7 +133,12 @@ def test_background_analysis_starts_at_its_step_and_stops_on_promotion(cluster, 
         assert runs(kube, namespace) == {}, "not before startingStep"
 
         kube.patch(resources.ROLLOUTS, namespace, "istio-host-split", {"status": {"pauseConditions": None}}, subresource="status")
-        wait_until(lambda: (rollout(kube, namespace, "istio-host-split")["status"].get("currentStepIndex") == 3), what="step 3")
+        def paused_at_step_3() -> bool:
+            # The second promote must find a pause to clear: wait for the pause step's condition, not just the index.
+            status = rollout(kube, namespace, "istio-host-split")["status"]
+            return status.get("currentStepIndex") == 3 and bool(status.get("pauseConditions"))
+
+        wait_until(paused_at_step_3, what="paused at step 3")
         [(name, run)] = wait_until(lambda: list(runs(kube, namespace).items()), what="background run")
         assert run["metadata"]["labels"]["rollout-type"] == "Background" and name.endswith("-2")
         wait_until(lambda: (runs(kube, namespace)[name].get("status") or {}).get("phase") == "Running", what="background run measuring")

@@ -132,6 +132,13 @@ def test_header_and_mirror_routes_appear_and_disappear(cluster, kube: Kube, cont
 
     promote(kube, namespace, name)
     wait_until(lambda: routes() == ["mirror-route", "primary"], what="header route removed by its step")
+
+    def paused_at_last_step() -> bool:
+        # The second promote must find the last pause to clear: wait for its condition, not just the routes.
+        status = rollout(kube, namespace, name)["status"]
+        return status.get("currentStepIndex") == 5 and bool(status.get("pauseConditions"))
+
+    wait_until(paused_at_last_step, what="paused at the last step")
     promote(kube, namespace, name)
     wait_for_phase(kube, namespace, name, "Healthy")
     assert routes() == ["primary"], "managed routes are removed when the rollout is done"
