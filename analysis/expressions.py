@@ -1844,26 +1844,38 @@ _builtin("floor", 1)(_rounding("floor", math.floor))
 _builtin("round", 1)(_rounding("round", _round_half_away))
 
 
-@_builtin("int", 1)
-def _int(interp: _Interpreter, args: list[Any]) -> int:
-    value = args[0]
-    if _is_int(value):
-        return value
-    if isinstance(value, float):
-        return _float_to_int("int", value)
-    if isinstance(value, str):
-        return _parse_go_int("int", value)
-    raise _bad_argument("int", value)
+def _to_int(function: str) -> Callable[[_Interpreter, list[Any]], int]:
+    """`int` and Argo's `asInt`: ints as they are, floats truncated, decimal strings parsed as Go parses them."""
+
+    def convert(interp: _Interpreter, args: list[Any]) -> int:
+        value = args[0]
+        if _is_int(value):
+            return value
+        if isinstance(value, float):
+            return _float_to_int(function, value)
+        if isinstance(value, str):
+            return _parse_go_int(function, value)
+        raise _bad_argument(function, value)
+
+    return convert
 
 
-@_builtin("float", 1)
-def _float(interp: _Interpreter, args: list[Any]) -> float:
-    value = args[0]
-    if _is_number(value):
-        return _as_float(value)
-    if isinstance(value, str):
-        return _parse_go_float("float", value)
-    raise _bad_argument("float", value)
+def _to_float(function: str) -> Callable[[_Interpreter, list[Any]], float]:
+    """`float` and Argo's `asFloat`: numbers as floats, decimal strings (and Inf/NaN) parsed as Go parses them."""
+
+    def convert(interp: _Interpreter, args: list[Any]) -> float:
+        value = args[0]
+        if _is_number(value):
+            return _as_float(value)
+        if isinstance(value, str):
+            return _parse_go_float(function, value)
+        raise _bad_argument(function, value)
+
+    return convert
+
+
+_builtin("int", 1)(_to_int("int"))
+_builtin("float", 1)(_to_float("float"))
 
 
 _GO_INT = re.compile(r"[+-]?[0-9]{1,20}")
@@ -1900,26 +1912,8 @@ def _float_to_int(function: str, value: float) -> int:
 # ---- Argo Rollouts' additions
 
 
-@_builtin("asInt", 1)
-def _as_int(interp: _Interpreter, args: list[Any]) -> int:
-    value = args[0]
-    if _is_int(value):
-        return value
-    if isinstance(value, float):
-        return _float_to_int("asInt", value)
-    if isinstance(value, str):
-        return _parse_go_int("asInt", value)
-    raise _bad_argument("asInt", value)
-
-
-@_builtin("asFloat", 1)
-def _as_float_builtin(interp: _Interpreter, args: list[Any]) -> float:
-    value = args[0]
-    if _is_number(value):
-        return _as_float(value)
-    if isinstance(value, str):
-        return _parse_go_float("asFloat", value)
-    raise _bad_argument("asFloat", value)
+_builtin("asInt", 1)(_to_int("asInt"))
+_builtin("asFloat", 1)(_to_float("asFloat"))
 
 
 @_builtin("isNaN", 1)
