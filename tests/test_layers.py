@@ -21,7 +21,7 @@ PURE = (
     "analysis/assess.py",
     "analysis/args.py",
     "analysis/templates.py",
-    "analysis/decide.py",
+    "analysis/decide",
     "rollouts/traffic/istio.py",
     "rollouts/simulator/behaviour.py",
     "rollouts/simulator/traffic.py",
