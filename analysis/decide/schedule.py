@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from analysis import args as arguments
-from analysis import assess
+from analysis import assess, expressions
 from analysis.decide.state import (
     ARGS_UNRESOLVED,
     DEFAULT_MEASUREMENT_LIMIT,
@@ -46,6 +46,8 @@ def schedule(*, run: Mapping[str, Any], now: datetime) -> Schedule:
     if isinstance(resolved, list):
         return invalid(status, started_at, f"{SPEC_INVALID}: {_join(resolved)}", ttl)
     metrics = tuple(resolved.spec.metrics)
+    if (problem := condition_problem(metrics)) is not None:
+        return invalid(status, started_at, f"{SPEC_INVALID}: {problem}", ttl)
     try:
         dry_run = frozenset(_matching(resolved.spec.dry_run or [], metrics, "dryRun"))
         retention = {
@@ -73,6 +75,24 @@ def schedule(*, run: Mapping[str, Any], now: datetime) -> Schedule:
         started_at=started_at,
         ttl=ttl,
     )
+
+
+def condition_problem(metrics: Sequence[Metric]) -> str | None:
+    """The first success or failure condition that does not parse, with its column; found before any measurement,
+    so a typo ends the run at once instead of erroring once per measurement."""
+    for index, metric in enumerate(metrics):
+        for field_name, text in (
+            ("successCondition", metric.success_condition),
+            ("failureCondition", metric.failure_condition),
+        ):
+            if not text:
+                continue
+            try:
+                expressions.compile_condition(text, field_name)
+            except expressions.ExpressionError as error:
+                where = f" at column {error.position}" if error.position else ""
+                return f'spec.metrics[{index}].{field_name}: {error.reason}{where} of "{text}"'
+    return None
 
 
 def is_terminating(run: AnalysisRun, results: Mapping[str, MetricResult]) -> bool:

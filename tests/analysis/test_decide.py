@@ -245,6 +245,14 @@ def test_error_retry_interval() -> None:
         pytest.param(a_run(a_metric(count=3)), "Analysis spec invalid: spec.metrics[0].interval: required when count is greater than 1", id="count-without-interval"),
         pytest.param(a_run(a_metric("a"), a_metric("a")), "Analysis spec invalid: spec.metrics", id="duplicate-metric"),
         pytest.param(a_run(a_metric(interval="often")), "Analysis spec invalid: spec.metrics[0].interval", id="bad-interval"),
+        pytest.param(
+            a_run(a_metric(successCondition="result[0] >= ")),
+            "Analysis spec invalid: spec.metrics[0].successCondition: ", id="success-condition-syntax",
+        ),
+        pytest.param(
+            a_run(a_metric("ok"), a_metric("bad", failureCondition="result > 0.5 &&& true")),
+            "Analysis spec invalid: spec.metrics[1].failureCondition: ", id="failure-condition-syntax",
+        ),
     ],
 )
 def test_spec_problems_end_the_run_in_error(run: dict, message: str) -> None:
@@ -255,6 +263,14 @@ def test_spec_problems_end_the_run_in_error(run: dict, message: str) -> None:
     assert status["message"].startswith(("Analysis spec invalid: ", "Unable to resolve metric arguments: "))
     assert status["completedAt"] == stamp(0)
     assert [(e.reason, e.type) for e in outcome.events] == [("AnalysisRunError", "Warning")]
+
+
+def test_a_condition_syntax_error_is_found_before_any_measurement_and_names_the_column() -> None:
+    run = a_run(a_metric(successCondition="result[0] >= "))
+    plan = decide.schedule(run=run, now=at(0))
+    assert plan.tasks == ()
+    assert plan.problem is not None
+    assert "column" in plan.problem and "result[0] >= " in plan.problem
 
 
 def test_a_completed_run_is_left_alone() -> None:
