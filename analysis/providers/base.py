@@ -23,7 +23,6 @@ INCONCLUSIVE: Phase = "Inconclusive"
 ERROR: Phase = "Error"
 
 
-
 class ProviderError(Exception):
     """A metric could not be measured; the message says what was expected and what was found."""
 

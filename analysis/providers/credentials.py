@@ -61,7 +61,9 @@ class OAuth2Tokens:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str, str, tuple[str, ...]], _Token] = {}
 
-    def authorization(self, oauth2: Mapping[str, Any] | None, *, now: datetime, timeout: float, verify: bool) -> str | None:
+    def authorization(
+        self, oauth2: Mapping[str, Any] | None, *, now: datetime, timeout: float, verify: bool
+    ) -> str | None:
         """The Authorization header for `authentication.oauth2`, or None when it sets no `tokenUrl`."""
         settings = oauth2 or {}
         token_url = str(settings.get("tokenUrl") or "")
@@ -81,15 +83,21 @@ class OAuth2Tokens:
             return token.header
 
 
-def _fetch(url: str, client_id: str, secret: str, scopes: tuple[str, ...], *, now: datetime, timeout: float, verify: bool) -> _Token:
+def _fetch(
+    url: str, client_id: str, secret: str, scopes: tuple[str, ...], *, now: datetime, timeout: float, verify: bool
+) -> _Token:
     form = {"grant_type": "client_credentials"}
     if scopes:
         form["scope"] = " ".join(scopes)
     try:
         # RFC 6749 §2.3.1: credentials in a Basic header first; some servers only read them from the form.
-        response = requests.post(url, data=form, auth=(quote(client_id, safe=""), quote(secret, safe="")), timeout=timeout, verify=verify)
+        response = requests.post(
+            url, data=form, auth=(quote(client_id, safe=""), quote(secret, safe="")), timeout=timeout, verify=verify
+        )
         if response.status_code in (400, 401):
-            response = requests.post(url, data={**form, "client_id": client_id, "client_secret": secret}, timeout=timeout, verify=verify)
+            response = requests.post(
+                url, data={**form, "client_id": client_id, "client_secret": secret}, timeout=timeout, verify=verify
+            )
     except requests.RequestException as error:
         raise ProviderError(f"oauth2 token request to {url} failed: {error}") from error
     if not 200 <= response.status_code < 300:

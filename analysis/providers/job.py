@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from analysis.providers.base import ERROR, FAILED, INCONCLUSIVE, RUNNING, SUCCESSFUL, MeasureContext, Measurement, Phase, ProviderError, errored
+from analysis.providers.base import (
+    ERROR,
+    FAILED,
+    INCONCLUSIVE,
+    RUNNING,
+    SUCCESSFUL,
+    MeasureContext,
+    Measurement,
+    Phase,
+    ProviderError,
+    errored,
+)
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
@@ -51,7 +62,10 @@ class JobProvider:
             # A retry after a lost reply (or a stale status) lands here; only a Job of this very run is adopted.
             existing = self._kube.get(resources.JOBS, namespace, name)
             if _labels(existing).get(RUN_UID_LABEL) != ctx.run_uid:
-                return errored(f"job {namespace}/{name} already exists and does not belong to AnalysisRun {ctx.run_name} ({ctx.run_uid})", ctx.now)
+                return errored(
+                    f"job {namespace}/{name} already exists and does not belong to AnalysisRun {ctx.run_name} ({ctx.run_uid})",
+                    ctx.now,
+                )
         except errors.ApiError as error:
             _raise_if_transient(error)
             return errored(f"job {namespace}/{name} could not be created: {error.message}", ctx.now)
@@ -72,7 +86,9 @@ class JobProvider:
         verdict = job_verdict(job)
         if verdict is None:
             uid = job.get("metadata", {}).get("uid", "")
-            pods, _ = self._kube.list(resources.PODS, namespace, label_selector=f"batch.kubernetes.io/controller-uid={uid}")
+            pods, _ = self._kube.list(
+                resources.PODS, namespace, label_selector=f"batch.kubernetes.io/controller-uid={uid}"
+            )
             stuck = image_pull_failure(pods)
             verdict = (INCONCLUSIVE, stuck) if stuck else None
         if verdict is not None:
@@ -147,12 +163,19 @@ def build_job(config: Mapping[str, Any], ctx: MeasureContext, namespace: str) ->
         "labels": labels,
         "annotations": annotations,
     }
-    if namespace == ctx.namespace:  # owner references cannot cross namespaces; the garbage collector would delete the Job
+    if (
+        namespace == ctx.namespace
+    ):  # owner references cannot cross namespaces; the garbage collector would delete the Job
         job_metadata["ownerReferences"] = [{
             "apiVersion": resources.ANALYSIS_RUNS.api_version, "kind": resources.ANALYSIS_RUNS.kind,
             "name": ctx.run_name, "uid": ctx.run_uid, "controller": True, "blockOwnerDeletion": True,
         }]  # fmt: skip
-    return {"apiVersion": resources.JOBS.api_version, "kind": resources.JOBS.kind, "metadata": job_metadata, "spec": job_spec}
+    return {
+        "apiVersion": resources.JOBS.api_version,
+        "kind": resources.JOBS.kind,
+        "metadata": job_metadata,
+        "spec": job_spec,
+    }
 
 
 def job_verdict(job: Mapping[str, Any]) -> tuple[Phase, str | None] | None:
@@ -191,6 +214,7 @@ def poll_delay(elapsed: timedelta) -> timedelta:
 
 def oldest_first(jobs: list[dict]) -> list[dict]:
     """Jobs by creation time, then by measurement number (creation times have one-second resolution)."""
+
     def key(job: dict) -> tuple[str, int]:
         metadata = job.get("metadata") or {}
         number = str(metadata.get("name", "")).rpartition(".")[2]

@@ -86,7 +86,7 @@ def _bracket(body: str, index: int, text: str) -> tuple[Step, int]:
         return Step("all"), end + 1
     if _INDEX.fullmatch(inner):
         return Step("index", int(inner)), end + 1
-    raise JsonPathError(f'jsonPath "{text}": [{inner}] is not supported (use [n], [*] or [\'key\'])')
+    raise JsonPathError(f"jsonPath \"{text}\": [{inner}] is not supported (use [n], [*] or ['key'])")
 
 
 def _children(step: Step, value: Any) -> list[Any]:
@@ -108,4 +108,6 @@ def _children(step: Step, value: Any) -> list[Any]:
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {dict: "an object", str: "a string", bool: "a boolean", float: "a number", int: "a number"}.get(type(value), type(value).__name__)
+    return {dict: "an object", str: "a string", bool: "a boolean", float: "a number", int: "a number"}.get(
+        type(value), type(value).__name__
+    )

@@ -20,7 +20,17 @@ from urllib3.util.retry import Retry
 
 from analysis import expressions
 from analysis.providers import credentials, sigv4
-from analysis.providers.base import NO_DATA, MeasureContext, Measurement, ProviderError, SingleShot, errored, format_float, succeeded
+from analysis.providers.base import (
+    NO_DATA,
+    MeasureContext,
+    Measurement,
+    ProviderError,
+    SingleShot,
+    errored,
+    format_float,
+    succeeded,
+)
+from analysis.providers.failures import request_failure
 
 ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 DEFAULT_TIMEOUT = 30.0  # seconds
@@ -53,7 +63,13 @@ class Request:
 class PrometheusProvider(SingleShot):
     """Instant or range PromQL queries through prometheus-api-client."""
 
-    def __init__(self, *, default_address: str | None = None, tokens: credentials.OAuth2Tokens | None = None, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        default_address: str | None = None,
+        tokens: credentials.OAuth2Tokens | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self._default_address = default_address or ""  # $ARGO_ROLLOUTS_PROMETHEUS_ADDRESS, read by the registry
         self._tokens = tokens or credentials.OAuth2Tokens()
         self._environ = environ if environ is not None else os.environ  # AWS_* credentials for sigv4
@@ -150,8 +166,13 @@ def _ask(request: Request, now: datetime) -> tuple[dict, list[str]]:
             window, step = request.window, format_float(request.window.step.total_seconds())
             exact = {"start": f"{window.start.timestamp():.3f}", "end": f"{window.end.timestamp():.3f}"}
             client.custom_query_range(request.query, window.start, window.end, step, params=exact)
-    except (PrometheusApiClientException, requests.RequestException, ValueError, KeyError, TypeError) as error:
+    except requests.RequestException as error:
         if not replies:  # never got an answer: connection refused, timeout, TLS failure
+            raise ProviderError(
+                f"prometheus query to {request.address} failed: {request_failure(error, request.timeout)}"
+            ) from error
+    except (PrometheusApiClientException, ValueError, KeyError, TypeError) as error:
+        if not replies:
             raise ProviderError(f"prometheus query to {request.address} failed: {error}") from error
     finally:
         client.close()
@@ -166,9 +187,13 @@ def _read(response: requests.Response) -> tuple[dict, list[str]]:
     status = body.get("status") if isinstance(body, dict) else None
     if status == "error":
         # Prometheus' own words, e.g. `bad_data: invalid parameter "query": 1:4: parse error: ...`
-        raise ProviderError(f"{body.get('errorType') or 'error'}: {body.get('error') or f'HTTP {response.status_code}'}")
+        raise ProviderError(
+            f"{body.get('errorType') or 'error'}: {body.get('error') or f'HTTP {response.status_code}'}"
+        )
     if status != "success" or not isinstance(body.get("data"), dict):
-        raise ProviderError(f"{response.url} answered HTTP {response.status_code} with no Prometheus API reply: {response.text[:200]!r}")
+        raise ProviderError(
+            f"{response.url} answered HTTP {response.status_code} with no Prometheus API reply: {response.text[:200]!r}"
+        )
     return body["data"], [str(warning) for warning in body.get("warnings") or []]
 
 
@@ -202,7 +227,9 @@ def _time(spec: Mapping[str, Any], field: str, now: datetime) -> datetime:
     if not text:
         raise ProviderError(f'rangeQuery.{field} is required, e.g. now() - duration("5m")')
     try:
-        moment = expressions.compile_expression(text, frozenset(), f"rangeQuery.{field}").evaluate({}, clock=lambda: now)
+        moment = expressions.compile_expression(text, frozenset(), f"rangeQuery.{field}").evaluate(
+            {}, clock=lambda: now
+        )
     except expressions.ExpressionError as error:
         raise ProviderError(str(error)) from error
     if not isinstance(moment, datetime):
@@ -213,7 +240,11 @@ def _time(spec: Mapping[str, Any], field: str, now: datetime) -> datetime:
 def _step(text: str) -> timedelta:
     # A Go duration such as "30s" or "1m30s", read by the expression language's own duration() parser.
     try:
-        step = expressions.compile_expression("duration(step)", frozenset({"step"})).evaluate({"step": text}) if text else None
+        step = (
+            expressions.compile_expression("duration(step)", frozenset({"step"})).evaluate({"step": text})
+            if text
+            else None
+        )
     except expressions.ExpressionError as error:
         raise ProviderError(f"rangeQuery.step: {error.reason}") from error
     if not isinstance(step, timedelta) or step <= timedelta(0):

@@ -27,12 +27,16 @@ def kind_of(metric_provider: Any) -> str:
     """
     supported = ", ".join(SUPPORTED)
     if not isinstance(metric_provider, Mapping):
-        raise UnsupportedProvider(f"provider: expected an object with one of {supported}, got {type(metric_provider).__name__}")
+        raise UnsupportedProvider(
+            f"provider: expected an object with one of {supported}, got {type(metric_provider).__name__}"
+        )
     kinds = sorted(str(kind) for kind, config in metric_provider.items() if config is not None)
     if not kinds:
         raise UnsupportedProvider(f"provider: no metric provider is set; supported: {supported}")
     if len(kinds) > 1:
-        raise UnsupportedProvider(f"provider: exactly one metric provider may be set, found {', '.join(kinds)}; supported: {supported}")
+        raise UnsupportedProvider(
+            f"provider: exactly one metric provider may be set, found {', '.join(kinds)}; supported: {supported}"
+        )
     if kinds[0] not in SUPPORTED:
         raise UnsupportedProvider(f'provider: unsupported metric provider "{kinds[0]}"; supported: {supported}')
     return kinds[0]
@@ -44,13 +48,23 @@ class Providers:
     `overrides` replaces providers by kind (tests inject `base.FakeProvider` here); it cannot add new kinds.
     """
 
-    def __init__(self, *, kube: Kube | None, environ: Mapping[str, str] = os.environ, overrides: Mapping[str, Provider] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        kube: Kube | None,
+        environ: Mapping[str, str] = os.environ,
+        overrides: Mapping[str, Provider] | None = None,
+    ) -> None:
         unknown = sorted(set(overrides or {}) - set(SUPPORTED))
         if unknown:
-            raise UnsupportedProvider(f"overrides: unknown provider kinds {', '.join(unknown)}; supported: {', '.join(SUPPORTED)}")
+            raise UnsupportedProvider(
+                f"overrides: unknown provider kinds {', '.join(unknown)}; supported: {', '.join(SUPPORTED)}"
+            )
         tokens = credentials.OAuth2Tokens()  # one OAuth2 token cache shared by every HTTP provider
         table: dict[str, Provider | None] = {
-            "prometheus": prometheus.PrometheusProvider(default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens, environ=environ),
+            "prometheus": prometheus.PrometheusProvider(
+                default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens, environ=environ
+            ),
             "web": web.WebProvider(tokens=tokens),
             "job": job.JobProvider(kube, namespace=environ.get(job.NAMESPACE_ENV)) if kube is not None else None,
         }

@@ -34,13 +34,28 @@ class Credentials:
     session_token: str | None = None
 
 
-def sign(method: str, url: str, headers: Mapping[str, str], body: bytes, *, credentials: Credentials, region: str, service: str, now: datetime) -> dict[str, str]:
+def sign(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    now: datetime,
+) -> dict[str, str]:
     """The headers to add to a request so that AWS accepts it (Authorization, X-Amz-Date, maybe the session token)."""
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     day = stamp[:8]
     parts = urlsplit(url)
-    added = {"X-Amz-Date": stamp, **({"X-Amz-Security-Token": credentials.session_token} if credentials.session_token else {})}
-    signed = {name.lower(): " ".join(str(value).split()) for name, value in {**headers, **added, "host": parts.netloc}.items()}
+    added = {
+        "X-Amz-Date": stamp,
+        **({"X-Amz-Security-Token": credentials.session_token} if credentials.session_token else {}),
+    }
+    signed = {
+        name.lower(): " ".join(str(value).split()) for name, value in {**headers, **added, "host": parts.netloc}.items()
+    }
     names = sorted(signed)
     canonical = "\n".join(
         [
@@ -74,7 +89,9 @@ def _encode_path(path: str) -> str:
 def credentials_for(settings: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Credentials, str]:
     """Credentials and region for a metric's `sigv4` block: profile, else the AWS_* environment variables."""
     if settings.get("roleArn"):
-        raise SigV4Error("authentication.sigv4.roleArn: assuming a role needs AWS STS, which this controller does not call; give credentials via AWS_* variables or a profile")
+        raise SigV4Error(
+            "authentication.sigv4.roleArn: assuming a role needs AWS STS, which this controller does not call; give credentials via AWS_* variables or a profile"
+        )
     region = str(settings.get("region") or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "")
     if not region:
         raise SigV4Error("authentication.sigv4.region: required (or set AWS_REGION)")
@@ -86,11 +103,21 @@ def credentials_for(settings: Mapping[str, Any], environ: Mapping[str, str]) -> 
         if not parser.has_section(str(profile)):
             raise SigV4Error(f"authentication.sigv4.profile: profile {profile!r} not found in {path}")
         section = parser[str(profile)]
-        found = Credentials(section.get("aws_access_key_id", ""), section.get("aws_secret_access_key", ""), section.get("aws_session_token"))
+        found = Credentials(
+            section.get("aws_access_key_id", ""),
+            section.get("aws_secret_access_key", ""),
+            section.get("aws_session_token"),
+        )
     else:
-        found = Credentials(environ.get("AWS_ACCESS_KEY_ID", ""), environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN"))
+        found = Credentials(
+            environ.get("AWS_ACCESS_KEY_ID", ""),
+            environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            environ.get("AWS_SESSION_TOKEN"),
+        )
     if not found.access_key or not found.secret_key:
-        raise SigV4Error("authentication.sigv4: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)")
+        raise SigV4Error(
+            "authentication.sigv4: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)"
+        )
     return found, region
 
 
@@ -104,5 +131,16 @@ class SigV4Auth(requests.auth.AuthBase):
         body = request.body or b""
         payload = body.encode() if isinstance(body, str) else body
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type",)}
-        request.headers.update(sign(request.method or "GET", request.url or "", headers, payload, credentials=self.credentials, region=self.region, service=self.service, now=datetime.now(UTC)))
+        request.headers.update(
+            sign(
+                request.method or "GET",
+                request.url or "",
+                headers,
+                payload,
+                credentials=self.credentials,
+                region=self.region,
+                service=self.service,
+                now=datetime.now(UTC),
+            )
+        )
         return request

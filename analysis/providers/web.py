@@ -15,7 +15,16 @@ from urllib.parse import urlsplit
 import requests
 
 from analysis.providers import credentials, jsonpaths
-from analysis.providers.base import MeasureContext, Measurement, ProviderError, SingleShot, errored, format_float, succeeded
+from analysis.providers.base import (
+    MeasureContext,
+    Measurement,
+    ProviderError,
+    SingleShot,
+    errored,
+    format_float,
+    succeeded,
+)
+from analysis.providers.failures import request_failure
 
 DEFAULT_TIMEOUT = 10  # seconds
 DEFAULT_JSON_PATH = "{$}"
@@ -50,7 +59,9 @@ class WebProvider(SingleShot):
                     timeout=request.timeout, verify=request.verify,
                 )  # fmt: skip
             except requests.RequestException as error:
-                raise ProviderError(f"web request {request.method} {request.url} failed: {error}") from error
+                raise ProviderError(
+                    f"web request {request.method} {request.url} failed: {request_failure(error, request.timeout)}"
+                ) from error
             if not 200 <= response.status_code < 300:
                 raise ProviderError(f"received non 2xx response code: {response.status_code}")
             result, value = read_body(response.content, request.path)
@@ -114,7 +125,13 @@ def go_json(value: Any) -> str:
     if isinstance(value, float):
         return _go_json_float(value)
     text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _go_json_float(number: float) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from local_http import LocalServer, Reply, Seen
+from local_prometheus import free_port
 
 from analysis.providers import jsonpaths, web
 from analysis.providers.base import MeasureContext, Measurement
@@ -201,7 +202,14 @@ def test_timeout_seconds_is_applied(http_server: LocalServer) -> None:
     url = http_server.route("/slow", Reply(200, "{}", delay=5))
     measurement = measure({"url": url, "timeoutSeconds": 1})
     assert measurement.phase == "Error"
-    assert "Read timed out. (read timeout=1.0)" in measurement.message
+    assert measurement.message == f"web request GET {url} failed: no answer within 1s"
+
+
+def test_refused_connection_is_one_line_naming_the_address() -> None:
+    url = f"http://127.0.0.1:{free_port()}/health"
+    measurement = measure({"url": url})
+    assert measurement.phase == "Error"
+    assert measurement.message == f"web request GET {url} failed: connection refused"
 
 
 def test_oauth2_token_is_fetched_once_and_renewed_after_expiry(http_server: LocalServer) -> None:
