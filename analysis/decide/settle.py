@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from analysis import assess
+from analysis.decide import bounds
 from analysis.decide.lifetime import after_completion, errored, run_completed, ttl_wait
 from analysis.decide.schedule import count_reached, is_terminating, wait_after
 from analysis.decide.state import (
@@ -54,6 +55,7 @@ def settle(*, schedule: Schedule, taken: Mapping[str, Measurement], now: datetim
         terminate_requested=bool(run.spec.terminate),
     )
     trimmed = _trim(results, schedule.retention)
+    trimmed |= bounds.fit(results)  # after retention: what fits the budget is at most what retention kept
     status["startedAt"] = schedule.started_at
     status["metricResults"] = [result.to_dict() for result in _ordered(results, schedule.metrics)]
     status["runSummary"] = verdict.run_summary.to_dict()
@@ -82,6 +84,7 @@ def _record(
 ) -> MetricResult:
     """Fold one new or updated measurement into its metric's counters and list (Argo's runMeasurements)."""
     name = task.metric.name
+    measurement = bounds.bounded(measurement)
     if result is None:
         result = MetricResult(name=name, phase=assess.RUNNING, dry_run=True if name in dry_run else None)
     if task.action == "terminate" and measurement.phase in (assess.SUCCESSFUL, assess.INCONCLUSIVE):

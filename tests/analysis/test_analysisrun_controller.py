@@ -232,6 +232,20 @@ def test_web_metric_against_a_real_http_server(kube: Kube, namespace: str, analy
     assert len(http_server.requests_to("/health")) == 1
 
 
+def test_a_two_megabyte_value_completes_the_run_with_the_value_truncated(
+    kube: Kube, namespace: str, analysis_controller: AnalysisRunController, http_server: LocalServer
+) -> None:
+    url = http_server.route("/blob", Reply(200, json.dumps({"blob": "a" * 2_000_000})))
+    metric = {"name": "blob", "successCondition": "len(result) > 0", "provider": {"web": {"url": url, "jsonPath": "{$.blob}"}}}
+    name = create_run(kube, namespace, metric)
+
+    status = wait_for_completion(kube, namespace, name)
+
+    assert status["phase"] == "Successful"
+    value = result_of(status, "blob")["measurements"][0]["value"]
+    assert len(value) <= 4096 and value.endswith("characters truncated]")
+
+
 def test_secret_args_are_used_and_redacted(kube: Kube, namespace: str, analysis_controller: AnalysisRunController, http_server: LocalServer) -> None:
     kube.create(resources.SECRETS, namespace, {
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "data": {"token": base64.b64encode(b"s3cr3t").decode()},
