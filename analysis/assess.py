@@ -78,7 +78,9 @@ def judge_measurement(
         return Verdict(SUCCESSFUL)
     if failure is None:  # only a success condition, and it is false
         return Verdict(FAILED, f'value {shown} did not satisfy "{success_condition}"')
-    return Verdict(INCONCLUSIVE, f'value {shown} did not satisfy "{success_condition}" nor failureCondition "{failure_condition}"')
+    return Verdict(
+        INCONCLUSIVE, f'value {shown} did not satisfy "{success_condition}" nor failureCondition "{failure_condition}"'
+    )
 
 
 def _evaluate(condition: str | None, label: str, result: Any) -> bool | None | Verdict:
@@ -112,10 +114,14 @@ def limit_breach(metric: Metric, result: MetricResult) -> Verdict | None:
         breach = Verdict(FAILED, f"failed ({result.failed}) > failureLimit ({failure_limit})")
     inconclusive_limit = metric.effective_inconclusive_limit
     if (result.inconclusive or 0) > inconclusive_limit:
-        breach = Verdict(INCONCLUSIVE, f"inconclusive ({result.inconclusive}) > inconclusiveLimit ({inconclusive_limit})")
+        breach = Verdict(
+            INCONCLUSIVE, f"inconclusive ({result.inconclusive}) > inconclusiveLimit ({inconclusive_limit})"
+        )
     error_limit = metric.effective_consecutive_error_limit
     if (result.consecutive_error or 0) > error_limit:
-        breach = Verdict(ERROR, f"consecutiveErrors ({result.consecutive_error}) > consecutiveErrorLimit ({error_limit})")
+        breach = Verdict(
+            ERROR, f"consecutiveErrors ({result.consecutive_error}) > consecutiveErrorLimit ({error_limit})"
+        )
     return breach
 
 

@@ -27,11 +27,11 @@ from analysis.providers.job import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION
 from analysis.providers.registry import Providers, UnsupportedProvider
 from rollouts.api import AnalysisRunStatus, Measurement
 from rollouts.api.types import format_time, parse_time
-from rollouts.kube.patches import merge_patch
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.listwatch import ResourceListWatch
+from rollouts.kube.patches import merge_patch
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
 from rollouts.machinery.informer import Informer, wait_for_all
@@ -40,6 +40,8 @@ from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan.names import INSTANCE_ID_LABEL
 
 _log = logging.getLogger("analysis.controller")
+RunLog = logging.LoggerAdapter[logging.Logger]
+"""Log lines about one run carry `analysisrun=<namespace>/<name>`."""
 
 JUDGED_KINDS = frozenset({"prometheus", "web"})
 """Providers whose results go through successCondition/failureCondition (a Job's own outcome is its verdict)."""
@@ -70,18 +72,30 @@ class AnalysisRunController:
         self.kube, self.clock, self.workers_count = kube, clock, workers
         self.providers = providers if providers is not None else Providers(kube=kube)
         self.runs = Informer(
-            ResourceListWatch(kube, resources.ANALYSIS_RUNS, namespace=namespace, label_selector=run_selector(instance_id)),
-            name="analysisruns", clock=clock, resync_seconds=resync_seconds,
-        )  # fmt: skip
+            ResourceListWatch(
+                kube, resources.ANALYSIS_RUNS, namespace=namespace, label_selector=run_selector(instance_id)
+            ),
+            name="analysisruns",
+            clock=clock,
+            resync_seconds=resync_seconds,
+        )
         self.jobs = Informer(
-            ResourceListWatch(kube, resources.JOBS, namespace=namespace, label_selector=RUN_UID_LABEL), name="analysis-jobs", clock=clock
+            ResourceListWatch(kube, resources.JOBS, namespace=namespace, label_selector=RUN_UID_LABEL),
+            name="analysis-jobs",
+            clock=clock,
         )
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock)
-        self.metrics = AnalysisRunMetrics(metrics_registry, self.runs.store.list) if metrics_registry is not None else None
+        self.metrics = (
+            AnalysisRunMetrics(metrics_registry, self.runs.store.list) if metrics_registry is not None else None
+        )
         self.recorder = EventRecorder(kube, clock.now)
         self.workers = Controller("analysisruns", self.queue, self.reconcile, workers=workers, clock=clock)
         self.runs.add_handler(on_add=self._enqueue, on_update=self._on_run_update)
-        self.jobs.add_handler(on_add=self._enqueue_job_run, on_update=lambda old, new: self._enqueue_job_run(new), on_delete=self._enqueue_job_run)
+        self.jobs.add_handler(
+            on_add=self._enqueue_job_run,
+            on_update=lambda old, new: self._enqueue_job_run(new),
+            on_delete=self._enqueue_job_run,
+        )
 
     # ---- event handlers: map to AnalysisRun keys and enqueue, nothing else --------------------------------------
 
@@ -91,7 +105,9 @@ class AnalysisRunController:
     def _on_run_update(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         # Our own status write comes back through the watch with the version we already hold: nothing to do.
         # A resync hands the same object twice: look again, in case a timer was lost.
-        if old is new or (old.get("metadata") or {}).get("resourceVersion") != (new.get("metadata") or {}).get("resourceVersion"):
+        if old is new or (old.get("metadata") or {}).get("resourceVersion") != (new.get("metadata") or {}).get(
+            "resourceVersion"
+        ):
             self._enqueue(new)
 
     def _enqueue_job_run(self, job: Mapping[str, Any]) -> None:
@@ -136,7 +152,7 @@ class AnalysisRunController:
         return Result(requeue_after=outcome.requeue_after)
 
     def _reconcile(self, raw: Mapping[str, Any]) -> decide.Outcome:
-        log = logging.LoggerAdapter(_log, {"key": str(key_of(raw))})
+        log: RunLog = logging.LoggerAdapter(_log, {"analysisrun": str(key_of(raw))})
         plan = decide.schedule(run=raw, now=self.clock.now())
         outcome = self._measure_and_settle(raw, plan, log)
         if outcome.expired:
@@ -151,7 +167,7 @@ class AnalysisRunController:
             log.info("analysis run phase %s: %s", outcome.status.get("phase"), outcome.status.get("message") or "")
         return outcome
 
-    def _measure_and_settle(self, raw: Mapping[str, Any], plan: decide.Schedule, log: logging.LoggerAdapter) -> decide.Outcome:
+    def _measure_and_settle(self, raw: Mapping[str, Any], plan: decide.Schedule, log: RunLog) -> decide.Outcome:
         if not plan.tasks or plan.run is None:
             return decide.settle(schedule=plan, taken={}, now=self.clock.now())
         namespace = str(raw["metadata"].get("namespace", ""))
@@ -180,22 +196,35 @@ class AnalysisRunController:
                 context = _context(raw, decide.Task(metric, spec, "run"), self.clock.now(), None)
                 provider.garbage_collect(resolved["provider"][kind], context, keep)
             except (arguments.ArgumentError, UnsupportedProvider, errors.ApiError) as error:
-                _log.warning("could not garbage-collect old measurements of metric %s: %s", metric.name, error)
+                _log.warning(
+                    "could not garbage-collect old measurements of metric %s: %s",
+                    metric.name,
+                    error,
+                    extra={"analysisrun": str(key_of(raw))},
+                )
 
     def _write_status(self, raw: Mapping[str, Any], desired: Mapping[str, Any]) -> None:
         patch = merge_patch(raw.get("status") or {}, desired, removable=STATUS_KEYS)
         if patch is None:
             return  # nothing changed: no write
         metadata = raw["metadata"]
-        updated = self.kube.patch(resources.ANALYSIS_RUNS, metadata.get("namespace"), metadata["name"], {"status": patch}, subresource="status")
+        updated = self.kube.patch(
+            resources.ANALYSIS_RUNS,
+            metadata.get("namespace"),
+            metadata["name"],
+            {"status": patch},
+            subresource="status",
+        )
         updated.setdefault("kind", resources.ANALYSIS_RUNS.kind)
         updated.setdefault("apiVersion", resources.ANALYSIS_RUNS.api_version)
         self.runs.store.write_back(updated)
 
-    def _delete(self, raw: Mapping[str, Any], log: logging.LoggerAdapter) -> None:
+    def _delete(self, raw: Mapping[str, Any], log: RunLog) -> None:
         metadata = raw["metadata"]
         try:
-            self.kube.delete(resources.ANALYSIS_RUNS, metadata.get("namespace"), metadata["name"], uid=metadata.get("uid"))
+            self.kube.delete(
+                resources.ANALYSIS_RUNS, metadata.get("namespace"), metadata["name"], uid=metadata.get("uid")
+            )
         except errors.NotFound:
             return  # already gone
         log.info("deleted analysis run: its ttlStrategy expired")
@@ -234,7 +263,7 @@ def take_measurement(
     values: arguments.ArgumentValues,
     now: Callable[[], datetime],
     read_secret: arguments.ReadSecret | None = None,
-    log: logging.Logger | logging.LoggerAdapter = _log,
+    log: logging.Logger | RunLog = _log,
 ) -> Measurement:
     """Run, resume or terminate one measurement of the raw AnalysisRun `run` and judge its result.
 
@@ -270,19 +299,28 @@ def take_measurement(
 # ---- conversions and small helpers ----------------------------------------------------------------------------
 
 
-def _context(raw: Mapping[str, Any], task: decide.Task, now: datetime, read_secret: arguments.ReadSecret | None) -> base.MeasureContext:
+def _context(
+    raw: Mapping[str, Any], task: decide.Task, now: datetime, read_secret: arguments.ReadSecret | None
+) -> base.MeasureContext:
     metadata = raw["metadata"]
     return base.MeasureContext(
-        namespace=str(metadata.get("namespace", "")), run_name=str(metadata["name"]), run_uid=str(metadata.get("uid", "")),
-        metric_name=task.metric.name, now=now, count=task.taken, read_secret=read_secret,
-    )  # fmt: skip
+        namespace=str(metadata.get("namespace", "")),
+        run_name=str(metadata["name"]),
+        run_uid=str(metadata.get("uid", "")),
+        metric_name=task.metric.name,
+        now=now,
+        count=task.taken,
+        read_secret=read_secret,
+    )
 
 
 def _judged(measured: base.Measurement, spec: Mapping[str, Any]) -> base.Measurement:
     verdict = assess.judge_measurement(
-        measured.result, value=measured.value,
-        success_condition=spec.get("successCondition"), failure_condition=spec.get("failureCondition"),
-    )  # fmt: skip
+        measured.result,
+        value=measured.value,
+        success_condition=spec.get("successCondition"),
+        failure_condition=spec.get("failureCondition"),
+    )
     return measured.replace(phase=verdict.phase, message=verdict.reason or measured.message)
 
 

@@ -17,10 +17,19 @@ from prometheus_client.core import GaugeMetricFamily
 
 PHASES = ("Pending", "Error", "Failed", "Successful", "Running", "Inconclusive")
 PROVIDER_TYPES = {
-    "prometheus": "Prometheus", "job": "Job", "web": "Web", "kayenta": "Kayenta", "datadog": "Datadog",
-    "wavefront": "Wavefront", "newRelic": "NewRelic", "cloudWatch": "CloudWatch", "graphite": "Graphite",
-    "influxdb": "Influxdb", "skywalking": "SkyWalking", "plugin": "RPCPlugin",
-}  # fmt: skip
+    "prometheus": "Prometheus",
+    "job": "Job",
+    "web": "Web",
+    "kayenta": "Kayenta",
+    "datadog": "Datadog",
+    "wavefront": "Wavefront",
+    "newRelic": "NewRelic",
+    "cloudWatch": "CloudWatch",
+    "graphite": "Graphite",
+    "influxdb": "Influxdb",
+    "skywalking": "SkyWalking",
+    "plugin": "RPCPlugin",
+}
 """Provider key → the `type` label Argo uses."""
 
 
@@ -29,11 +38,17 @@ class AnalysisRunMetrics:
 
     def __init__(self, registry: CollectorRegistry, runs: Callable[[], list[dict[str, Any]]]) -> None:
         self.reconcile = Histogram(
-            "analysis_run_reconcile", "Analysis Run reconciliation performance.", ["namespace", "name"],
-            buckets=(0.01, 0.15, 0.25, 0.5, 1.0), registry=registry,
-        )  # fmt: skip
+            "analysis_run_reconcile",
+            "Analysis Run reconciliation performance.",
+            ["namespace", "name"],
+            buckets=(0.01, 0.15, 0.25, 0.5, 1.0),
+            registry=registry,
+        )
         self.reconcile_error = Counter(
-            "analysis_run_reconcile_error", "Error occurring during the analysis run", ["namespace", "name"], registry=registry
+            "analysis_run_reconcile_error",
+            "Error occurring during the analysis run",
+            ["namespace", "name"],
+            registry=registry,
         )
         registry.register(AnalysisRunGauges(runs))
 
@@ -48,19 +63,24 @@ class AnalysisRunGauges:
         return []  # computed at scrape time; nothing to declare up front
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        info = GaugeMetricFamily("analysis_run_info", "Information about analysis run.", labels=["namespace", "name", "phase"])
+        info = GaugeMetricFamily(
+            "analysis_run_info", "Information about analysis run.", labels=["namespace", "name", "phase"]
+        )
         types = GaugeMetricFamily(
-            "analysis_run_metric_type", "Information on the type of a specific metric in the Analysis Runs",
+            "analysis_run_metric_type",
+            "Information on the type of a specific metric in the Analysis Runs",
             labels=["namespace", "name", "metric", "type"],
-        )  # fmt: skip
+        )
         phases = GaugeMetricFamily(
-            "analysis_run_metric_phase", "Information on the duration of a specific metric in the Analysis Run",
+            "analysis_run_metric_phase",
+            "Information on the duration of a specific metric in the Analysis Run",
             labels=["namespace", "name", "metric", "type", "dry_run", "phase"],
-        )  # fmt: skip
+        )
         values = GaugeMetricFamily(
-            "analysis_run_metric_value", "The last measured value of a metric of an Analysis Run (single numbers only).",
+            "analysis_run_metric_value",
+            "The last measured value of a metric of an Analysis Run (single numbers only).",
             labels=["namespace", "name", "metric"],
-        )  # fmt: skip
+        )
         for run in self.runs():
             metadata, spec, status = run.get("metadata") or {}, run.get("spec") or {}, run.get("status") or {}
             namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
@@ -74,7 +94,9 @@ class AnalysisRunGauges:
                 phase = result.get("phase") or "Pending"
                 dry_run = "true" if result.get("dryRun") else "false"
                 for candidate in PHASES:
-                    phases.add_metric([namespace, name, metric_name, kind, dry_run, candidate], 1.0 if phase == candidate else 0.0)
+                    phases.add_metric(
+                        [namespace, name, metric_name, kind, dry_run, candidate], 1.0 if phase == candidate else 0.0
+                    )
                 value = last_value(result)
                 if value is not None:
                     values.add_metric([namespace, name, metric_name], value)

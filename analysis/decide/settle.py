@@ -99,7 +99,7 @@ def _record(
             counters["consecutive_error"] += 1
             counters["consecutive_success"] = 0
         else:
-            counters[phase.lower()] += 1
+            counters[str(phase).lower()] += 1
             counters["count"] += 1
             counters["consecutive_error"] = 0
             counters["consecutive_success"] = counters["consecutive_success"] + 1 if phase == assess.SUCCESSFUL else 0
@@ -115,7 +115,7 @@ def _assess(metric: Metric, result: MetricResult, schedule: Schedule, events: li
     verdict = assess.assess_metric(metric, result, terminating=schedule.terminating)
     if verdict.phase == result.phase:
         return result
-    last = (result.measurements or [None])[-1]
+    last = result.measurements[-1] if result.measurements else None
     updated = result.model_copy(update={"phase": verdict.phase, "message": last.message if last is not None else None})
     if verdict.phase in assess.COMPLETED:
         if metric.name in schedule.dry_run:

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from analysis.nodata import NO_DATA, describe_no_data  # noqa: F401 - part of this module's interface
+from analysis.nodata import NO_DATA as NO_DATA
+from analysis.nodata import describe_no_data as describe_no_data
 
 Phase = Literal["Running", "Successful", "Failed", "Inconclusive", "Error"]
 

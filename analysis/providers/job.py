@@ -7,9 +7,10 @@ transient API failures (unreachable, 429, 5xx) are raised for the caller's backo
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,8 +71,11 @@ class JobProvider:
             _raise_if_transient(error)
             return errored(f"job {namespace}/{name} could not be created: {error.message}", ctx.now)
         return Measurement(
-            RUNNING, ctx.now, metadata={JOB_NAME_KEY: name, JOB_NAMESPACE_KEY: namespace}, resume_at=ctx.now + poll_delay(timedelta(0)),
-        )  # fmt: skip
+            RUNNING,
+            ctx.now,
+            metadata={JOB_NAME_KEY: name, JOB_NAMESPACE_KEY: namespace},
+            resume_at=ctx.now + poll_delay(timedelta(0)),
+        )
 
     def resume(self, config: Mapping[str, Any], ctx: MeasureContext, measurement: Measurement) -> Measurement:
         if measurement.phase != RUNNING:
@@ -123,10 +127,8 @@ class JobProvider:
             self._delete(namespace, job["metadata"]["name"])
 
     def _delete(self, namespace: str, name: str) -> None:
-        try:
+        with contextlib.suppress(errors.NotFound):  # already gone: the goal of deleting it is met
             self._kube.delete(resources.JOBS, namespace, name, propagation="Foreground")
-        except errors.NotFound:
-            pass  # already gone: the goal of deleting it is met
 
 
 def job_name(run_uid: str, metric_name: str, number: int) -> str:
@@ -140,7 +142,7 @@ def job_name(run_uid: str, metric_name: str, number: int) -> str:
     return f"{run_uid}.{metric_name[:room].rstrip('.-')}{suffix}"
 
 
-def build_job(config: Mapping[str, Any], ctx: MeasureContext, namespace: str) -> dict:
+def build_job(config: Mapping[str, Any], ctx: MeasureContext, namespace: str) -> dict[str, Any]:
     """The Job for the next measurement: the metric's spec and metadata plus the labels that tie it to the run."""
     spec = config.get("spec")
     if not isinstance(spec, Mapping) or not isinstance(spec.get("template"), Mapping):
@@ -166,10 +168,16 @@ def build_job(config: Mapping[str, Any], ctx: MeasureContext, namespace: str) ->
     if (
         namespace == ctx.namespace
     ):  # owner references cannot cross namespaces; the garbage collector would delete the Job
-        job_metadata["ownerReferences"] = [{
-            "apiVersion": resources.ANALYSIS_RUNS.api_version, "kind": resources.ANALYSIS_RUNS.kind,
-            "name": ctx.run_name, "uid": ctx.run_uid, "controller": True, "blockOwnerDeletion": True,
-        }]  # fmt: skip
+        job_metadata["ownerReferences"] = [
+            {
+                "apiVersion": resources.ANALYSIS_RUNS.api_version,
+                "kind": resources.ANALYSIS_RUNS.kind,
+                "name": ctx.run_name,
+                "uid": ctx.run_uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
     return {
         "apiVersion": resources.JOBS.api_version,
         "kind": resources.JOBS.kind,
@@ -191,7 +199,7 @@ def job_verdict(job: Mapping[str, Any]) -> tuple[Phase, str | None] | None:
     return None
 
 
-def image_pull_failure(pods: list[Mapping[str, Any]]) -> str | None:
+def image_pull_failure(pods: Sequence[Mapping[str, Any]]) -> str | None:
     """A message for the first container that waits on an image it cannot pull, else None."""
     for pod in pods:
         status = pod.get("status") or {}
@@ -212,10 +220,10 @@ def poll_delay(elapsed: timedelta) -> timedelta:
     return min(max(timedelta(seconds=seconds), MIN_POLL_DELAY), MAX_POLL_DELAY)
 
 
-def oldest_first(jobs: list[dict]) -> list[dict]:
+def oldest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Jobs by creation time, then by measurement number (creation times have one-second resolution)."""
 
-    def key(job: dict) -> tuple[str, int]:
+    def key(job: dict[str, Any]) -> tuple[str, int]:
         metadata = job.get("metadata") or {}
         number = str(metadata.get("name", "")).rpartition(".")[2]
         return str(metadata.get("creationTimestamp") or ""), int(number) if number.isdigit() else 0

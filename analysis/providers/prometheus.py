@@ -147,7 +147,7 @@ def _number(point: Any) -> float:
     return float(point[1])
 
 
-def _ask(request: Request, now: datetime) -> tuple[dict, list[str]]:
+def _ask(request: Request, now: datetime) -> tuple[dict[str, Any], list[str]]:
     # prometheus-api-client hands back only `data.result`; a response hook keeps the whole reply so that the
     # result type, the warnings and Prometheus' own error text are not lost.
     replies: list[requests.Response] = []
@@ -155,9 +155,13 @@ def _ask(request: Request, now: datetime) -> tuple[dict, list[str]]:
     session.verify = request.verify
     session.hooks["response"].append(lambda response, *args, **kwargs: replies.append(response))
     client = PrometheusConnect(
-        url=request.address, headers=request.headers or None, auth=request.auth, session=session,
-        retry=Retry(total=0, raise_on_status=False), timeout=request.timeout,
-    )  # fmt: skip
+        url=request.address,
+        headers=request.headers or None,
+        auth=request.auth,
+        session=session,
+        retry=Retry(total=0, raise_on_status=False),
+        timeout=request.timeout,
+    )
     try:
         if request.window is None:
             client.custom_query(request.query, params={"time": f"{now.timestamp():.3f}"})
@@ -179,7 +183,7 @@ def _ask(request: Request, now: datetime) -> tuple[dict, list[str]]:
     return _read(replies[-1])
 
 
-def _read(response: requests.Response) -> tuple[dict, list[str]]:
+def _read(response: requests.Response) -> tuple[dict[str, Any], list[str]]:
     try:
         body = response.json()
     except ValueError:

@@ -55,9 +55,13 @@ class WebProvider(SingleShot):
             request = self.request(config, ctx)
             try:
                 response = requests.request(
-                    request.method, request.url, headers=request.headers, data=request.body,
-                    timeout=request.timeout, verify=request.verify,
-                )  # fmt: skip
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    data=request.body,
+                    timeout=request.timeout,
+                    verify=request.verify,
+                )
             except requests.RequestException as error:
                 raise ProviderError(
                     f"web request {request.method} {request.url} failed: {request_failure(error, request.timeout)}"
