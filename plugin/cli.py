@@ -37,7 +37,9 @@ class AliasedGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         _name, command, rest = super().resolve_command(ctx, args)
         return (command.name if command else None), command, rest
 
@@ -84,7 +86,9 @@ def get() -> None:
 @click.option("--timeout-seconds", type=int, default=0, help="Stop watching after this many seconds (0: never).")
 @click.option("--until-done", is_flag=True, help="Watch until Healthy (exit 0) or Degraded (exit 1).")
 @click.pass_context
-def get_rollout(ctx: click.Context, name: str, follow: bool, no_color: bool, timeout_seconds: int, until_done: bool) -> None:
+def get_rollout(
+    ctx: click.Context, name: str, follow: bool, no_color: bool, timeout_seconds: int, until_done: bool
+) -> None:
     """Show rollout NAME: status, strategy, weights, images, replicas and the tree of revisions."""
     settings = current(ctx)
     color = use_color(no_color)
@@ -99,7 +103,13 @@ def get_rollout(ctx: click.Context, name: str, follow: bool, no_color: bool, tim
     out = sys.stdout
     try:
         last = watch.follow_rollout(
-            feed, out=out, terminal=out.isatty(), color=color, until_done=until_done, timeout_seconds=timeout_seconds or None, now=settings.now
+            feed,
+            out=out,
+            terminal=out.isatty(),
+            color=color,
+            until_done=until_done,
+            timeout_seconds=timeout_seconds or None,
+            now=settings.now,
         )
     except KeyboardInterrupt:
         return
@@ -122,7 +132,9 @@ def list_() -> None:
 @kube_options
 @click.option("-A", "--all-namespaces", is_flag=True, help="List the rollouts of every namespace.")
 @click.option("--name", default=None, help="Only the rollout with this name.")
-@click.option("-w", "--watch/--no-watch", "follow", default=False, help="Then print a rollout's row each time it changes.")
+@click.option(
+    "-w", "--watch/--no-watch", "follow", default=False, help="Then print a rollout's row each time it changes."
+)
 @click.option("--timeout-seconds", type=int, default=0, help="Stop watching after this many seconds (0: never).")
 def list_rollouts(all_namespaces: bool, name: str | None, follow: bool, timeout_seconds: int) -> None:
     """List rollouts: strategy, status, step, set weight and replica counts."""
@@ -138,9 +150,15 @@ def list_rollouts(all_namespaces: bool, name: str | None, follow: bool, timeout_
     if follow:
         try:
             watch.follow_list(
-                settings.kube, namespace, query, out=sys.stdout, all_namespaces=all_namespaces, initial=items,
-                stop=threading.Event(), timeout_seconds=timeout_seconds or None,
-            )  # fmt: skip
+                settings.kube,
+                namespace,
+                query,
+                out=sys.stdout,
+                all_namespaces=all_namespaces,
+                initial=items,
+                stop=threading.Event(),
+                timeout_seconds=timeout_seconds or None,
+            )
         except KeyboardInterrupt:
             return
 
@@ -148,7 +166,9 @@ def list_rollouts(all_namespaces: bool, name: str | None, follow: bool, timeout_
 @cli.command()
 @kube_options
 @click.argument("name", shell_complete=completion.rollout_names)
-@click.option("-w", "--watch/--no-watch", "follow", default=True, help="Follow until Healthy or Degraded (default) or print once.")
+@click.option(
+    "-w", "--watch/--no-watch", "follow", default=True, help="Follow until Healthy or Degraded (default) or print once."
+)
 @click.option("-t", "--timeout", default="0", help="Give up after this long, e.g. 60s or 5m (0: wait forever).")
 def status(name: str, follow: bool, timeout: str) -> None:
     """Print the status of rollout NAME each time it changes; exit 0 once Healthy, 1 if Degraded or timed out."""
@@ -310,7 +330,14 @@ def _carry_out(intent: intents.Intent) -> None:
 
 @cli.command("lint")
 @kube_options
-@click.option("-f", "--filename", "path", required=True, type=click.Path(dir_okay=False), help="Manifest file (YAML, may hold many documents).")
+@click.option(
+    "-f",
+    "--filename",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Manifest file (YAML, may hold many documents).",
+)
 def lint_command(path: str) -> None:
     """Validate the Argo objects in a file, offline. Exit 1 on any error."""
     try:

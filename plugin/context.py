@@ -63,10 +63,18 @@ def _setter(attribute: str) -> Callable[[click.Context, click.Parameter, Any], N
 def kube_options(command: F) -> F:
     """Add `--kubeconfig`, `--context` and `-n/--namespace` to a group or command; values land in `CliContext`."""
     options = [
-        click.option("--kubeconfig", callback=_setter("kubeconfig"), expose_value=False, help="Path to the kubeconfig file."),
-        click.option("--context", callback=_setter("context"), expose_value=False, help="The kubeconfig context to use."),
         click.option(
-            "-n", "--namespace", callback=_setter("namespace_flag"), expose_value=False, help="Namespace (default: the context's, else default)."
+            "--kubeconfig", callback=_setter("kubeconfig"), expose_value=False, help="Path to the kubeconfig file."
+        ),
+        click.option(
+            "--context", callback=_setter("context"), expose_value=False, help="The kubeconfig context to use."
+        ),
+        click.option(
+            "-n",
+            "--namespace",
+            callback=_setter("namespace_flag"),
+            expose_value=False,
+            help="Namespace (default: the context's, else default).",
         ),
     ]
     for option in reversed(options):

@@ -89,7 +89,9 @@ def promote(rollout: Mapping[str, Any], *, full: bool = False) -> Intent:
         next_step = _next_step_index(rollout)
         if _step_analysis_inconclusive(rollout) and pause_conditions and status.get("controllerPause"):
             if next_step is not None:
-                status_body = {"status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": next_step}}
+                status_body = {
+                    "status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": next_step}
+                }
         elif pause_conditions:
             status_body = {"status": {"pauseConditions": None}}
         elif raw.canary(rollout) is not None and next_step is not None:
@@ -131,7 +133,9 @@ def resume(rollout: Mapping[str, Any]) -> Intent:
     if raw.spec(rollout).get("paused"):
         changes.append(Change(Target("Rollout", name), "merge", {"spec": {"paused": False}}))
     unified = {"spec": {"paused": False}, "status": {"pauseConditions": None}}
-    return Intent(tuple(changes), f"rollout '{name}' resumed", fallback=(Change(Target("Rollout", name), "merge", unified),))
+    return Intent(
+        tuple(changes), f"rollout '{name}' resumed", fallback=(Change(Target("Rollout", name), "merge", unified),)
+    )
 
 
 def _status_flag(name: str, body: dict[str, Any], message: str) -> Intent:
@@ -215,7 +219,9 @@ def undo(rollout: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]], *
     return Intent((Change(target, "json", body),), f"rollout '{name}' undo")
 
 
-def _revision_replicaset(rollout: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]], to_revision: int) -> Mapping[str, Any]:
+def _revision_replicaset(
+    rollout: Mapping[str, Any], replicasets: Iterable[Mapping[str, Any]], to_revision: int
+) -> Mapping[str, Any]:
     uid = (rollout.get("metadata") or {}).get("uid")
     owned = [rs for rs in replicasets if _controlled_by(rs, uid)]
     numbered: list[tuple[int, Mapping[str, Any]]] = []

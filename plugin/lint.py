@@ -43,7 +43,9 @@ def lint_text(text: str, *, source: str = "<input>") -> list[Finding]:
     findings: list[Finding] = []
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
-            findings.append(Finding(f"{source}[{index}]", f"a manifest must be a mapping, got {type(document).__name__}"))
+            findings.append(
+                Finding(f"{source}[{index}]", f"a manifest must be a mapping, got {type(document).__name__}")
+            )
             continue
         kind = str(document.get("kind") or "")
         group = str(document.get("apiVersion") or "").partition("/")[0]
@@ -96,7 +98,9 @@ def _check_value(annotation: Any, value: Any, where: str) -> list[str]:
         return []
     if origin is list and isinstance(value, list):
         (item,) = typing.get_args(annotation) or (Any,)
-        return [problem for index, entry in enumerate(value) for problem in _check_value(item, entry, f"{where}[{index}]")]
+        return [
+            problem for index, entry in enumerate(value) for problem in _check_value(item, entry, f"{where}[{index}]")
+        ]
     if hasattr(annotation, "model_fields"):
         return unknown_fields(annotation, value, where)
     return []

@@ -81,7 +81,11 @@ def header_lines(view: RolloutView, *, color: bool = False) -> list[str]:
         lines.append(_field("Message:", view.message))
     lines.append(_field("Strategy:", view.strategy))
     if view.strategy == "Canary":
-        lines += [_field("  Step:", view.step), _field("  SetWeight:", view.set_weight), _field("  ActualWeight:", view.actual_weight)]
+        lines += [
+            _field("  Step:", view.step),
+            _field("  SetWeight:", view.set_weight),
+            _field("  ActualWeight:", view.actual_weight),
+        ]
     for index, image in enumerate(view.images):
         lines.append(_field("Images:" if index == 0 else "", _image_text(image, paint)))
     lines.append("Replicas:")
@@ -108,14 +112,20 @@ def tree_lines(view: RolloutView, *, color: bool = False) -> list[str]:
 
 def _revision_rows(revision: RevisionView, prefix: str, child: str, paint: _Paint) -> list[list[str]]:
     rows = [[f"{prefix}{ICON_REVISION} revision:{revision.number}", "", " ", "", ""]]
-    children: list[ReplicaSetView | ExperimentView | AnalysisRunView] = [*revision.replicasets, *revision.experiments, *revision.analysis_runs]
+    children: list[ReplicaSetView | ExperimentView | AnalysisRunView] = [
+        *revision.replicasets,
+        *revision.experiments,
+        *revision.analysis_runs,
+    ]
     for index, item in enumerate(children):
         item_prefix, item_child = _branches(index == len(children) - 1, child)
         rows += _item_rows(item, item_prefix, item_child, paint)
     return rows
 
 
-def _item_rows(item: ReplicaSetView | ExperimentView | AnalysisRunView, prefix: str, child: str, paint: _Paint) -> list[list[str]]:
+def _item_rows(
+    item: ReplicaSetView | ExperimentView | AnalysisRunView, prefix: str, child: str, paint: _Paint
+) -> list[list[str]]:
     if isinstance(item, ReplicaSetView):
         return _replicaset_rows(item, prefix, child, paint)
     if isinstance(item, ExperimentView):
@@ -128,17 +138,35 @@ def _replicaset_rows(rs: ReplicaSetView, prefix: str, child: str, paint: _Paint)
     if rs.scale_down_delay is not None:
         info.append(f"delay:{rs.scale_down_delay}")
     name = paint(rs.name, rs.tags[-1]) if rs.tags else rs.name
-    rows = [[f"{prefix}{ICON_REPLICASET} {name}", "ReplicaSet", f"{paint(rs.icon)} {rs.status}", rs.age, ",".join(info)]]
+    rows = [
+        [f"{prefix}{ICON_REPLICASET} {name}", "ReplicaSet", f"{paint(rs.icon)} {rs.status}", rs.age, ",".join(info)]
+    ]
     for index, pod in enumerate(rs.pods):
         pod_prefix, _ = _branches(index == len(rs.pods) - 1, child)
         pod_info = [f"ready:{pod.ready}"] + ([f"restarts:{pod.restarts}"] if pod.restarts > 0 else [])
-        rows.append([f"{pod_prefix}{ICON_POD} {pod.name}", "Pod", f"{paint(pod.icon)} {pod.status}", pod.age, ",".join(pod_info)])
+        rows.append(
+            [
+                f"{pod_prefix}{ICON_POD} {pod.name}",
+                "Pod",
+                f"{paint(pod.icon)} {pod.status}",
+                pod.age,
+                ",".join(pod_info),
+            ]
+        )
     return rows
 
 
 def _experiment_rows(experiment: ExperimentView, prefix: str, child: str, paint: _Paint) -> list[list[str]]:
     name = paint(experiment.name, experiment.status)
-    rows = [[f"{prefix}{ICON_EXPERIMENT} {name}", "Experiment", f"{paint(experiment.icon)} {experiment.status}", experiment.age, ""]]
+    rows = [
+        [
+            f"{prefix}{ICON_EXPERIMENT} {name}",
+            "Experiment",
+            f"{paint(experiment.icon)} {experiment.status}",
+            experiment.age,
+            "",
+        ]
+    ]
     children: list[ReplicaSetView | AnalysisRunView] = [*experiment.replicasets, *experiment.analysis_runs]
     for index, item in enumerate(children):
         item_prefix, item_child = _branches(index == len(children) - 1, child)
@@ -147,12 +175,33 @@ def _experiment_rows(experiment: ExperimentView, prefix: str, child: str, paint:
 
 
 def _analysis_run_rows(run: AnalysisRunView, prefix: str, child: str, paint: _Paint) -> list[list[str]]:
-    counts = [(icons.OK, run.successful), (icons.BAD, run.failed), (icons.UNKNOWN, run.inconclusive), (icons.WARNING, run.error)]
+    counts = [
+        (icons.OK, run.successful),
+        (icons.BAD, run.failed),
+        (icons.UNKNOWN, run.inconclusive),
+        (icons.WARNING, run.error),
+    ]
     info = ",".join(f"{paint(icon)} {count}" for icon, count in counts if count > 0)
-    rows = [[f"{prefix}{ICON_ANALYSIS} {paint(run.name, run.status)}", "AnalysisRun", f"{paint(run.icon)} {run.status}", run.age, info]]
+    rows = [
+        [
+            f"{prefix}{ICON_ANALYSIS} {paint(run.name, run.status)}",
+            "AnalysisRun",
+            f"{paint(run.icon)} {run.status}",
+            run.age,
+            info,
+        ]
+    ]
     for index, job in enumerate(run.jobs):
         job_prefix, _ = _branches(index == len(run.jobs) - 1, child)
-        rows.append([f"{job_prefix}{ICON_JOB} {paint(job.name, job.status)}", "Job", f"{paint(job.icon)} {job.status}", job.age, ""])
+        rows.append(
+            [
+                f"{job_prefix}{ICON_JOB} {paint(job.name, job.status)}",
+                "Job",
+                f"{paint(job.icon)} {job.status}",
+                job.age,
+                "",
+            ]
+        )
     return rows
 
 
@@ -186,7 +235,17 @@ def list_row_line(row: RolloutRow, *, all_namespaces: bool = False) -> str:
 
 
 def _list_cells(row: RolloutRow, all_namespaces: bool) -> list[str]:
-    values: list[object] = [row.name, row.strategy, row.status, row.step, row.set_weight, row.ready, row.desired, row.up_to_date, row.available]
+    values: list[object] = [
+        row.name,
+        row.strategy,
+        row.status,
+        row.step,
+        row.set_weight,
+        row.ready,
+        row.desired,
+        row.up_to_date,
+        row.available,
+    ]
     cells = [f"{value!s:<{width}}" for value, width in zip(values, LIST_MIN_WIDTHS, strict=True)]
     return ([f"{row.namespace:<9}"] if all_namespaces else []) + cells
 
@@ -204,7 +263,9 @@ def align(rows: Sequence[Sequence[str]], *, padding: int = 2) -> list[str]:
     if not rows:
         return []
     columns = max(len(row) for row in rows) - 1
-    widths = [max((visible_width(row[i]) for row in rows if len(row) > i + 1), default=0) + padding for i in range(columns)]
+    widths = [
+        max((visible_width(row[i]) for row in rows if len(row) > i + 1), default=0) + padding for i in range(columns)
+    ]
     lines = []
     for row in rows:
         cells = [cell + " " * (widths[i] - visible_width(cell)) for i, cell in enumerate(row[:-1])]

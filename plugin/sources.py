@@ -98,7 +98,9 @@ def fetch(kube: Kube, namespace: str, name: str) -> Snapshot:
 
 def list_objects(kube: Kube, namespace: str | None, query: Query) -> tuple[list[Raw], str]:
     """The objects a query finds (None: in every namespace), and the resourceVersion to watch from."""
-    return kube.list(query.resource, namespace, label_selector=query.label_selector, field_selector=query.field_selector)
+    return kube.list(
+        query.resource, namespace, label_selector=query.label_selector, field_selector=query.field_selector
+    )
 
 
 class QueryWatcher:
