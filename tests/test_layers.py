@@ -16,7 +16,7 @@ PACKAGES = ("rollouts", "analysis", "plugin")
 PURE = (
     "rollouts/plan",
     "rollouts/api",
-    "analysis/expressions.py",
+    "analysis/expressions",
     "analysis/nodata.py",
     "analysis/assess.py",
     "analysis/args.py",

@@ -633,9 +633,6 @@ PARSE_ERRORS = [
     ("1 in", 5, "unexpected end of expression"),
     ("and", 1, 'unexpected name "and"'),
     ("'x' matches '(unclosed'", 13, "invalid regular expression"),
-    ("'x' matches '(a+)+$'", 13, "nested repetition"),
-    ("'x' matches '(a*b*)*'", 13, "nested repetition"),
-    ("'x' matches '(\\\\w{2,})+'", 13, "nested repetition"),
     ("'x' matches '(a)\\\\1'", 13, "backreferences are not supported"),
     ("'x' matches 'a(?=b)'", 13, "lookaround assertions are not supported"),
 ]
@@ -708,7 +705,7 @@ EVALUATION_ERRORS = [
     ("'a' in result", "abc", 5, 'operator "in" not defined on string'),
     ("result contains 'a'", 1.0, 8, "cannot apply contains to float and string"),
     ("result matches 'a'", None, 8, "cannot apply matches to nil and string"),
-    ("'a' matches result", "(a+)+", 5, "nested repetition"),
+    ("'a' matches result", "a(?=b)", 5, "lookaround assertions are not supported"),
     ("'a' matches result", "(", 5, "invalid regular expression"),
     ("result..3 == []", 1.5, 7, "cannot apply .. to float and int"),
     ("len(result) > 0", 5.0, 1, "invalid argument for len (type float)"),
@@ -811,16 +808,16 @@ def test_compile_bounds(text, reason):
 
 
 EVALUATION_BOUNDS = [
-    ("len(1..1000000) > 0", "range 1..1000000 has 1000000 elements, more than the limit"),
-    ("len(0..100000) > 0", "more than the limit of 100000"),
-    ("count(1..100000, # > 0) > 0", f"evaluation exceeded the budget of {MAX_STEPS} steps"),
-    ("len(map(1..50000, map(1..50000, #))) > 0", "evaluation exceeded the budget"),
-    ("reduce(1..100000, #acc + 1, 0) > 0", "evaluation exceeded the budget"),
-    ("len(repeat('ab', 1000000)) > 0", "exceeds the limit of 1000000"),
-    ("len(repeat(repeat('x', 1000), 1001)) > 0", "exceeds the limit"),
-    ("len(reduce(1..30, #acc + #acc, repeat('x', 1000))) > 0", "exceeds the limit"),
-    ("len(replace(repeat('a', 100000), 'a', repeat('b', 100))) > 0", "exceeds the limit"),
-    ("len(join(map(1..2000, repeat('x', 1000)))) > 0", "exceeds the limit"),
+    ("len(1..1000000) > 0", "range 1..1000000 of 1000000 elements exceeds the array budget of 100000 elements"),
+    ("len(0..100000) > 0", "exceeds the array budget of 100000 elements"),
+    ("count(1..100000, # > 0) > 0", f"evaluation exceeded the step budget of {MAX_STEPS} steps"),
+    ("len(map(1..50000, map(1..50000, #))) > 0", "evaluation exceeded the step budget"),
+    ("reduce(1..100000, #acc + 1, 0) > 0", "evaluation exceeded the step budget"),
+    ("len(repeat('ab', 1000000)) > 0", "exceeds the string budget of 1000000 characters"),
+    ("len(repeat(repeat('x', 1000), 1001)) > 0", "exceeds the string budget"),
+    ("len(reduce(1..30, #acc + #acc, repeat('x', 1000))) > 0", "exceeds the string budget"),
+    ("len(replace(repeat('a', 100000), 'a', repeat('b', 100))) > 0", "exceeds the string budget"),
+    ("len(join(map(1..2000, repeat('x', 1000)))) > 0", "exceeds the string budget"),
 ]
 
 
@@ -861,11 +858,9 @@ def test_deeply_nested_result_data_is_refused_not_crashing():
     assert "nested more than" in error_of(evaluate_condition, "string(result) == ''", deep).reason
 
 
-def test_catastrophic_pattern_from_data_is_refused_quickly():
+def test_catastrophic_pattern_from_data_runs_in_linear_time():
     started = time.monotonic()
-    error = error_of(evaluate_condition, "result matches '^(a|b)*c$' or 'x' matches result",
-                     "(x+x+)+y")
-    assert "nested repetition" in error.reason
+    assert evaluate_condition("result matches '^(a|b)*c$' or 'x' matches result", "(x+x+)+y") is False
     assert time.monotonic() - started < 1
 
 
@@ -915,11 +910,13 @@ def test_let_bound_names_are_known_to_conditions():
 
 # --------------------------------------------------------------------------- purity
 
-def test_module_never_evaluates_python_code():
-    source = Path(expressions.__file__).read_text()
-    assert not re.search(r"\b(eval|exec|compile)\(", source.replace("re.compile(", ""))
-    assert not re.search(r"^\s*(import|from)\s+(ast|os|subprocess|socket|io)\b", source,
-                         re.MULTILINE)
+def test_package_never_evaluates_python_code():
+    sources = sorted(Path(expressions.__file__).parent.rglob("*.py"))
+    assert len(sources) > 10
+    for path in sources:
+        source = path.read_text().replace("re.compile(", "").replace("re2.compile(", "")
+        assert not re.search(r"\b(eval|exec|compile)\(", source), path
+        assert not re.search(r"^\s*(import|from)\s+(ast|os|subprocess|socket|io)\b", source, re.MULTILINE), path
     assert "Pure: no I/O, never eval" in expressions.__doc__
 
 
