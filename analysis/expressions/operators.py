@@ -62,7 +62,18 @@ def multiply(left: Any, right: Any, meter: Meter) -> Any:
         return wrap_int(left * right)
     if is_number(left) and is_number(right):
         return as_float(left) * as_float(right)
+    if isinstance(left, timedelta) and is_number(right):
+        return _scale(left, right)
+    if isinstance(right, timedelta) and is_number(left):
+        return _scale(right, left)
     raise cannot_apply("*", left, right)
+
+
+def _scale(duration: timedelta, factor: int | float) -> timedelta | float:
+    """Go multiplies a Duration by an int into a Duration, but by a float into a float of nanoseconds."""
+    if is_int(factor):
+        return _time_arithmetic(lambda: duration * factor)  # type: ignore[no-any-return]  # a timedelta
+    return float(duration // timedelta(microseconds=1) * 1000) * factor
 
 
 def divide(left: Any, right: Any, meter: Meter) -> float:

@@ -32,7 +32,7 @@ from .errors import Fault
 from .lexer import Token, tokenize
 from .precedence import (
     BINARY_PRECEDENCE,
-    COMPARISON_PRECEDENCE,
+    CHAINABLE,
     NEGATABLE,
     RESERVED_WORDS,
     RIGHT_ASSOCIATIVE,
@@ -163,7 +163,7 @@ class _Parser(_Cursor):
         precedence = BINARY_PRECEDENCE[op]
         if op == "|":
             return self._piped_call(left)
-        if precedence == COMPARISON_PRECEDENCE and not negated:
+        if op in CHAINABLE:
             return self._comparison_chain(left, op, op_token)
         right_power = precedence if op in RIGHT_ASSOCIATIVE else precedence + 1
         right = self._expression(right_power)
@@ -176,12 +176,12 @@ class _Parser(_Cursor):
         """``a < b < c`` means ``a < b and b < c``, as in expr."""
         chain: Node | None = None
         while True:
-            right = self._expression(COMPARISON_PRECEDENCE + 1)
+            right = self._expression(BINARY_PRECEDENCE[op] + 1)
             link = Binary(op, left, right, op_token.offset)
             chain = link if chain is None else Binary("and", chain, link, op_token.offset)
             op_token = self.current
             next_op = binary_op(op_token)
-            if next_op is None or BINARY_PRECEDENCE[next_op] != COMPARISON_PRECEDENCE:
+            if next_op not in CHAINABLE:
                 return chain
             self.advance()
             left, op = right, next_op

@@ -29,7 +29,7 @@ BINARY_PRECEDENCE = {
     "??": 500,
 }
 RIGHT_ASSOCIATIVE = frozenset({"**"})
-COMPARISON_PRECEDENCE = 20
+CHAINABLE = frozenset({"<", ">", "<=", ">="})  # `a < b < c` means `a < b and b < c`; == does not chain
 NEGATABLE = frozenset({"in", "matches", "contains", "startsWith", "endsWith"})
 _WORD_OPERATORS = frozenset({"and", "or", "not"} | NEGATABLE)
 RESERVED_WORDS = _WORD_OPERATORS | {"let"}

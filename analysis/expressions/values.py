@@ -104,7 +104,7 @@ def fetch(target: Any, key: Any) -> Any:
         index = to_index(key)
         position = index + len(target) if index < 0 else index
         if not 0 <= position < len(target):
-            raise Fault(f"index out of range: {index} (array length is {len(target)})")
+            raise Fault(f"index out of range: {position} (array length is {len(target)})")
         return target[position]
     shown = str(key) if isinstance(key, str) or is_number(key) else kind(key)
     raise Fault(f"cannot fetch {shown} from {kind(target)}")

@@ -679,7 +679,7 @@ EVALUATION_ERRORS = [
     # (condition, result, 1-based column or None, reason fragment)
     ("result[0] >= 0.95", [], 7, "index out of range: 0 (array length is 0)"),
     ("result[3] > 1", [1.0], 7, "index out of range: 3 (array length is 1)"),
-    ("result[-2] > 1", [1.0], 7, "index out of range: -2 (array length is 1)"),
+    ("result[-2] > 1", [1.0], 7, "index out of range: -1 (array length is 1)"),  # as expr: the index from the end
     ("result[0] > 1", 0.5, 7, "cannot fetch 0 from float"),
     ("result.major == '1'", None, 8, "cannot fetch major from nil"),
     ("result.a.b == 1", {"a": None}, 10, "cannot fetch b from nil"),
@@ -728,7 +728,7 @@ EVALUATION_ERRORS = [
     ("sum(result) > 0", [1, "2"], 1, "invalid argument for sum (type string)"),
     ("max(result) > 0", ["a"], 1, "invalid argument for max (type string)"),
     ("count(result) > 0", [1], 1, "count without a predicate expects bools, got int"),
-    ("reduce(result, #acc + #) > 0", [], 1, "reduce of an empty array needs an initial value"),
+    ("reduce(result, #acc + #) > 0", [], 1, "reduce of empty array with no initial value"),
     ("sort(result) == []", [1, "a"], 1, "sort expects an array of numbers or of strings"),
     ("sort(result, 'up') == []", [1], 1, 'sort order must be "asc" or "desc"'),
     ("upper(result) == 'A'", 1, 1, "invalid argument for upper (type int)"),

@@ -111,7 +111,7 @@ def _reduce(ctx: Context, args: list[Any]) -> Any:
     elif items:
         accumulator, start = items[0], 1
     else:
-        raise Fault("reduce of an empty array needs an initial value")
+        raise Fault("reduce of empty array with no initial value")
     for index in range(start, len(items)):
         accumulator = ctx.apply(args[1], items[index], index, accumulator)
     return accumulator
@@ -134,13 +134,19 @@ def _sum(ctx: Context, args: list[Any]) -> int | float:
 
 
 def _numbers(ctx: Context, function: str, args: list[Any]) -> list[int | float]:
-    """Numbers among the arguments, one level of arrays flattened, as expr does."""
+    """Numbers among the arguments, arrays flattened at any depth, as expr does."""
     found: list[int | float] = []
-    for arg in args:
-        for item in arg if is_array(arg) else [arg]:
-            if not is_number(item):
-                raise bad_argument(function, item)
+    pending = [(arg, 0) for arg in reversed(args)]
+    while pending:
+        item, depth = pending.pop()
+        if is_array(item):
+            ctx.meter.check_depth(depth + 1)
+            ctx.meter.spend_elements(len(item))
+            pending.extend((inner, depth + 1) for inner in reversed(item))
+        elif is_number(item):
             found.append(item)
+        else:
+            raise bad_argument(function, item)
     return found
 
 
