@@ -47,6 +47,7 @@ from .ast import (
     OptionalChain,
     Pointer,
     Predicate,
+    Sequence,
     SliceOf,
     Unary,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "OptionalChain",
     "Pointer",
     "Predicate",
+    "Sequence",
     "SliceOf",
     "Unary",
     "DEFAULT_BUDGET",

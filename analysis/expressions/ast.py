@@ -107,6 +107,14 @@ class Predicate:
 
 
 @dataclass(frozen=True, slots=True)
+class Sequence:
+    """``a; b; c``: each runs in turn, the last one's value is the result."""
+
+    items: tuple[Node, ...]
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
 class Let:
     name: str
     value: Node
@@ -128,6 +136,7 @@ Node: TypeAlias = (
     | Conditional
     | Call
     | Predicate
+    | Sequence
     | Let
 )
 NODE_TYPES = (
@@ -144,6 +153,7 @@ NODE_TYPES = (
     Conditional,
     Call,
     Predicate,
+    Sequence,
     Let,
 )
 

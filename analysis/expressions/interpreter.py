@@ -21,6 +21,7 @@ from .ast import (
     OptionalChain,
     Pointer,
     Predicate,
+    Sequence,
     SliceOf,
     Unary,
 )
@@ -186,6 +187,12 @@ class Interpreter:
     def predicate(self, node: Predicate) -> Any:
         raise Fault("a predicate can only be passed to a function")
 
+    def sequence(self, node: Sequence) -> Any:
+        value = None
+        for item in node.items:
+            value = self.visit(item)
+        return value
+
     def let(self, node: Let) -> Any:
         value = self.visit(node.value)
         outer = self.variables
@@ -210,5 +217,6 @@ _HANDLERS: dict[type, Callable[[Interpreter, Any], Any]] = {
     Conditional: Interpreter.conditional,
     Call: Interpreter.call,
     Predicate: Interpreter.predicate,
+    Sequence: Interpreter.sequence,
     Let: Interpreter.let,
 }

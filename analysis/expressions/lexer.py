@@ -192,3 +192,54 @@ def _lex_raw(text: str, start: int) -> tuple[Token, int]:
     if close < 0:
         raise Fault("unterminated string literal", start)
     return Token("string", text[start + 1 : close], text[start : close + 1], start), close + 1
+
+
+class TokenCursor:
+    """Walks the token list; knows nothing of the grammar."""
+
+    def __init__(self, text: str) -> None:
+        self._tokens = tokenize(text)
+        self._index = 0
+
+    @property
+    def current(self) -> Token:
+        return self._tokens[self._index]
+
+    def peek(self, distance: int = 1) -> Token:
+        return self._tokens[min(self._index + distance, len(self._tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.current
+        if token.kind != "end":
+            self._index += 1
+        return token
+
+    def at(self, op: str) -> bool:
+        return self.current.kind == "op" and self.current.value == op
+
+    def at_word(self, word: str) -> bool:
+        return self.current.kind == "name" and self.current.value == word
+
+    def expect(self, op: str) -> Token:
+        if not self.at(op):
+            found = self.current
+            if found.kind == "end":
+                raise Fault(f'unexpected end of expression (expected "{op}")', found.offset)
+            raise Fault(f'expected "{op}", found {found.describe()}', found.offset)
+        return self.advance()
+
+    def expect_separator(self, closer: str) -> None:
+        """Between items of a list: a comma, or (reported) the closer that was missing."""
+        if self.at(","):
+            self.advance()
+            return
+        found = self.current
+        if found.kind == "end":
+            raise Fault(f'unexpected end of expression (expected "," or "{closer}")', found.offset)
+        raise Fault(f'expected "," or "{closer}", found {found.describe()}', found.offset)
+
+    def unexpected(self) -> Fault:
+        token = self.current
+        if token.kind == "end":
+            return Fault("unexpected end of expression", token.offset)
+        return Fault(f"unexpected {token.describe()}", token.offset)

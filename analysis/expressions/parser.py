@@ -23,13 +23,14 @@ from .ast import (
     OptionalChain,
     Pointer,
     Predicate,
+    Sequence,
     SliceOf,
     Unary,
 )
 from .builtins import BUILTINS
 from .cost import MAX_DEPTH
 from .errors import Fault
-from .lexer import Token, tokenize
+from .lexer import Token, TokenCursor
 from .precedence import (
     BINARY_PRECEDENCE,
     CHAINABLE,
@@ -55,68 +56,28 @@ def parse_tree(text: str) -> Node:
     return _Parser(text).parse()
 
 
-class _Cursor:
-    """Walks the token list; knows nothing of the grammar."""
-
-    def __init__(self, text: str) -> None:
-        self._tokens = tokenize(text)
-        self._index = 0
-
-    @property
-    def current(self) -> Token:
-        return self._tokens[self._index]
-
-    def peek(self, distance: int = 1) -> Token:
-        return self._tokens[min(self._index + distance, len(self._tokens) - 1)]
-
-    def advance(self) -> Token:
-        token = self.current
-        if token.kind != "end":
-            self._index += 1
-        return token
-
-    def at(self, op: str) -> bool:
-        return self.current.kind == "op" and self.current.value == op
-
-    def at_word(self, word: str) -> bool:
-        return self.current.kind == "name" and self.current.value == word
-
-    def expect(self, op: str) -> Token:
-        if not self.at(op):
-            found = self.current
-            if found.kind == "end":
-                raise Fault(f'unexpected end of expression (expected "{op}")', found.offset)
-            raise Fault(f'expected "{op}", found {found.describe()}', found.offset)
-        return self.advance()
-
-    def expect_separator(self, closer: str) -> None:
-        """Between items of a list: a comma, or (reported) the closer that was missing."""
-        if self.at(","):
-            self.advance()
-            return
-        found = self.current
-        if found.kind == "end":
-            raise Fault(f'unexpected end of expression (expected "," or "{closer}")', found.offset)
-        raise Fault(f'expected "," or "{closer}", found {found.describe()}', found.offset)
-
-    def unexpected(self) -> Fault:
-        token = self.current
-        if token.kind == "end":
-            return Fault("unexpected end of expression", token.offset)
-        return Fault(f"unexpected {token.describe()}", token.offset)
-
-
-class _Parser(_Cursor):
+class _Parser(TokenCursor):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self._nesting = 0
         self._predicate_owners: list[str] = []  # builtins whose closure we are inside
 
     def parse(self) -> Node:
-        node = self._expression(0)
+        node = self._sequence()
         if self.current.kind != "end":
             raise self.unexpected()
         return node
+
+    def _sequence(self) -> Node:
+        """``a; b; c`` where expr allows it: at the top, in a let's body, in parentheses, braces and if blocks."""
+        first = self._expression(0)
+        items = [first]
+        while self.at(";"):
+            self.advance()
+            if self.current.kind == "end":  # a trailing semicolon
+                break
+            items.append(self._expression(0))
+        return first if len(items) == 1 else Sequence(tuple(items), first.offset)
 
     def _expression(self, min_precedence: int) -> Node:
         self._nesting += 1
@@ -125,6 +86,8 @@ class _Parser(_Cursor):
                 raise Fault(too_deep(), self.current.offset)
             if min_precedence == 0 and self.at_word("let"):
                 return self._let()
+            if min_precedence == 0 and self.at_word("if"):
+                return self._if()
             node = self._binary_tail(self._operand(), min_precedence)
             if min_precedence == 0:
                 node = self._conditional_tail(node)
@@ -208,7 +171,24 @@ class _Parser(_Cursor):
         self.expect("=")
         value = self._expression(0)
         self.expect(";")
-        return Let(name_token.value, value, self._expression(0), let_token.offset)
+        return Let(name_token.value, value, self._sequence(), let_token.offset)
+
+    def _if(self) -> Node:
+        """``if c { a } else if d { b } else { e }``: expr's statement-like spelling of ``c ? a : ...``."""
+        if_token = self.advance()
+        test = self._expression(0)
+        then = self._block()
+        if not self.at_word("else"):
+            raise Fault(f'expected "else", found {self.current.describe()}', self.current.offset)
+        self.advance()
+        otherwise = self._if() if self.at_word("if") else self._block()
+        return Conditional(test, then, otherwise, if_token.offset)
+
+    def _block(self) -> Node:
+        self.expect("{")
+        body = self._sequence()
+        self.expect("}")
+        return body
 
     def _operand(self) -> Node:
         token = self.current
@@ -228,7 +208,7 @@ class _Parser(_Cursor):
             return self._named(token)
         if self.at("("):
             self.advance()
-            inner = self._expression(0)
+            inner = self._sequence()
             self.expect(")")
             return inner
         if self.at("["):
@@ -378,7 +358,7 @@ class _Parser(_Cursor):
             self.advance()
         self._predicate_owners.append(owner)
         try:
-            body = self._expression(0)
+            body = self._sequence() if braced else self._expression(0)
         finally:
             self._predicate_owners.pop()
         if braced:

@@ -32,7 +32,7 @@ RIGHT_ASSOCIATIVE = frozenset({"**"})
 CHAINABLE = frozenset({"<", ">", "<=", ">="})  # `a < b < c` means `a < b and b < c`; == does not chain
 NEGATABLE = frozenset({"in", "matches", "contains", "startsWith", "endsWith"})
 _WORD_OPERATORS = frozenset({"and", "or", "not"} | NEGATABLE)
-RESERVED_WORDS = _WORD_OPERATORS | {"let"}
+RESERVED_WORDS = _WORD_OPERATORS | {"let", "if", "else"}
 UNBINDABLE_NAMES = RESERVED_WORDS | {"true", "false", "nil"}
 _SPELLINGS = {"&&": "and", "||": "or", "^": "**", "!": "not"}
 UNARY_PRECEDENCE = {"not": 50, "-": 90, "+": 90}

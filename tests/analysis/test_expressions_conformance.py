@@ -146,6 +146,12 @@ EXPR_TABLE = [
     ("let x = 1; x + 2", 3),
     ("map(1..3, let x = #; let y = x * x; y * y)", [1, 16, 81]),
     ("map(1..2, let x = #; map(2..3, let y = #; x + y))", [[3, 4], [4, 5]]),
+    # if/else and sequences
+    ("if 1 > 2 { 333 * 2 + 1 } else { 444 }", 444),
+    ('if "a" < "b" {let x = "a"; x} else {"abc"}', "a"),
+    ('if 1 == 2 { "no" } else if 1 == 1 { "yes" } else { "maybe" }', "yes"),
+    ("1; 2; 3", 3),
+    ("let a = 1; len([2]); let b = 2; a + b", 3),
     # time and durations
     ("Time < Time + Duration", True),
     ("Time + Duration > Time", True),
