@@ -179,7 +179,10 @@ class _Parser(TokenCursor):
         test = self._expression(0)
         then = self._block()
         if not self.at_word("else"):
-            raise Fault(f'expected "else", found {self.current.describe()}', self.current.offset)
+            found = self.current
+            if found.kind == "end":
+                raise Fault('unexpected end of expression (expected "else")', found.offset)
+            raise Fault(f'expected "else", found {found.describe()}', found.offset)
         self.advance()
         otherwise = self._if() if self.at_word("if") else self._block()
         return Conditional(test, then, otherwise, if_token.offset)
