@@ -149,7 +149,7 @@ class Interpreter:
         if op in ("==", "!="):
             return equal(left, right, self.meter) == (op == "==")
         if op in ("<", ">", "<=", ">="):
-            return compare(op, left, right)
+            return compare(op, left, right, self.meter)
         if op == "in":
             return member_of(left, right, self.meter)
         if op in ("contains", "startsWith", "endsWith", "matches"):

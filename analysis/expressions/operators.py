@@ -13,7 +13,7 @@ from .regex import compile_pattern
 from .values import as_float, equal, is_array, is_int, is_number, kind, wrap_int
 
 
-def compare(op: str, left: Any, right: Any) -> bool:
+def compare(op: str, left: Any, right: Any, meter: Meter) -> bool:
     comparable = (
         (is_number(left) and is_number(right))
         or (isinstance(left, str) and isinstance(right, str))
@@ -22,6 +22,8 @@ def compare(op: str, left: Any, right: Any) -> bool:
     )
     if not comparable:
         raise Fault(f"cannot compare {kind(left)} with {kind(right)}")
+    if isinstance(left, str):
+        meter.spend_characters(min(len(left), len(right)))
     try:
         if op == "<":
             return bool(left < right)
@@ -41,6 +43,7 @@ def add(left: Any, right: Any, meter: Meter) -> Any:
         return as_float(left) + as_float(right)
     if isinstance(left, str) and isinstance(right, str):
         meter.check_string(len(left) + len(right))
+        meter.spend_characters(len(left) + len(right))
         return left + right
     if _adds_time(left, right):
         return _time_arithmetic(lambda: left + right)

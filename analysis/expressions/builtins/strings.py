@@ -19,7 +19,11 @@ def _string(ctx: Context, args: list[Any]) -> str:
 @builtin("trim", 1, 2)
 def _trim(ctx: Context, args: list[Any]) -> str:
     text = want_string("trim", args[0])
-    return text.strip() if len(args) == 1 else text.strip(want_string("trim", args[1]))
+    if len(args) == 1:
+        return text.strip()
+    cutset = want_string("trim", args[1])
+    ctx.meter.spend_characters(len(text) * len(cutset))  # each character may be looked up in the whole cutset
+    return text.strip(cutset)
 
 
 @builtin("trimPrefix", 1, 2)
