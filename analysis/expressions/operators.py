@@ -139,6 +139,8 @@ def member_of(needle: Any, haystack: Any, meter: Meter) -> bool:
 
 
 def string_operator(op: str, left: Any, right: Any, meter: Meter) -> bool:
+    if left is None or right is None:  # expr answers false for nil rather than failing
+        return False
     if not (isinstance(left, str) and isinstance(right, str)):
         raise cannot_apply(op, left, right)
     if op == "matches":

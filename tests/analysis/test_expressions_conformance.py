@@ -78,6 +78,16 @@ EXPR_TABLE = [
     ('"foobar" startsWith "foo"', True),
     ('"foobar" endsWith "bar"', True),
     ('"a" < "b"', True),
+    # nil on either side of a string operator is false, not an error (expr's vm)
+    ('NilAny == "str"', False),
+    ('NilAny contains "str"', False),
+    ('NilAny matches "str"', False),
+    ('NilAny startsWith "str"', False),
+    ('NilAny endsWith "str"', False),
+    ('"str" contains NilAny', False),
+    ('"str" matches NilAny', False),
+    ('"str" startsWith NilAny', False),
+    ('"str" endsWith NilAny', False),
     # comparison chains: only < > <= >= chain; == applies to the chain's result
     ("1 > 2 < 3", False),
     ("1 < 2 < 3", True),

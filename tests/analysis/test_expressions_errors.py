@@ -162,7 +162,7 @@ EVALUATION_ERRORS = [
     ("result ? true : false", 1.0, 1, "condition of ?: must be bool, got float"),
     ("'a' in result", "abc", 5, 'operator "in" not defined on string'),
     ("result contains 'a'", 1.0, 8, "cannot apply contains to float and string"),
-    ("result matches 'a'", None, 8, "cannot apply matches to nil and string"),
+    ("result matches 'a'", 1.5, 8, "cannot apply matches to float and string"),
     ("'a' matches result", "a(?=b)", 5, "lookaround assertions are not supported"),
     ("'a' matches result", "(", 5, "invalid regular expression"),
     ("result..3 == []", 1.5, 7, "cannot apply .. to float and int"),
