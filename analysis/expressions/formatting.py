@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .cost import Meter
@@ -34,7 +34,17 @@ def format_value(value: Any, meter: Meter, depth: int = 0) -> str:
         return "map[" + " ".join(sorted(pairs)) + "]"  # Go prints maps with sorted keys
     if isinstance(value, timedelta):
         return format_duration(value)
+    if isinstance(value, datetime):
+        return format_time(value)
     return str(value)
+
+
+def format_time(value: datetime) -> str:
+    """Go's ``time.Time.String()``: "2017-10-23 18:30:00 +0000 UTC", fractions without trailing zeros."""
+    fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
+    offset = value.strftime("%z") or "+0000"
+    zone = value.tzname() or "UTC"
+    return f"{value.strftime('%Y-%m-%d %H:%M:%S')}{fraction} {offset} {zone}"
 
 
 def format_float(value: float) -> str:

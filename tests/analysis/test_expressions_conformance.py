@@ -179,6 +179,11 @@ EXPR_TABLE = [
     ('7 * duration("1h")', timedelta(hours=7)),
     ('duration("1h") * 7', timedelta(hours=7)),
     ('duration("1s") * .5', 5e8),  # Go: Duration * float is a float of nanoseconds
+    ("type(Time)", "time.Time"),
+    ("type(Duration)", "time.Duration"),
+    ("string(Time)", "2017-10-23 18:30:00 +0000 UTC"),
+    ("string(Time + duration('1.5s'))", "2017-10-23 18:30:01.5 +0000 UTC"),
+    ("string(Duration)", "24h0m0s"),
 ]
 
 

@@ -144,4 +144,8 @@ def _default(ctx: Context, args: list[Any]) -> Any:
 
 @builtin("type", 1, linear=False)
 def _type(ctx: Context, args: list[Any]) -> str:
-    return kind(args[0])
+    # Go names its own types with their package, as reflect does.
+    return _GO_TYPE_NAMES.get(kind(args[0]), kind(args[0]))
+
+
+_GO_TYPE_NAMES = {"time": "time.Time", "duration": "time.Duration"}
