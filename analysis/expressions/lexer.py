@@ -33,8 +33,9 @@ _DIGITS = "0123456789"
 _TWO_CHAR_OPERATORS = frozenset({"**", "==", "!=", "<=", ">=", "&&", "||", "??", "?.", ".."})
 _ONE_CHAR_OPERATORS = frozenset("+-*/%^<>!?:.,|#()[]{};=")
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-_SIMPLE_ESCAPES |= {"\\": "\\", "'": "'", '"': '"'}
-_HEX_ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
+_SIMPLE_ESCAPES |= {"\\": "\\", "'": "'", '"': '"', "`": "`", "?": "?"}
+_HEX_ESCAPE_WIDTH = {"x": 2, "X": 2, "u": 4, "U": 8}
+_MOST_BRACED_HEX_DIGITS = 6  # \u{1F600}
 _BASE_PREFIXES = {"x": 16, "o": 8, "b": 2}
 
 
@@ -168,16 +169,20 @@ def _unescape(text: str, index: int) -> tuple[str, int]:
         raise Fault("unterminated string literal", index)
     if kind in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[kind], index + 2
-    if kind in _HEX_ESCAPE_WIDTH:
+    code, end = None, index
+    if kind == "u" and text[index + 2 : index + 3] == "{":
+        close = text.find("}", index + 3, index + 4 + _MOST_BRACED_HEX_DIGITS)
+        digits = text[index + 3 : close]
+        code, end = (_parse_code(digits, 16, len(digits)) if close > 0 and digits else None), close + 1
+    elif kind in _HEX_ESCAPE_WIDTH:
         width = _HEX_ESCAPE_WIDTH[kind]
-        code = _parse_code(text[index + 2 : index + 2 + width], 16, width)
-        if code is not None and code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-            return chr(code), index + 2 + width
-    elif kind in "01234567":
-        code = _parse_code(text[index + 1 : index + 4], 8, 3)
-        if code is not None and code <= 0xFF:
-            return chr(code), index + 4
-    raise Fault(f'invalid escape sequence "\\{kind}"', index)
+        code, end = _parse_code(text[index + 2 : index + 2 + width], 16, width), index + 2 + width
+    elif kind in "0123":  # exactly three octal digits
+        code, end = _parse_code(text[index + 1 : index + 4], 8, 3), index + 4
+    if code is None or code > 0x10FFFF:
+        raise Fault(f'invalid escape sequence "\\{kind}"', index)
+    # A surrogate is no character; Go turns it into the replacement character.
+    return ("\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)), end
 
 
 def _parse_code(digits: str, base: int, width: int) -> int | None:
@@ -188,10 +193,17 @@ def _parse_code(digits: str, base: int, width: int) -> int | None:
 
 
 def _lex_raw(text: str, start: int) -> tuple[Token, int]:
-    close = text.find("`", start + 1)
-    if close < 0:
-        raise Fault("unterminated string literal", start)
-    return Token("string", text[start + 1 : close], text[start : close + 1], start), close + 1
+    """A backtick string takes no escapes, except that a doubled backtick stands for one."""
+    parts: list[str] = []
+    index = start + 1
+    while True:
+        close = text.find("`", index)
+        if close < 0:
+            raise Fault("unterminated string literal", start)
+        parts.append(text[index:close])
+        if text[close + 1 : close + 2] != "`":
+            return Token("string", "`".join(parts), text[start : close + 1], start), close + 1
+        index = close + 2
 
 
 class TokenCursor:
