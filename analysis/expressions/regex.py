@@ -33,6 +33,11 @@ class Pattern:
         return self._compiled.search(text) is not None
 
 
+def fixed_pattern(pattern: str) -> Any:
+    """One of the language's own patterns (Go's number and duration syntax), on the same linear-time engine."""
+    return re2.compile(pattern, _OPTIONS)
+
+
 @lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Pattern | str:
     """The compiled pattern, or the reason it is refused (cached either way)."""

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import Fault
 from ..formatting import format_float
 from ..lexer import INT64_MAX, INT64_MIN
+from ..regex import fixed_pattern
 from ..values import as_float, is_int, is_number, kind, wrap_int
 from .registry import Context, Run, bad_argument, builtin
 
@@ -79,14 +79,13 @@ def _to_float(function: str) -> Run:
     return convert
 
 
-builtin("int", 1, linear=False)(_to_int("int"))
-builtin("float", 1, linear=False)(_to_float("float"))
-builtin("asInt", 1, linear=False)(_to_int("asInt"))
-builtin("asFloat", 1, linear=False)(_to_float("asFloat"))
+builtin("int", 1)(_to_int("int"))
+builtin("float", 1)(_to_float("float"))
+builtin("asInt", 1)(_to_int("asInt"))
+builtin("asFloat", 1)(_to_float("asFloat"))
 
-# Anchored and bounded, on the caller's short text: Python's engine is fine here.
-_GO_INT = re.compile(r"[+-]?[0-9]{1,20}")
-_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
+_GO_INT = fixed_pattern(r"[+-]?[0-9]{1,20}")
+_GO_FLOAT = fixed_pattern(r"(?i)[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)")
 _LONGEST_FLOAT_TEXT = 400  # no float needs more characters
 
 
