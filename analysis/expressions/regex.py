@@ -15,7 +15,8 @@ from .cost import MAX_PATTERN_LENGTH
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # the reason goes into our error, not to stderr
-_OPTIONS.max_mem = 8 << 20  # bytes a compiled pattern may take (RE2's default)
+# Bytes a compiled pattern (program and matching cache) may take; cached patterns stay bounded in memory.
+_OPTIONS.max_mem = 2 << 20  # enough for ^\pL{1,64}$, whose UTF-8 program has 76,611 instructions
 
 
 class Pattern:
@@ -38,7 +39,7 @@ def fixed_pattern(pattern: str) -> Any:
     return re2.compile(pattern, _OPTIONS)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def compile_pattern(pattern: str) -> Pattern | str:
     """The compiled pattern, or the reason it is refused (cached either way)."""
     shown = pattern[:100]

@@ -324,6 +324,10 @@ FUZZ_PIECES = list("()[]{}.,:?#!|&=<>+-*/%^'\"` \\0123456789aex_") + [
     "asInt(",
     "string(",
     "split(",
+    "if ",
+    " else ",
+    "`",
+    "\\u{",
 ]
 FUZZ_RESULTS = [None, 1, 2.5, NAN, INF, "abc", [1, 2.0, "x", None], {"a": {"b": [1]}}, [], True, 2**70]
 

@@ -47,7 +47,9 @@ def _upper(ctx: Context, args: list[Any]) -> str:
 
 @builtin("lower", 1)
 def _lower(ctx: Context, args: list[Any]) -> str:
-    return want_string("lower", args[0]).lower()
+    text = want_string("lower", args[0]).lower()
+    ctx.meter.check_string(len(text))  # "İ" lower-cases to two characters
+    return text
 
 
 @builtin("split", 2, 3)
