@@ -123,6 +123,9 @@ BIG_INPUTS = [
     ("string(result) == ''", SELF_CONTAINING, "nested more than 100 levels deep"),
     ("max(result) > 0", SELF_CONTAINING, "nested more than 100 levels deep"),
     ("median(result) > 0", SELF_CONTAINING, "nested more than 100 levels deep"),
+    ("len(flatten(result)) > 0", SELF_CONTAINING, "nested more than 100 levels deep"),
+    ("len(uniq(result)) > 0", list(range(20_000)), "step budget"),
+    ("len(concat(result, result)) > 0", list(range(60_000)), "array budget of 100000 elements"),
 ]
 
 

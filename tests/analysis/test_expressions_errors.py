@@ -197,6 +197,13 @@ EVALUATION_ERRORS = [
     ("duration(result) > duration('1s')", "5d", 1, 'unknown unit "d" in duration "5d"'),
     ("duration(result) > duration('1s')", "abc", 1, 'invalid duration "abc"'),
     ("result[1:2] == []", 3, 7, "cannot slice int"),
+    ("fromBase64(result) == ''", "%%%", 1, 'fromBase64: illegal base64 data in "%%%"'),
+    ("bitshl(1, result) == 0", -1, 1, "bitshl: negative shift amount -1"),
+    ("bitand(result, 1) == 0", 1.5, 1, "invalid argument for bitand (type float)"),
+    ("fromPairs(result) == {}", [[1]], 1, "invalid pair: expected an array of 2 elements"),
+    ("fromPairs(result) == {}", [[[1], 2]], 1, "cannot use array as a map key"),
+    ("concat(result) == []", 1, 1, "concat expects an array, got int"),
+    ("toPairs(result) == []", [1], 1, "cannot transform array to pairs"),
 ]
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from . import collections, durations, numbers, strings
+from . import arrays, bits, collections, durations, encoding, numbers, strings
 from .registry import BUILTINS, NO_ACCUMULATOR, Builtin, Context
 
-__all__ = ["BUILTINS", "NO_ACCUMULATOR", "Builtin", "Context", "collections", "durations", "numbers", "strings"]
+__all__ = [
+    "BUILTINS",
+    "NO_ACCUMULATOR",
+    "Builtin",
+    "Context",
+    "arrays",
+    "bits",
+    "collections",
+    "durations",
+    "encoding",
+    "numbers",
+    "strings",
+]

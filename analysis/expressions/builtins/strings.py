@@ -54,19 +54,32 @@ def _lower(ctx: Context, args: list[Any]) -> str:
 
 @builtin("split", 2, 3)
 def _split(ctx: Context, args: list[Any]) -> list[str]:
-    text = want_string("split", args[0])
-    separator = want_string("split", args[1])
-    limit = -1 if len(args) == 2 else want_int("split", args[2])
+    return _pieces(ctx, "split", args, keep_separator=False)
+
+
+@builtin("splitAfter", 2, 3)
+def _split_after(ctx: Context, args: list[Any]) -> list[str]:
+    return _pieces(ctx, "splitAfter", args, keep_separator=True)
+
+
+def _pieces(ctx: Context, function: str, args: list[Any], keep_separator: bool) -> list[str]:
+    """Go's strings.SplitN / SplitAfterN: at most ``limit`` pieces (all when negative, none when zero)."""
+    text = want_string(function, args[0])
+    separator = want_string(function, args[1])
+    limit = -1 if len(args) == 2 else want_int(function, args[2])
     if limit == 0:
         return []
-    pieces = len(text) if separator == "" else text.count(separator) + 1
-    ctx.meter.check_array(pieces if limit < 0 else min(pieces, limit))
+    count = len(text) if separator == "" else text.count(separator) + 1
+    ctx.meter.check_array(count if limit < 0 else min(count, limit))
     if separator == "":  # Go splits into characters
-        characters = list(text)
-        if 0 < limit < len(characters):
-            characters = characters[: limit - 1] + ["".join(characters[limit - 1 :])]
-        return characters
-    return text.split(separator, limit - 1 if limit > 0 else -1)
+        pieces = list(text)
+        if 0 < limit < len(pieces):
+            pieces = pieces[: limit - 1] + ["".join(pieces[limit - 1 :])]
+        return pieces
+    pieces = text.split(separator, limit - 1 if limit > 0 else -1)
+    if keep_separator:
+        pieces = [piece + separator for piece in pieces[:-1]] + pieces[-1:]
+    return pieces
 
 
 @builtin("replace", 3, 4)

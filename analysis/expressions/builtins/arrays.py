@@ -1,0 +1,65 @@
+"""Builtins that reshape arrays and maps: ``concat``, ``flatten``, ``uniq``, ``toPairs``, ``fromPairs``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import Fault
+from ..values import equal, is_array, kind
+from .registry import Context, builtin, want_array
+
+
+@builtin("concat", 1, None)
+def _concat(ctx: Context, args: list[Any]) -> list[Any]:
+    arrays = [want_array("concat", arg) for arg in args]
+    ctx.meter.check_array(sum(map(len, arrays)))
+    return [item for array in arrays for item in array]
+
+
+@builtin("flatten", 1)
+def _flatten(ctx: Context, args: list[Any]) -> list[Any]:
+    """Every non-array element, nested arrays opened at any depth."""
+    flat: list[Any] = []
+    pending = [(item, 1) for item in reversed(want_array("flatten", args[0]))]
+    while pending:
+        item, depth = pending.pop()
+        if is_array(item):
+            ctx.meter.check_depth(depth)
+            ctx.meter.spend_elements(len(item))
+            pending.extend((inner, depth + 1) for inner in reversed(item))
+        else:
+            flat.append(item)
+            ctx.meter.check_array(len(flat))
+    return flat
+
+
+@builtin("uniq", 1)
+def _uniq(ctx: Context, args: list[Any]) -> list[Any]:
+    """The first of each group of equal elements, in order (expr compares with ==, so 1 and 1.0 are one)."""
+    kept: list[Any] = []
+    for item in want_array("uniq", args[0]):
+        ctx.meter.spend_elements(len(kept))
+        if not any(equal(item, seen, ctx.meter) for seen in kept):
+            kept.append(item)
+    return kept
+
+
+@builtin("toPairs", 1)
+def _to_pairs(ctx: Context, args: list[Any]) -> list[list[Any]]:
+    if not isinstance(args[0], Mapping):
+        raise Fault(f"cannot transform {kind(args[0])} to pairs")
+    return [[key, value] for key, value in args[0].items()]
+
+
+@builtin("fromPairs", 1)
+def _from_pairs(ctx: Context, args: list[Any]) -> dict[Any, Any]:
+    result: dict[Any, Any] = {}
+    for pair in want_array("fromPairs", args[0]):
+        if not is_array(pair) or len(pair) != 2:
+            raise Fault(f"invalid pair: expected an array of 2 elements, got {kind(pair)}")
+        key, value = pair
+        if not (key is None or isinstance(key, (str, int, float))):
+            raise Fault(f"cannot use {kind(key)} as a map key")
+        result[key] = value
+    return result
