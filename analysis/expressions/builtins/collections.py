@@ -226,13 +226,43 @@ def _reverse(ctx: Context, args: list[Any]) -> list[Any]:
 @builtin("sort", 1, 2)
 def _sort(ctx: Context, args: list[Any]) -> list[Any]:
     items = want_array("sort", args[0])
-    order = "asc" if len(args) == 1 else want_string("sort", args[1])
-    if order not in ("asc", "desc"):
-        raise Fault(f'sort order must be "asc" or "desc", got "{order[:20]}"')
-    if not (all(is_number(item) for item in items) or all(isinstance(item, str) for item in items)):
-        raise Fault("sort expects an array of numbers or of strings")
-    ctx.meter.spend_elements(len(items) * max(len(items).bit_length(), 1))  # n log n comparisons
+    order = _sort_order("sort", args[1:])
+    _sortable(ctx, "sort", items)
     return sorted(items, reverse=order == "desc")
+
+
+@builtin("sortBy", 2, 3, predicate_at=1)
+def _sort_by(ctx: Context, args: list[Any]) -> list[Any]:
+    items = want_array("sortBy", args[0])
+    order = _sort_order("sortBy", args[2:])
+    keys = [ctx.apply(args[1], item, index) for index, item in enumerate(items)]
+    _sortable(ctx, "sortBy", keys)
+    ranked = sorted(range(len(items)), key=keys.__getitem__, reverse=order == "desc")
+    return [items[index] for index in ranked]
+
+
+def _sort_order(function: str, rest: list[Any]) -> str:
+    order = want_string(function, rest[0]) if rest else "asc"
+    if order not in ("asc", "desc"):
+        raise Fault(f'{function} order must be "asc" or "desc", got "{order[:20]}"')
+    return order
+
+
+def _sortable(ctx: Context, function: str, keys: list[Any] | tuple[Any, ...]) -> None:
+    if not (all(is_number(key) for key in keys) or all(isinstance(key, str) for key in keys)):
+        raise Fault(f"{function} expects an array of numbers or of strings")
+    ctx.meter.spend_elements(len(keys) * max(len(keys).bit_length(), 1))  # n log n comparisons
+
+
+@builtin("groupBy", 2, predicate_at=1)
+def _group_by(ctx: Context, args: list[Any]) -> dict[Any, list[Any]]:
+    groups: dict[Any, list[Any]] = {}
+    for index, item in enumerate(want_array("groupBy", args[0])):
+        key = ctx.apply(args[1], item, index)
+        if not (key is None or isinstance(key, (str, int, float))):
+            raise Fault(f"cannot use {kind(key)} as a map key", args[1].offset)
+        groups.setdefault(key, []).append(item)
+    return groups
 
 
 @builtin("keys", 1)
