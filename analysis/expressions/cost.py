@@ -31,7 +31,7 @@ class Budget:
     steps: int = 100_000  # node visits, closure iterations and native work, per evaluation
     string_length: int = 1_000_000  # characters of any string the expression builds
     array_length: int = 100_000  # elements of any array the expression builds (ranges included)
-    value_depth: int = 100  # nesting of data walked by ==, in and string()
+    value_depth: int = 100  # nesting of data walked by ==, in, string(), flatten() and the number aggregates
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -44,7 +44,6 @@ DEFAULT_BUDGET = Budget()
 MAX_STEPS = DEFAULT_BUDGET.steps
 MAX_STRING_LENGTH = DEFAULT_BUDGET.string_length
 MAX_RANGE_LENGTH = DEFAULT_BUDGET.array_length
-MAX_VALUE_DEPTH = DEFAULT_BUDGET.value_depth
 
 
 class Meter:
