@@ -1,9 +1,9 @@
 """What an expression may cost: fixed limits on the source, and a budget that every evaluation pays into.
 
-Each node visit and closure iteration costs a step, and native work is charged by size (``ELEMENTS_PER_STEP``
-elements or ``CHARACTERS_PER_STEP`` characters a step), so no input -- however long the result, however deep the
-data -- buys more work than the budget allows. The budget counts work, not time: the evaluator stays pure, and a
-wall-clock bound is the caller's business.
+Each node visit, closure iteration and element walked by Python code costs a step, and native work is charged by
+size (``ELEMENTS_PER_STEP`` elements or ``CHARACTERS_PER_STEP`` characters a step), so no input -- however long
+the result, however deep the data -- buys more work than the budget allows. The budget counts work, not time: the
+evaluator stays pure, and a wall-clock bound is the caller's business.
 """
 
 from __future__ import annotations
@@ -59,7 +59,12 @@ class Meter:
             raise Fault(f"evaluation exceeded the step budget of {self.budget.steps} steps", locate=False)
 
     def spend_elements(self, count: int) -> None:
+        """Native work (a copy, a sort, a C loop) over ``count`` elements."""
         self.spend(1 + count // ELEMENTS_PER_STEP)
+
+    def spend_walk(self, count: int) -> None:
+        """Python-level work, one call per element (==, string(), flatten...): a step each."""
+        self.spend(1 + count)
 
     def spend_characters(self, count: int) -> None:
         self.spend(1 + count // CHARACTERS_PER_STEP)

@@ -26,10 +26,10 @@ def format_value(value: Any, meter: Meter, depth: int = 0) -> str:
     if isinstance(value, str):
         return value
     if is_array(value):
-        meter.spend_elements(len(value))
+        meter.spend_walk(len(value))
         return "[" + " ".join(format_value(item, meter, depth + 1) for item in value) + "]"
     if isinstance(value, Mapping):
-        meter.spend_elements(len(value))
+        meter.spend_walk(len(value))
         pairs = [f"{format_value(k, meter, depth + 1)}:{format_value(v, meter, depth + 1)}" for k, v in value.items()]
         return "map[" + " ".join(sorted(pairs)) + "]"  # Go prints maps with sorted keys
     if isinstance(value, timedelta):
@@ -47,8 +47,8 @@ def format_time(value: datetime) -> str:
     return f"{value.strftime('%Y-%m-%d %H:%M:%S')}{fraction} {offset} {zone}"
 
 
-def format_float(value: float) -> str:
-    """Go's shortest ``%v``: exponent form when the decimal exponent is < -4 or >= 6."""
+def format_float(value: float, lowest: int = -4, highest: int = 5) -> str:
+    """Go's shortest ``%v``: exponent form when the decimal exponent is below ``lowest`` or above ``highest``."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -62,7 +62,7 @@ def format_float(value: float) -> str:
     point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len(digits))
     digits = digits.rstrip("0")
     power = point - 1
-    if power < -4 or power >= 6:
+    if power < lowest or power > highest:
         tail = "." + digits[1:] if len(digits) > 1 else ""
         return f"{sign}{digits[0]}{tail}e{'-' if power < 0 else '+'}{abs(power):02d}"
     if point <= 0:

@@ -128,7 +128,7 @@ def member_of(needle: Any, haystack: Any, meter: Meter) -> bool:
     if haystack is None:
         return False
     if is_array(haystack):
-        meter.spend_elements(len(haystack))
+        meter.spend_walk(len(haystack))
         return any(equal(item, needle, meter) for item in haystack)
     if isinstance(haystack, Mapping):
         try:

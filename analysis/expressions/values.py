@@ -80,10 +80,10 @@ def equal(left: Any, right: Any, meter: Meter, depth: int = 0) -> bool:
     if is_number(left) and is_number(right):
         return bool(left == right)  # exact for int vs float; NaN is never equal
     if is_array(left) and is_array(right):
-        meter.spend_elements(len(left))
+        meter.spend_walk(len(left))
         return len(left) == len(right) and all(equal(a, b, meter, depth + 1) for a, b in zip(left, right, strict=True))
     if isinstance(left, Mapping) and isinstance(right, Mapping):
-        meter.spend_elements(len(left))
+        meter.spend_walk(len(left))
         return left.keys() == right.keys() and all(equal(left[key], right[key], meter, depth + 1) for key in left)
     if isinstance(left, str) and isinstance(right, str):
         meter.spend_characters(min(len(left), len(right)))

@@ -160,6 +160,16 @@ BUILTINS = [
     ("default(nil, 'x')", "x"),
     ("default(0, 'x')", 0),
     ("default('', 'x')", ""),
+    # toJSON writes what Go's encoding/json writes
+    (
+        "toJSON([1.5, 1e21, 1e-7, 0.000001, 100.0, nil, true, [], {}])",
+        "[\n  1.5,\n  1e+21,\n  1e-7,\n  0.000001,\n  100,\n  null,\n  true,\n  [],\n  {}\n]",
+    ),
+    ("toJSON('a<b>&c é')", '"a\\u003cb\\u003e\\u0026c é"'),
+    ("toJSON({a: [1, {b: 'x'}]})", '{\n  "a": [\n    1,\n    {\n      "b": "x"\n    }\n  ]\n}'),
+    ("toJSON(duration('1s'))", "1000000000"),
+    ('fromJSON(\'{"a": [1, {"b": null}], "c": 1.5}\')', {"a": [1.0, {"b": None}], "c": 1.5}),
+    ("fromJSON(toJSON({a: [1, 'x']}))", {"a": [1.0, "x"]}),
 ]
 
 

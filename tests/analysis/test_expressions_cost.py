@@ -125,6 +125,12 @@ BIG_INPUTS = [
     ("median(result) > 0", SELF_CONTAINING, "nested more than 100 levels deep"),
     ("len(flatten(result)) > 0", SELF_CONTAINING, "nested more than 100 levels deep"),
     ("len(uniq(result)) > 0", list(range(20_000)), "step budget"),
+    ("fromJSON(result) == nil", "[" * 150 + "]" * 150, "nested more than 100 levels deep"),
+    ("fromJSON(result) == nil", "[" * 100_000 + "]" * 100_000, "fromJSON: exceeded max depth"),
+    ("fromJSON(result) == nil", "[" + "1," * 200_000 + "1]", "array budget of 100000 elements"),
+    ("toJSON(result) == ''", SELF_CONTAINING, "nested more than 100 levels deep"),
+    ("toJSON(result) == ''", [[1] * 1000] * 1000, "step budget"),
+    ("toJSON(result) == ''", 10**5000, "json: unsupported value: +Inf"),
     ("len(concat(result, result)) > 0", list(range(60_000)), "array budget of 100000 elements"),
 ]
 

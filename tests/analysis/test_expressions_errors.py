@@ -207,6 +207,11 @@ EVALUATION_ERRORS = [
     ("fromPairs(result) == {}", [[[1], 2]], 1, "cannot use array as a map key"),
     ("concat(result) == []", 1, 1, "concat expects an array, got int"),
     ("toPairs(result) == []", [1], 1, "cannot transform array to pairs"),
+    ("fromJSON(result) == nil", "NaN", 1, "fromJSON: invalid character 'N' looking for beginning of value"),
+    ("fromJSON(result) == nil", "[1,", 1, "fromJSON: Expecting value"),
+    ("fromJSON(result) == nil", "1e400", 1, "cannot unmarshal number 1e400 into Go value of type float64"),
+    ("toJSON(result) == ''", float("nan"), 1, "json: unsupported value: NaN"),
+    ("toJSON(result) == ''", {1: 2}, 1, "json: unsupported type: a map whose keys are not all strings"),
 ]
 
 

@@ -26,7 +26,7 @@ def _flatten(ctx: Context, args: list[Any]) -> list[Any]:
         item, depth = pending.pop()
         if is_array(item):
             ctx.meter.check_depth(depth)
-            ctx.meter.spend_elements(len(item))
+            ctx.meter.spend_walk(len(item))
             pending.extend((inner, depth + 1) for inner in reversed(item))
         else:
             flat.append(item)
@@ -39,7 +39,7 @@ def _uniq(ctx: Context, args: list[Any]) -> list[Any]:
     """The first of each group of equal elements, in order (expr compares with ==, so 1 and 1.0 are one)."""
     kept: list[Any] = []
     for item in want_array("uniq", args[0]):
-        ctx.meter.spend_elements(len(kept))
+        ctx.meter.spend_walk(len(kept))
         if not any(equal(item, seen, ctx.meter) for seen in kept):
             kept.append(item)
     return kept

@@ -141,7 +141,7 @@ def _numbers(ctx: Context, function: str, args: list[Any]) -> list[int | float]:
         item, depth = pending.pop()
         if is_array(item):
             ctx.meter.check_depth(depth + 1)
-            ctx.meter.spend_elements(len(item))
+            ctx.meter.spend_walk(len(item))
             pending.extend((inner, depth + 1) for inner in reversed(item))
         elif is_number(item):
             found.append(item)
