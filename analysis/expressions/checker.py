@@ -10,6 +10,8 @@ from .errors import Fault
 from .parser import too_deep
 from .regex import compile_pattern
 
+ENVIRONMENT = "$env"  # expr's name for the whole environment, e.g. $env["with space"]
+
 
 def check(root: Node, names: frozenset[str] | None) -> None:
     """Raise a Fault for the first problem; with ``names``, any other variable (outside a ``let``) is one."""
@@ -27,7 +29,7 @@ def check(root: Node, names: frozenset[str] | None) -> None:
 
 
 def _check_node(node: Node, names: frozenset[str] | None, bound: frozenset[str]) -> None:
-    if isinstance(node, Name) and names is not None and node.name not in names and node.name not in bound:
+    if isinstance(node, Name) and not _known(node.name, names, bound):
         raise Fault(f'unknown name "{node.name}"', node.offset)
     if isinstance(node, Call):
         spec = BUILTINS.get(node.function)
@@ -41,3 +43,7 @@ def _check_node(node: Node, names: frozenset[str] | None, bound: frozenset[str])
         compiled = compile_pattern(pattern) if isinstance(pattern, str) else None
         if isinstance(compiled, str):
             raise Fault(compiled, node.right.offset)
+
+
+def _known(name: str, names: frozenset[str] | None, bound: frozenset[str]) -> bool:
+    return names is None or name in names or name in bound or name == ENVIRONMENT

@@ -26,6 +26,7 @@ from .ast import (
     Unary,
 )
 from .builtins import BUILTINS, NO_ACCUMULATOR
+from .checker import ENVIRONMENT
 from .cost import Meter
 from .errors import Fault
 from .operators import ARITHMETIC, compare, member_of, string_operator
@@ -94,6 +95,8 @@ class Interpreter:
             return self.variables[node.name]
         if node.name in self.env:
             return self.env[node.name]
+        if node.name == ENVIRONMENT:
+            return self.env
         raise Fault(f'unknown name "{node.name}"')
 
     def pointer(self, node: Pointer) -> Any:

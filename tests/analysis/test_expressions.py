@@ -64,6 +64,7 @@ ARGO_CONDITIONS = [
     ("result != nil && result > 0", 1.0, True),
     ("result > 0.5", 1, True),
     ("result == 1", 1.0, True),
+    ("$env.result > 0.5", 0.7, True),  # expr's name for the whole environment
 ]
 
 
