@@ -28,6 +28,9 @@ class MapLiteral:
     offset: int
 
 
+ENVIRONMENT = "$env"  # expr's name for the whole environment, e.g. $env["with space"]
+
+
 @dataclass(frozen=True, slots=True)
 class Name:
     name: str

@@ -3,14 +3,12 @@ arity, and constant ``matches`` patterns. The leftmost problem is reported first
 
 from __future__ import annotations
 
-from .ast import Binary, Call, Let, Literal, Name, Node, children
+from .ast import ENVIRONMENT, Binary, Call, Let, Literal, Name, Node, children
 from .builtins import BUILTINS
 from .cost import MAX_DEPTH
 from .errors import Fault
 from .parser import too_deep
 from .regex import compile_pattern
-
-ENVIRONMENT = "$env"  # expr's name for the whole environment, e.g. $env["with space"]
 
 
 def check(root: Node, names: frozenset[str] | None) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .ast import (
+    ENVIRONMENT,
     ArrayLiteral,
     Binary,
     Call,
@@ -26,7 +27,6 @@ from .ast import (
     Unary,
 )
 from .builtins import BUILTINS, NO_ACCUMULATOR
-from .checker import ENVIRONMENT
 from .cost import Meter
 from .errors import Fault
 from .operators import ARITHMETIC, compare, member_of, string_operator
