@@ -91,6 +91,21 @@ def equal(left: Any, right: Any, meter: Meter, depth: int = 0) -> bool:
     return type(left) is type(right) and bool(left == right)
 
 
+def leaves(items: list[Any] | tuple[Any, ...], meter: Meter) -> list[Any]:
+    """Every non-array element of ``items``, nested arrays opened at any depth, in order (expr's flatten)."""
+    found: list[Any] = []
+    pending = [(item, 1) for item in reversed(items)]
+    while pending:
+        item, depth = pending.pop()
+        if is_array(item):
+            meter.check_depth(depth)
+            meter.spend_walk(len(item))
+            pending.extend((inner, depth + 1) for inner in reversed(item))
+        else:
+            found.append(item)
+    return found
+
+
 def fetch(target: Any, key: Any) -> Any:
     """``target[key]`` / ``target.key`` with Go map and slice semantics."""
     if isinstance(target, Mapping):

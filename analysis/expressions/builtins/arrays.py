@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Fault
-from ..values import equal, is_array, kind
+from ..values import equal, is_array, kind, leaves
 from .registry import Context, builtin, want_array
 
 
@@ -19,19 +19,7 @@ def _concat(ctx: Context, args: list[Any]) -> list[Any]:
 
 @builtin("flatten", 1)
 def _flatten(ctx: Context, args: list[Any]) -> list[Any]:
-    """Every non-array element, nested arrays opened at any depth."""
-    flat: list[Any] = []
-    pending = [(item, 1) for item in reversed(want_array("flatten", args[0]))]
-    while pending:
-        item, depth = pending.pop()
-        if is_array(item):
-            ctx.meter.check_depth(depth)
-            ctx.meter.spend_walk(len(item))
-            pending.extend((inner, depth + 1) for inner in reversed(item))
-        else:
-            flat.append(item)
-            ctx.meter.check_array(len(flat))
-    return flat
+    return leaves(want_array("flatten", args[0]), ctx.meter)
 
 
 @builtin("uniq", 1)

@@ -9,7 +9,7 @@ from typing import Any
 from ..ast import Node
 from ..errors import Fault
 from ..operators import add
-from ..values import as_float, fetch_or_nil, is_array, is_number, kind
+from ..values import as_float, fetch_or_nil, is_number, kind, leaves
 from .registry import Context, bad_argument, builtin, want_array, want_int, want_string
 
 # ---- closures: all(xs, {# > 0}), filter(xs, .ok), ...
@@ -135,17 +135,9 @@ def _sum(ctx: Context, args: list[Any]) -> int | float:
 
 def _numbers(ctx: Context, function: str, args: list[Any]) -> list[int | float]:
     """Numbers among the arguments, arrays flattened at any depth, as expr does."""
-    found: list[int | float] = []
-    pending = [(arg, 0) for arg in reversed(args)]
-    while pending:
-        item, depth = pending.pop()
-        if is_array(item):
-            ctx.meter.check_depth(depth + 1)
-            ctx.meter.spend_walk(len(item))
-            pending.extend((inner, depth + 1) for inner in reversed(item))
-        elif is_number(item):
-            found.append(item)
-        else:
+    found = leaves(args, ctx.meter)
+    for item in found:
+        if not is_number(item):
             raise bad_argument(function, item)
     return found
 
