@@ -30,7 +30,7 @@ from .builtins import BUILTINS, NO_ACCUMULATOR
 from .cost import Meter
 from .errors import Fault
 from .operators import ARITHMETIC, compare, member_of, string_operator
-from .values import equal, fetch, go_slice, is_array, is_int, kind, to_index, wrap_int
+from .values import equal, fetch, go_slice, is_array, is_int, kind, map_key, to_index, wrap_int
 
 
 class _NilChain(Exception):
@@ -84,9 +84,7 @@ class Interpreter:
     def map_literal(self, node: MapLiteral) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.entries:
-            key = self.visit(key_node)
-            if not (key is None or isinstance(key, (str, int, float))):
-                raise Fault(f"cannot use {kind(key)} as a map key", key_node.offset)
+            key = map_key(self.visit(key_node), key_node.offset)
             result[key] = self.visit(value_node)
         return result
 

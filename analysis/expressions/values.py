@@ -106,6 +106,13 @@ def leaves(items: list[Any] | tuple[Any, ...], meter: Meter) -> list[Any]:
     return found
 
 
+def map_key(key: Any, offset: int | None = None) -> Any:
+    """``key`` if it can index a map (nil, a bool, a number or a string), else the error saying why not."""
+    if not (key is None or isinstance(key, (str, int, float))):
+        raise Fault(f"cannot use {kind(key)} as a map key", offset)
+    return key
+
+
 def fetch(target: Any, key: Any) -> Any:
     """``target[key]`` / ``target.key`` with Go map and slice semantics."""
     if isinstance(target, Mapping):

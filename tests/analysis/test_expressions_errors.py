@@ -146,6 +146,7 @@ EVALUATION_ERRORS = [
     ("result['x'] == 1", "text", 7, "cannot fetch x from string"),
     ("result[true] == 1", [1], 7, "cannot use bool as an index"),
     ("result[[1]] == 1", {"a": 1}, 7, "cannot use array as a map key"),
+    ("{(result): 1} == {}", [1], 3, "cannot use array as a map key"),
     ("result > 'a'", 1.5, 8, "cannot compare float with string"),
     ("result < 1", None, 8, "cannot compare nil with int"),
     ("result >= 0.95", [0.99], 8, "cannot compare array with float"),

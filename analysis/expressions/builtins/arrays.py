@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import Fault
-from ..values import equal, is_array, kind, leaves
+from ..values import equal, is_array, kind, leaves, map_key
 from .registry import Context, builtin, want_array
 
 
@@ -47,7 +47,5 @@ def _from_pairs(ctx: Context, args: list[Any]) -> dict[Any, Any]:
         if not is_array(pair) or len(pair) != 2:
             raise Fault(f"invalid pair: expected an array of 2 elements, got {kind(pair)}")
         key, value = pair
-        if not (key is None or isinstance(key, (str, int, float))):
-            raise Fault(f"cannot use {kind(key)} as a map key")
-        result[key] = value
+        result[map_key(key)] = value
     return result

@@ -9,7 +9,7 @@ from typing import Any
 from ..ast import Node
 from ..errors import Fault
 from ..operators import add
-from ..values import as_float, fetch_or_nil, is_number, kind, leaves
+from ..values import as_float, fetch_or_nil, is_number, kind, leaves, map_key
 from .registry import Context, bad_argument, builtin, want_array, want_int, want_string
 
 # ---- closures: all(xs, {# > 0}), filter(xs, .ok), ...
@@ -250,9 +250,7 @@ def _sortable(ctx: Context, function: str, keys: list[Any] | tuple[Any, ...]) ->
 def _group_by(ctx: Context, args: list[Any]) -> dict[Any, list[Any]]:
     groups: dict[Any, list[Any]] = {}
     for index, item in enumerate(want_array("groupBy", args[0])):
-        key = ctx.apply(args[1], item, index)
-        if not (key is None or isinstance(key, (str, int, float))):
-            raise Fault(f"cannot use {kind(key)} as a map key", args[1].offset)
+        key = map_key(ctx.apply(args[1], item, index), args[1].offset)
         groups.setdefault(key, []).append(item)
     return groups
 
