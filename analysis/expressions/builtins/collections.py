@@ -17,10 +17,14 @@ from .registry import Context, bad_argument, builtin, want_array, want_int, want
 
 def _verdicts(ctx: Context, function: str, collection: Any, predicate: Node) -> Iterator[tuple[int, Any, bool]]:
     for index, item in enumerate(want_array(function, collection)):
-        verdict = ctx.apply(predicate, item, index)
-        if not isinstance(verdict, bool):
-            raise Fault(f"predicate of {function} must return bool, got {kind(verdict)}", predicate.offset)
-        yield index, item, verdict
+        yield index, item, _verdict(ctx, function, predicate, item, index)
+
+
+def _verdict(ctx: Context, function: str, predicate: Node, item: Any, index: int) -> bool:
+    verdict = ctx.apply(predicate, item, index)
+    if not isinstance(verdict, bool):
+        raise Fault(f"predicate of {function} must return bool, got {kind(verdict)}", predicate.offset)
+    return verdict
 
 
 @builtin("all", 2, predicate_at=1)
@@ -95,10 +99,7 @@ def _find_last_index(ctx: Context, args: list[Any]) -> int:
 def _last_hit(ctx: Context, function: str, args: list[Any]) -> int | None:
     items = want_array(function, args[0])
     for index in range(len(items) - 1, -1, -1):
-        verdict = ctx.apply(args[1], items[index], index)
-        if not isinstance(verdict, bool):
-            raise Fault(f"predicate of {function} must return bool, got {kind(verdict)}")
-        if verdict:
+        if _verdict(ctx, function, args[1], items[index], index):
             return index
     return None
 
