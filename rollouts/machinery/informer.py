@@ -195,16 +195,17 @@ class Informer:
                     )
                     must_list = True
                     continue
-                _log.exception(
-                    "informer %s: %s failed; retrying in %.1fs",
-                    self.name,
-                    "list" if must_list else "watch",
-                    delay,
-                    extra={"informer": self.name},
-                )
+                self._log_failure(err, "list" if must_list else "watch", delay)
             if self._clock.sleep(delay, stop):
                 break
             delay = min(delay * 2, _BACKOFF_MAX)
+
+    def _log_failure(self, err: Exception, what: str, delay: float) -> None:
+        # An API error (it carries a `.status`, even 0 for "unreachable") is the server's state, not our bug: one line.
+        if getattr(err, "status", None) is not None:
+            _log.warning("informer %s: %s failed: %s; retrying in %.1fs", self.name, what, err, delay)
+        else:
+            _log.exception("informer %s: %s failed; retrying in %.1fs", self.name, what, delay)
 
     def _list(self) -> None:
         objs, resource_version = self._lw.list()
