@@ -46,6 +46,7 @@ from rollouts.machinery.controller import Controller, Result
 from rollouts.machinery.informer import Informer, wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.optional import OptionalInformers
+from rollouts.machinery.store import IndexFunc
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
@@ -54,7 +55,8 @@ from rollouts.plan.references import DESTINATION_RULE, SERVICE, VIRTUAL_SERVICE,
 _log = logging.getLogger("rollouts.controller")
 
 ISTIO_PROBE_SECONDS = (2.0, 30.0)
-"""Rediscover Istio's API this often while a Rollout waits for it, and otherwise (CRDs come and go at runtime)."""
+"""Rediscover Istio's API this often while some Rollout routes through Istio, and otherwise: its CRDs may be
+installed or removed while we run."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class RolloutController:
         name: str,
         *,
         label_selector: str | None = None,
-        indexers: Mapping[str, Any] | None = None,
+        indexers: Mapping[str, IndexFunc] | None = None,
         resync_seconds: float | None = None,
         cluster_scoped: bool = False,
     ) -> Informer:
@@ -257,8 +259,10 @@ class RolloutController:
         self._enqueue_kind_users(VIRTUAL_SERVICE, DESTINATION_RULE)
 
     def _istio_probe_interval(self) -> float:
-        waiting = self.routed is None and self.rollouts.store.keys_by_index(REFERENCES_INDEX, VIRTUAL_SERVICE)
-        return ISTIO_PROBE_SECONDS[0] if waiting else ISTIO_PROBE_SECONDS[1]
+        in_use = any(
+            self.rollouts.store.keys_by_index(REFERENCES_INDEX, kind) for kind in (VIRTUAL_SERVICE, DESTINATION_RULE)
+        )
+        return ISTIO_PROBE_SECONDS[0] if in_use else ISTIO_PROBE_SECONDS[1]
 
     def _lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
         routed = self.routed

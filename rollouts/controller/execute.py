@@ -246,12 +246,12 @@ _STORY: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """The state changes between two statuses, e.g. `["step 1 -> 2", "canary weight 10 -> 50"]`."""
+    """The state changes between two statuses, e.g. `["step: 1 -> 2", "canary weight: 10 -> 50"]`."""
     changes = []
     for label, path in _STORY:
         old, new = _story_value(before, path), _story_value(after, path)
         if old != new:
-            changes.append(f"{label} {old or '-'} -> {new or '-'}")
+            changes.append(f"{label}: {new}" if not old else f"{label}: {old} -> {new or 'none'}")
     if changes and after.get("message") and _story_value(before, ("phase",)) != _story_value(after, ("phase",)):
         changes[-1] += f" ({after['message']})"
     return changes
@@ -263,4 +263,4 @@ def _story_value(status: Mapping[str, Any], path: tuple[str, ...]) -> str:
         value = value.get(key) if isinstance(value, Mapping) else None
     if isinstance(value, list):  # pauseConditions: their reasons
         return ",".join(str(item.get("reason")) for item in value if isinstance(item, Mapping))
-    return "" if value is None or value is False else str(value)
+    return "" if value is None or value is False else "true" if value is True else str(value)
