@@ -3,8 +3,8 @@
 A probe asks whether the API is served. When it appears, fresh informers are made, started on their own stop
 event and waited for; only once they have listed are they published and `on_change` told, so a reader never
 takes a cache that is still filling for the truth. When the API disappears they are stopped and unpublished
-first. The probe runs on a timer whose interval the owner chooses per round (short while something waits for the
-API, long otherwise). A failing probe means "no change": a flaky API server must not tear caches down.
+first. The probe runs on a timer whose interval the owner may change at any time (short while something waits for
+the API, long otherwise). A failing probe means "no change": a flaky API server must not tear caches down.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = ["OptionalInformers"]
 _log = logging.getLogger(__name__)
 
 _SYNC_TIMEOUT_SECONDS = 30.0
+_TICK_SECONDS = 0.5
 
 
 class OptionalInformers:
@@ -69,8 +70,12 @@ class OptionalInformers:
         return thread
 
     def _loop(self, stop: threading.Event) -> None:
-        while not self._clock.sleep(self._interval(), stop):
-            self.probe(stop)
+        # The interval is asked for on every tick, so a shorter one applies at once (not after a long sleep).
+        last = self._clock.monotonic()
+        while not self._clock.sleep(_TICK_SECONDS, stop):
+            if self._clock.monotonic() - last >= self._interval():
+                self.probe(stop)
+                last = self._clock.monotonic()
         if self._running is not None:
             self._running[1].set()
 
