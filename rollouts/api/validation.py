@@ -106,6 +106,14 @@ def parse_rollout(obj: Any, *, check: bool = True) -> Rollout | list[FieldError]
     return _parse_kind(obj, Rollout, check)
 
 
+def check_rollout(obj: Any) -> tuple[Rollout | None, list[FieldError]]:
+    """One parse of a Rollout: its model (None when fields have the wrong types) and every problem with it."""
+    if isinstance(obj, Mapping) and obj.get("kind") != Rollout.__name__:
+        return None, [FieldError("kind", f"must be {Rollout.__name__}, got {_show(obj.get('kind'))}")]
+    model, errors = _check(obj, semantic=True)
+    return (model if isinstance(model, Rollout) else None), errors
+
+
 def parse_analysis_template(obj: Any, *, check: bool = True) -> AnalysisTemplate | list[FieldError]:
     """`parse` for an object that must be an AnalysisTemplate."""
     return _parse_kind(obj, AnalysisTemplate, check)

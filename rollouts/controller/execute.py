@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from rollouts import api
-from rollouts.api import RolloutStatus
+from rollouts.api import Rollout, RolloutStatus
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.patches import merge_patch
-from rollouts.machinery.informer import Store
+from rollouts.machinery.store import Store
 from rollouts.plan.actions import (
     Action,
     AnnotateReplicaSet,
@@ -39,14 +39,18 @@ from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.plan.observed import RolloutIdentity
 from rollouts.traffic.routers import Lookup, ServiceSelectorRouter, router_for
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("rollouts.controller")
 
 
 @dataclass(frozen=True)
 class _Target(RolloutIdentity):
-    """The Rollout a plan is applied to, as read."""
+    """The Rollout a plan is applied to: as read, and its model (None when its fields do not parse)."""
 
     raw: Mapping[str, Any]
+    model: Rollout | None
+
+    def note(self, recorder: EventRecorder) -> Callable[[str, str], None]:
+        return lambda reason, message: recorder.record(self.raw, reason=reason, message=message)
 
 
 class NameCollision(Exception):
@@ -64,9 +68,9 @@ class Executor:
     """Reads routed objects (VirtualServices, DestinationRules) from a cache, when there is one."""
     on_status_write: Callable[[], None] | None = None
 
-    def run(self, plan: Plan, rollout: Mapping[str, Any]) -> None:
-        """Apply `plan` to the Rollout it was computed for (`rollout` as read from the cache)."""
-        target = _Target(rollout)
+    def run(self, plan: Plan, rollout: Mapping[str, Any], model: Rollout | None) -> None:
+        """Apply `plan` to the Rollout it was computed for (`rollout` as read from the cache, `model` as parsed)."""
+        target = _Target(rollout, model)
         failure: Exception | None = None
         for action in plan.actions:
             try:
@@ -84,102 +88,179 @@ class Executor:
         patch = merge_patch(observed.status, desired, removable=KNOWN_STATUS_KEYS)
         if patch is None:
             return  # nothing changed: no write
-        updated = self.kube.patch(resources.ROLLOUTS, observed.namespace, observed.name, {"status": patch}, subresource="status")
+        updated = self.kube.patch(
+            resources.ROLLOUTS, observed.namespace, observed.name, {"status": patch}, subresource="status"
+        )
         self.rollouts.write_back(updated)
+        if changes := describe_changes(observed.status, desired):
+            _log.info("%s", "; ".join(changes), extra={"rollout": f"{observed.namespace}/{observed.name}"})
         if self.on_status_write is not None:
             self.on_status_write()
 
-    # ---- actions ---------------------------------------------------------------------------------------------
+    # ---- actions: one method each, found by the action's type -----------------------------------------------
 
-    def _apply(self, action: Action, observed: _Target) -> None:
-        namespace = observed.namespace
-        match action:
-            case CreateReplicaSet(body=body, revision=revision):
-                self._create_replica_set(observed, body, revision)
-            case ScaleReplicaSet(name=name, replicas=replicas, previous=previous, revision=revision, annotations=annotations):
-                patch: dict[str, Any] = {"spec": {"replicas": replicas}}
-                if annotations:
-                    patch["metadata"] = {"annotations": dict(annotations)}
-                self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, namespace, name, patch))
-                direction = "up" if replicas > previous else "down"
-                message = f"Scaled {direction} ReplicaSet {name} (revision {revision}) from {previous} to {replicas}"
-                self.recorder.record(observed.raw, reason="ScalingReplicaSet", message=message)
-            case AnnotateReplicaSet(name=name, annotations=annotations):
-                patch = {"metadata": {"annotations": dict(annotations)}}
-                self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, namespace, name, patch))
-            case DeleteReplicaSet(name=name, uid=uid):
-                try:
-                    self.kube.delete(resources.REPLICASETS, namespace, name, propagation="Background", uid=uid)
-                except errors.NotFound:
-                    pass
-            case PointService(service=service, pod_hash=pod_hash, previous=previous):
-                ServiceSelectorRouter(self.kube, self.services.write_back).point(observed.name, namespace, service, pod_hash)
-                if pod_hash:
-                    message = f"Switched selector for service '{service}' from '{previous or ''}' to '{pod_hash}'"
-                    self.recorder.record(observed.raw, reason="SwitchService", message=message)
-            case AnnotateRollout(annotations=annotations):
-                updated = self.kube.patch(resources.ROLLOUTS, namespace, observed.name, {"metadata": {"annotations": dict(annotations)}})
-                self.rollouts.write_back(updated)
-            case SetPodMetadata(replica_set=replica_set, labels=labels, annotations=annotations, record=record, pods=pods):
-                template_meta = {key: dict(values) for key, values in (("labels", labels), ("annotations", annotations)) if values}
-                patch = {"metadata": {"annotations": {EPHEMERAL_METADATA_ANNOTATION: record}}, "spec": {"template": {"metadata": template_meta}}}
-                self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, namespace, replica_set, patch))
-                for pod in pods:
-                    try:
-                        self.kube.patch(resources.PODS, namespace, pod, {"metadata": template_meta})
-                    except errors.NotFound:
-                        pass  # gone meanwhile: its replacement starts from the patched template
-            case EvictPod(name=name):
-                eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}}
-                try:
-                    self.kube.raw("POST", resources.PODS.path(namespace, name, "eviction"), body=eviction)
-                except errors.NotFound:
-                    pass
-                except errors.ApiError as error:
-                    if error.status != 429:  # 429: a PodDisruptionBudget says not now; the next reconcile retries
-                        raise
-            case RouteTraffic(split=split):
-                model = api.parse_rollout(observed.raw, check=False)
-                if isinstance(model, list):
-                    raise TypeError("cannot route traffic for a Rollout that does not parse")
-                router = router_for(model, kube=self.kube, lookup=self.lookup)
-                router.route(model, split, lambda reason, message: self.recorder.record(observed.raw, reason=reason, message=message))
-            case CreateAnalysisRun(body=body):
-                try:
-                    self.kube.create(resources.ANALYSIS_RUNS, namespace, dict(body))
-                except errors.AlreadyExists:
-                    pass  # created by an earlier reconcile whose status write we have not seen yet
-                else:
-                    self.recorder.record(observed.raw, reason="AnalysisRunCreated", message=f"Created AnalysisRun {body['metadata']['name']}")
-            case TerminateAnalysisRun(name=name):
-                try:
-                    self.kube.patch(resources.ANALYSIS_RUNS, namespace, name, {"spec": {"terminate": True}})
-                except errors.NotFound:
-                    pass
-            case DeleteAnalysisRun(name=name):
-                try:
-                    self.kube.delete(resources.ANALYSIS_RUNS, namespace, name, propagation="Background")
-                except errors.NotFound:
-                    pass
-            case _:
-                raise TypeError(f"the executor cannot carry out {type(action).__name__}")
+    def _apply(self, action: Action, target: _Target) -> None:
+        handler = _HANDLERS.get(type(action))
+        if handler is None:
+            raise TypeError(f"the executor cannot carry out {type(action).__name__}")
+        handler(self, action, target)
 
-    def _create_replica_set(self, observed: _Target, body: Mapping[str, Any], revision: int) -> None:
-        namespace, name = observed.namespace, body["metadata"]["name"]
+    def _create_replica_set(self, action: CreateReplicaSet, target: _Target) -> None:
+        namespace, name = target.namespace, action.body["metadata"]["name"]
         try:
-            created = self.kube.create(resources.REPLICASETS, namespace, dict(body))
+            created = self.kube.create(resources.REPLICASETS, namespace, dict(action.body))
         except errors.AlreadyExists:
             existing = self.kube.get(resources.REPLICASETS, namespace, name)
             owners = (existing.get("metadata") or {}).get("ownerReferences") or []
-            if any(ref.get("uid") == observed.uid and ref.get("controller") for ref in owners):
+            if any(ref.get("uid") == target.uid and ref.get("controller") for ref in owners):
                 self.replica_sets.write_back(existing)  # ours: the cache had not caught up
                 return
-            count = int((observed.status.get("collisionCount") or 0)) + 1
-            self.kube.patch(resources.ROLLOUTS, namespace, observed.name, {"status": {"collisionCount": count}}, subresource="status")
-            raise NameCollision(f"ReplicaSet {name} exists and is not owned by Rollout {observed.name}; collisionCount is now {count}") from None
+            count = int(target.status.get("collisionCount") or 0) + 1
+            patch = {"status": {"collisionCount": count}}
+            self.kube.patch(resources.ROLLOUTS, namespace, target.name, patch, subresource="status")
+            message = f"ReplicaSet {name} exists and is not owned by Rollout {target.name}; collisionCount is {count}"
+            raise NameCollision(message) from None
         self.replica_sets.write_back(created)
-        self.recorder.record(observed.raw, reason="NewReplicaSetCreated", message=f"Created ReplicaSet {name} (revision {revision})")
+        message = f"Created ReplicaSet {name} (revision {action.revision})"
+        self.recorder.record(target.raw, reason="NewReplicaSetCreated", message=message)
+
+    def _scale_replica_set(self, action: ScaleReplicaSet, target: _Target) -> None:
+        patch: dict[str, Any] = {"spec": {"replicas": action.replicas}}
+        if action.annotations:
+            patch["metadata"] = {"annotations": dict(action.annotations)}
+        self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, target.namespace, action.name, patch))
+        direction = "up" if action.replicas > action.previous else "down"
+        message = (
+            f"Scaled {direction} ReplicaSet {action.name} (revision {action.revision}) "
+            f"from {action.previous} to {action.replicas}"
+        )
+        self.recorder.record(target.raw, reason="ScalingReplicaSet", message=message)
+
+    def _annotate_replica_set(self, action: AnnotateReplicaSet, target: _Target) -> None:
+        patch = {"metadata": {"annotations": dict(action.annotations)}}
+        self.replica_sets.write_back(self.kube.patch(resources.REPLICASETS, target.namespace, action.name, patch))
+
+    def _delete_replica_set(self, action: DeleteReplicaSet, target: _Target) -> None:
+        with suppress(errors.NotFound):
+            self.kube.delete(
+                resources.REPLICASETS, target.namespace, action.name, propagation="Background", uid=action.uid
+            )
+
+    def _point_service(self, action: PointService, target: _Target) -> None:
+        router = ServiceSelectorRouter(self.kube, lambda service: self.services.write_back(dict(service)))
+        router.point(target.name, target.namespace, action.service, action.pod_hash)
+        if action.pod_hash:
+            previous, pod_hash = action.previous or "", action.pod_hash
+            message = f"Switched selector for service '{action.service}' from '{previous}' to '{pod_hash}'"
+            self.recorder.record(target.raw, reason="SwitchService", message=message)
+
+    def _annotate_rollout(self, action: AnnotateRollout, target: _Target) -> None:
+        patch = {"metadata": {"annotations": dict(action.annotations)}}
+        self.rollouts.write_back(self.kube.patch(resources.ROLLOUTS, target.namespace, target.name, patch))
+
+    def _set_pod_metadata(self, action: SetPodMetadata, target: _Target) -> None:
+        pairs = (("labels", action.labels), ("annotations", action.annotations))
+        template_meta = {key: dict(values) for key, values in pairs if values}
+        patch = {
+            "metadata": {"annotations": {EPHEMERAL_METADATA_ANNOTATION: action.record}},
+            "spec": {"template": {"metadata": template_meta}},
+        }
+        self.replica_sets.write_back(
+            self.kube.patch(resources.REPLICASETS, target.namespace, action.replica_set, patch)
+        )
+        for pod in action.pods:
+            with suppress(errors.NotFound):  # gone meanwhile: its replacement starts from the patched template
+                self.kube.patch(resources.PODS, target.namespace, pod, {"metadata": template_meta})
+
+    def _evict_pod(self, action: EvictPod, target: _Target) -> None:
+        metadata = {"name": action.name, "namespace": target.namespace}
+        eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": metadata}
+        try:
+            self.kube.raw("POST", resources.PODS.path(target.namespace, action.name, "eviction"), body=eviction)
+        except errors.NotFound:
+            pass
+        except errors.ApiError as error:
+            if error.status != 429:  # 429: a PodDisruptionBudget says not now; the next reconcile retries
+                raise
+
+    def _route_traffic(self, action: RouteTraffic, target: _Target) -> None:
+        if target.model is None:
+            raise TypeError("cannot route traffic for a Rollout that does not parse")
+        router = router_for(target.model, kube=self.kube, lookup=self.lookup)
+        router.route(target.model, action.split, target.note(self.recorder))
+
+    def _create_analysis_run(self, action: CreateAnalysisRun, target: _Target) -> None:
+        try:
+            self.kube.create(resources.ANALYSIS_RUNS, target.namespace, dict(action.body))
+        except errors.AlreadyExists:
+            return  # created by an earlier reconcile whose status write we have not seen yet
+        message = f"Created AnalysisRun {action.body['metadata']['name']}"
+        self.recorder.record(target.raw, reason="AnalysisRunCreated", message=message)
+
+    def _terminate_analysis_run(self, action: TerminateAnalysisRun, target: _Target) -> None:
+        with suppress(errors.NotFound):
+            self.kube.patch(resources.ANALYSIS_RUNS, target.namespace, action.name, {"spec": {"terminate": True}})
+
+    def _delete_analysis_run(self, action: DeleteAnalysisRun, target: _Target) -> None:
+        with suppress(errors.NotFound):
+            self.kube.delete(resources.ANALYSIS_RUNS, target.namespace, action.name, propagation="Background")
+
+
+_HANDLERS: dict[type, Callable[[Executor, Any, _Target], None]] = {
+    CreateReplicaSet: Executor._create_replica_set,
+    ScaleReplicaSet: Executor._scale_replica_set,
+    AnnotateReplicaSet: Executor._annotate_replica_set,
+    DeleteReplicaSet: Executor._delete_replica_set,
+    PointService: Executor._point_service,
+    AnnotateRollout: Executor._annotate_rollout,
+    SetPodMetadata: Executor._set_pod_metadata,
+    EvictPod: Executor._evict_pod,
+    RouteTraffic: Executor._route_traffic,
+    CreateAnalysisRun: Executor._create_analysis_run,
+    TerminateAnalysisRun: Executor._terminate_analysis_run,
+    DeleteAnalysisRun: Executor._delete_analysis_run,
+}
 
 
 # Status keys we model. A key we do not know (from a newer Argo, say) is never removed by our diff.
 KNOWN_STATUS_KEYS = frozenset(field.alias or name for name, field in RolloutStatus.model_fields.items())
+
+
+# What an operator wants to follow at info level, as (label, path into the status). One line per status write that
+# changes any of these.
+_STORY: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("update to", ("currentPodHash",)),
+    ("step", ("currentStepIndex",)),
+    ("canary weight", ("canary", "weights", "canary", "weight")),
+    ("paused", ("pauseConditions",)),
+    ("aborted", ("abort",)),
+    ("stable", ("stableRS",)),
+    ("active", ("blueGreen", "activeSelector")),
+    ("preview", ("blueGreen", "previewSelector")),
+    ("step analysis", ("canary", "currentStepAnalysisRunStatus", "status")),
+    ("background analysis", ("canary", "currentBackgroundAnalysisRunStatus", "status")),
+    ("pre-promotion analysis", ("blueGreen", "prePromotionAnalysisRunStatus", "status")),
+    ("post-promotion analysis", ("blueGreen", "postPromotionAnalysisRunStatus", "status")),
+    ("phase", ("phase",)),
+)
+
+
+def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The state changes between two statuses, e.g. `["step: 1 -> 2", "canary weight: 10 -> 50"]`."""
+    changes = []
+    for label, path in _STORY:
+        old, new = _story_value(before, path), _story_value(after, path)
+        if old != new:
+            changes.append(f"{label}: {new}" if not old else f"{label}: {old} -> {new or 'none'}")
+    if changes and after.get("message") and _story_value(before, ("phase",)) != _story_value(after, ("phase",)):
+        changes[-1] += f" ({after['message']})"
+    return changes
+
+
+def _story_value(status: Mapping[str, Any], path: tuple[str, ...]) -> str:
+    value: Any = status
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if isinstance(value, list):  # pauseConditions: their reasons
+        return ",".join(str(item.get("reason")) for item in value if isinstance(item, Mapping))
+    return "" if value is None or value is False else "true" if value is True else str(value)

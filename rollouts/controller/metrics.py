@@ -16,22 +16,48 @@ class ControllerMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.reconcile = Histogram(
-            "rollout_reconcile", "Rollout reconciliation performance.", ["namespace", "name"],
-            buckets=(0.01, 0.15, 0.25, 0.5, 1.0), registry=self.registry,
-        )  # fmt: skip
-        self.reconcile_error = Counter("rollout_reconcile_error", "Error occurring during the rollout", ["namespace", "name"], registry=self.registry)
-        self.events = Counter("rollout_events", "Events emitted on Rollouts.", ["namespace", "name", "type", "reason"], registry=self.registry)
+            "rollout_reconcile",
+            "Rollout reconciliation performance.",
+            ["namespace", "name"],
+            buckets=(0.01, 0.15, 0.25, 0.5, 1.0),
+            registry=self.registry,
+        )
+        self.reconcile_error = Counter(
+            "rollout_reconcile_error",
+            "Error occurring during the rollout",
+            ["namespace", "name"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "rollout_events",
+            "Events emitted on Rollouts.",
+            ["namespace", "name", "type", "reason"],
+            registry=self.registry,
+        )
         self.requests = Counter(
-            "controller_clientset_k8s_request", "Requests made to the Kubernetes API.",
-            ["kind", "namespace", "name", "verb", "status_code"], registry=self.registry,
-        )  # fmt: skip
+            "controller_clientset_k8s_request",
+            "Requests made to the Kubernetes API.",
+            ["kind", "namespace", "name", "verb", "status_code"],
+            registry=self.registry,
+        )
         self.queue_adds = Counter("workqueue_adds", "Adds handled by the work queue.", ["name"], registry=self.registry)
-        self.queue_latency = Histogram("workqueue_queue_duration_seconds", "Seconds a key waits before it is processed.", ["name"], registry=self.registry)
-        self.queue_work = Histogram("workqueue_work_duration_seconds", "Seconds spent processing a key.", ["name"], registry=self.registry)
-        self.queue_retries = Counter("workqueue_retries", "Retries handled by the work queue.", ["name"], registry=self.registry)
+        self.queue_latency = Histogram(
+            "workqueue_queue_duration_seconds",
+            "Seconds a key waits before it is processed.",
+            ["name"],
+            registry=self.registry,
+        )
+        self.queue_work = Histogram(
+            "workqueue_work_duration_seconds", "Seconds spent processing a key.", ["name"], registry=self.registry
+        )
+        self.queue_retries = Counter(
+            "workqueue_retries", "Retries handled by the work queue.", ["name"], registry=self.registry
+        )
         self.info = Gauge("controller_info", "Running controller.", ["version"], registry=self.registry)
 
-    def on_request(self, verb: str, resource: Resource | None, namespace: str | None, name: str | None, status: int) -> None:
+    def on_request(
+        self, verb: str, resource: Resource | None, namespace: str | None, name: str | None, status: int
+    ) -> None:
         kind = resource.kind if resource else "Unknown"
         self.requests.labels(kind, namespace or "", name or "", verb, str(status)).inc()
 
@@ -79,7 +105,11 @@ class _QueueGauges:
         for metric, value, help_text in (
             ("workqueue_depth", stats.depth, "Current depth of the work queue."),
             ("workqueue_unfinished_work_seconds", stats.unfinished_work_seconds, "Seconds of work in progress."),
-            ("workqueue_longest_running_processor_seconds", stats.longest_running_seconds, "Longest running processor."),
+            (
+                "workqueue_longest_running_processor_seconds",
+                stats.longest_running_seconds,
+                "Longest running processor.",
+            ),
         ):
             family = GaugeMetricFamily(metric, help_text, labels=["name"])
             family.add_metric([self.name], value)
@@ -93,13 +123,25 @@ class _RolloutGauges:
         self.rollouts = rollouts
 
     def collect(self) -> Any:
-        info = GaugeMetricFamily("rollout_info", "Information about a Rollout.", labels=["namespace", "name", "strategy", "traffic_router", "phase"])
+        info = GaugeMetricFamily(
+            "rollout_info",
+            "Information about a Rollout.",
+            labels=["namespace", "name", "strategy", "traffic_router", "phase"],
+        )
         replicas = {
-            kind: GaugeMetricFamily(f"rollout_info_replicas_{kind}", f"The number of {kind} replicas per rollout.", labels=["namespace", "name"])
+            kind: GaugeMetricFamily(
+                f"rollout_info_replicas_{kind}",
+                f"The number of {kind} replicas per rollout.",
+                labels=["namespace", "name"],
+            )
             for kind in ("available", "unavailable", "desired", "updated")
         }
         for rollout in self.rollouts():
-            metadata, spec, status = rollout.get("metadata") or {}, rollout.get("spec") or {}, rollout.get("status") or {}
+            metadata, spec, status = (
+                rollout.get("metadata") or {},
+                rollout.get("spec") or {},
+                rollout.get("status") or {},
+            )
             namespace, name = metadata.get("namespace", ""), metadata.get("name", "")
             strategy = spec.get("strategy") or {}
             kind = "blueGreen" if "blueGreen" in strategy else "canary" if "canary" in strategy else "none"

@@ -1,166 +1,180 @@
-"""Build the `Observed` snapshot of one Rollout from the informer caches. Reads only; never calls the API."""
+"""Build the `Observed` snapshot of one Rollout from the informer caches. Reads only; never calls the API.
+
+The Rollout is parsed once, here: the model and its validation errors travel together in the snapshot, and what it
+refers to comes from `rollouts.plan.references`, the same function the informers index Rollouts by.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rollouts import api
+from rollouts.api.validation import check_rollout
 from rollouts.kube import resources
 from rollouts.kube.resources import Resource
-from rollouts.machinery.informer import Store
-from rollouts.traffic import istio
 from rollouts.machinery.keys import ObjectKey
+from rollouts.machinery.store import Store
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.observed import AnalysisRunView, Observed, Pod, ReplicaSet
+from rollouts.plan.references import (
+    ANALYSIS_TEMPLATE,
+    CLUSTER_ANALYSIS_TEMPLATE,
+    DESTINATION_RULE,
+    References,
+    references,
+    virtual_service_refs,
+)
+from rollouts.traffic import istio
 
 OWNER_INDEX = "owner"
 HASH_INDEX = "pod-hash"
 MANAGED_BY_INDEX = "managed-by"
-
-
-def referenced_services(rollout: api.Rollout) -> dict[str, str]:
-    """Service name → the spec field that names it."""
-    strategy = rollout.spec.strategy
-    found: dict[str, str] = {}
-    if strategy is None:
-        return found
-    if bg := strategy.blue_green:
-        found[bg.active_service] = "spec.strategy.blueGreen.activeService"
-        if bg.preview_service:
-            found[bg.preview_service] = "spec.strategy.blueGreen.previewService"
-    if canary := strategy.canary:
-        if canary.stable_service:
-            found[canary.stable_service] = "spec.strategy.canary.stableService"
-        if canary.canary_service:
-            found[canary.canary_service] = "spec.strategy.canary.canaryService"
-    return found
-
-
-def observe(
-    raw: Mapping[str, Any],
-    *,
-    replica_sets: Store,
-    services: Store,
-    pods: Store,
-    routed: RoutedObjects | None = None,
-    analysis: AnalysisObjects | None = None,
-) -> Observed | list[str]:
-    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
-    parsed = api.parse_rollout(raw, check=False)
-    if isinstance(parsed, list):
-        return [str(error) for error in parsed]
-    errors = [str(error) for error in api.validate(raw)]
-    namespace = raw["metadata"].get("namespace", "")
-    found_services: dict[str, Mapping[str, Any] | None] = {}
-    for name, field in referenced_services(parsed).items():
-        service = services.get(ObjectKey(namespace, name))
-        found_services[name] = service
-        if service is None:
-            errors.append(f'{field}: Service "{name}" not found')
-    errors += routing_problems(parsed, namespace, routed)
-    found_templates, template_problems = analysis.templates_for(parsed, namespace) if analysis is not None else ({}, [])
-    errors += template_problems
-    owned = tuple(ReplicaSet.from_raw(rs) for rs in replica_sets.by_index(OWNER_INDEX, raw["metadata"].get("uid", "")))
-    owned_pods = [pod for rs in owned for pod in pods.by_index(HASH_INDEX, f"{namespace}/{rs.hash}")]
-    return Observed(
-        rollout=parsed,
-        raw=raw,
-        replica_sets=owned,
-        pods=tuple(Pod.from_raw(pod) for pod in owned_pods),
-        analysis_runs=tuple(AnalysisRunView.from_raw(run) for run in analysis.runs.by_index(OWNER_INDEX, raw["metadata"].get("uid", ""))) if analysis else (),
-        templates=found_templates,
-        services=found_services,
-        spec_errors=tuple(errors),
-    )
-
-
-class AnalysisObjects:
-    """The informer caches of AnalysisRuns (indexed by owner) and analysis templates."""
-
-    def __init__(self, runs: Store, templates: Store, cluster_templates: Store | None) -> None:
-        self.runs = runs
-        self.templates = templates
-        self.cluster_templates = cluster_templates
-
-    def templates_for(self, rollout: api.Rollout, namespace: str) -> tuple[dict[tuple[bool, str], Any], list[str]]:
-        """Every template the Rollout references, nested ones included, and the problems finding them."""
-        found: dict[tuple[bool, str], Any] = {}
-        problems: list[str] = []
-        pending = [(ref.cluster_scope or False, ref.template_name or "") for analysis in analyses_of(rollout) for ref in analysis.templates or []]
-        while pending:
-            cluster, name = pending.pop()
-            if (cluster, name) in found:
-                continue
-            store = self.cluster_templates if cluster else self.templates
-            raw = store.get(ObjectKey("" if cluster else namespace, name)) if store is not None else None
-            kind = "ClusterAnalysisTemplate" if cluster else "AnalysisTemplate"
-            if raw is None:
-                problems.append(f'spec.strategy: {kind} "{name}" not found')
-                continue
-            parsed = api.parse(raw, check=False)
-            if isinstance(parsed, list):
-                problems.append(f'{kind} "{name}" is invalid: {parsed[0]}')
-                continue
-            found[(cluster, name)] = parsed
-            pending += [(ref.cluster_scope or False, ref.template_name or "") for ref in parsed.spec.templates or []]  # type: ignore[attr-defined]
-        return found, problems
-
-
-def analyses_of(rollout: api.Rollout) -> list[api.RolloutAnalysis]:
-    strategy = rollout.spec.strategy
-    if strategy is None:
-        return []
-    if (bg := strategy.blue_green) is not None:
-        return [a for a in (bg.pre_promotion_analysis, bg.post_promotion_analysis) if a is not None]
-    canary = strategy.canary
-    if canary is None:
-        return []
-    return [a for a in (canary.analysis, *(step.analysis for step in canary.steps or [])) if a is not None]
+REFERENCES_INDEX = "references"
+"""Rollouts by the objects they refer to (`reference_key`s) and by the kinds they refer to (`VirtualService`)."""
+_ISTIO = "spec.strategy.canary.trafficRouting.istio"
 
 
 class RoutedObjects:
-    """The informer caches of the objects traffic routers edit; absent when the cluster has no Istio API."""
+    """The informer caches of the objects traffic routers edit; absent while the cluster has no Istio API."""
 
     def __init__(self, virtual_services: Store, destination_rules: Store) -> None:
         self.virtual_services = virtual_services
         self.destination_rules = destination_rules
 
     def lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
-        store = self.virtual_services if resource == resources.VIRTUAL_SERVICES else self.destination_rules if resource == resources.DESTINATION_RULES else None
-        return store.get(ObjectKey(namespace, name)) if store is not None else None
+        if resource == resources.VIRTUAL_SERVICES:
+            return self.virtual_services.get(ObjectKey(namespace, name))
+        if resource == resources.DESTINATION_RULES:
+            return self.destination_rules.get(ObjectKey(namespace, name))
+        return None
 
 
-def routing_problems(rollout: api.Rollout, namespace: str, routed: RoutedObjects | None) -> list[str]:
+@dataclass(frozen=True)
+class AnalysisObjects:
+    """The informer caches of AnalysisRuns (indexed by owner) and analysis templates."""
+
+    runs: Store
+    templates: Store
+    cluster_templates: Store | None
+    """None for a namespaced controller, which may not read cluster-scoped objects."""
+
+    def templates_for(self, refs: References) -> tuple[dict[tuple[bool, str], Any], list[str]]:
+        """Every template the Rollout refers to, nested ones included, and the problems finding them."""
+        found: dict[tuple[bool, str], Any] = {}
+        problems: list[str] = []
+        named = (*refs.of_kind(ANALYSIS_TEMPLATE), *refs.of_kind(CLUSTER_ANALYSIS_TEMPLATE))
+        pending = [(ref.kind == CLUSTER_ANALYSIS_TEMPLATE, ref.namespace, ref.name, ref.field) for ref in named]
+        for cluster, namespace, name, field in pending:  # grows while we walk it: nested templates
+            if (cluster, name) in found:
+                continue
+            kind = CLUSTER_ANALYSIS_TEMPLATE if cluster else ANALYSIS_TEMPLATE
+            store = self.cluster_templates if cluster else self.templates
+            raw = store.get(ObjectKey(namespace, name)) if store is not None else None
+            parsed = api.parse(raw, check=False) if raw is not None else None
+            if parsed is None:
+                problems.append(f'{field}: {kind} "{name}" not found')
+            elif isinstance(parsed, list):
+                problems.append(f'{field}: {kind} "{name}" is invalid: {parsed[0]}')
+            else:
+                found[(cluster, name)] = parsed
+                nested = parsed.spec.templates or []  # type: ignore[attr-defined]  # both template kinds have it
+                within = f'{kind} "{name}" spec.templates'
+                pending += [
+                    (bool(t.cluster_scope), "" if t.cluster_scope else namespace, t.template_name or "", within)
+                    for t in nested
+                ]
+        return found, problems
+
+
+@dataclass(frozen=True)
+class Caches:
+    """The informer caches `observe` reads."""
+
+    replica_sets: Store
+    services: Store
+    pods: Store
+    routed: RoutedObjects | None = None
+    analysis: AnalysisObjects | None = None
+
+
+def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
+    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
+    parsed, problems = check_rollout(raw)
+    if parsed is None:
+        return [str(problem) for problem in problems]
+    errors = [str(problem) for problem in problems]
+    namespace, uid = raw["metadata"].get("namespace", ""), raw["metadata"].get("uid", "")
+    refs = references(parsed)
+    found_services: dict[str, Mapping[str, Any] | None] = {}
+    for name, field in refs.services.items():
+        found_services[name] = caches.services.get(ObjectKey(namespace, name))
+        if found_services[name] is None:
+            errors.append(f'{field}: Service "{name}" not found')
+    errors += routing_problems(parsed, refs, caches.routed)
+    analysis = caches.analysis
+    found_templates, template_problems = analysis.templates_for(refs) if analysis is not None else ({}, [])
+    errors += template_problems
+    owned = tuple(ReplicaSet.from_raw(rs) for rs in caches.replica_sets.by_index(OWNER_INDEX, uid))
+    owned_pods = [pod for rs in owned for pod in caches.pods.by_index(HASH_INDEX, f"{namespace}/{rs.hash}")]
+    runs = analysis.runs.by_index(OWNER_INDEX, uid) if analysis is not None else []
+    return Observed(
+        rollout=parsed,
+        raw=raw,
+        replica_sets=owned,
+        pods=tuple(Pod.from_raw(pod) for pod in owned_pods),
+        analysis_runs=tuple(AnalysisRunView.from_raw(run) for run in runs),
+        templates=found_templates,
+        services=found_services,
+        spec_errors=tuple(errors),
+    )
+
+
+def routing_problems(rollout: api.Rollout, refs: References, routed: RoutedObjects | None) -> list[str]:
     """Missing or mismatched VirtualServices and DestinationRules, as InvalidSpec messages."""
     strategy = rollout.spec.strategy
-    routing = strategy.canary.traffic_routing if strategy is not None and strategy.canary is not None else None
-    if routing is None or routing.istio is None:
-        return []
-    field = "spec.strategy.canary.trafficRouting.istio"
-    if routed is None:
-        return [f"{field}: the cluster has no Istio API (networking.istio.io/v1alpha3 VirtualService)"]
     canary = strategy.canary if strategy is not None else None
-    assert canary is not None
-    problems: list[str] = []
+    routing = canary.traffic_routing if canary is not None else None
+    if canary is None or routing is None or routing.istio is None:
+        return []
+    if routed is None:
+        return [f"{_ISTIO}: the cluster has no Istio API (networking.istio.io/v1alpha3 VirtualService)"]
+    problems = [
+        f'{ref.field}: DestinationRule "{ref.name}" not found'
+        for ref in refs.of_kind(DESTINATION_RULE)
+        if routed.destination_rules.get(ObjectKey(ref.namespace, ref.name)) is None
+    ]
+    namespace = rollout.metadata.namespace or ""
     rule = routing.istio.destination_rule
-    if rule is not None and routed.destination_rules.get(ObjectKey(namespace, rule.name)) is None:
-        problems.append(f'{field}.destinationRule.name: DestinationRule "{rule.name}" not found')
     keys = (
-        istio.SplitKeys(canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace)
+        istio.SplitKeys(
+            canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace
+        )
         if rule is not None
         else istio.SplitKeys(canary_host=canary.canary_service, stable_host=canary.stable_service, namespace=namespace)
     )
     managed = tuple(route.name for route in routing.managed_routes or [])
-    refs = routing.istio.virtual_services or ([routing.istio.virtual_service] if routing.istio.virtual_service else [])
-    for ref in refs:
-        name, _, other_namespace = ref.name.partition(".")
-        vs = routed.virtual_services.get(ObjectKey(other_namespace or namespace, name))
+    for ref, vs_namespace, name in virtual_service_refs(rollout):
+        vs = routed.virtual_services.get(ObjectKey(vs_namespace, name))
         if vs is None:
-            problems.append(f'{field}.virtualService.name: VirtualService "{ref.name}" not found')
+            problems.append(f'{_ISTIO}.virtualService.name: VirtualService "{ref.name}" not found')
             continue
-        problems += [f"{field}.virtualService: {problem}" for problem in istio.validate_references(vs, ref, keys, managed_names=managed)]
+        found = istio.validate_references(vs, ref, keys, managed_names=managed)
+        problems += [f"{_ISTIO}.virtualService: {problem}" for problem in found]
     return problems
+
+
+def references_of_raw(raw: Mapping[str, Any]) -> References | None:
+    """What a Rollout as read refers to; None when its fields have the wrong types."""
+    parsed = api.parse_rollout(raw, check=False)
+    return None if isinstance(parsed, list) else references(parsed)
+
+
+def rollout_references(raw: dict[str, Any]) -> list[str]:
+    """Index function: the `reference_key` of every object a Rollout refers to, and each kind it refers to."""
+    refs = references_of_raw(raw)
+    return [] if refs is None else [*refs.keys, *sorted({ref.kind for ref in refs.items})]
 
 
 def controller_owner_uid(obj: Mapping[str, Any]) -> list[str]:

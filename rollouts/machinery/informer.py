@@ -25,10 +25,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.keys import ObjectKey, key_of
+from rollouts.machinery.store import IndexFunc, RawObject, Store, index_by_label, index_by_owner_uid
 
 __all__ = [
     "GoneError",
@@ -43,10 +44,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-RawObject = dict[str, Any]
-IndexFunc = Callable[[RawObject], builtins.list[str]]
-"""Maps an object to the index values it is found under (e.g. its owners' uids)."""
 
 EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]
 
@@ -80,120 +77,6 @@ class ListerWatcher(Protocol):
     def watch(self, resource_version: str, timeout_seconds: int) -> Iterator[WatchEvent]:
         """Changes after `resource_version`, with bookmarks; signals 410 by GoneError or an ERROR event."""
         ...
-
-
-class Store:
-    """A thread-safe map of key → latest object, with optional secondary indexes.
-
-    Only its informer writes to it. Readers get the stored dicts themselves: read-only.
-    """
-
-    def __init__(self, indexers: Mapping[str, IndexFunc] | None = None) -> None:
-        self._lock = threading.Lock()
-        self._objects: dict[ObjectKey, RawObject] = {}
-        self._indexers = dict(indexers or {})
-        self._indexes: dict[str, dict[str, set[ObjectKey]]] = {name: {} for name in self._indexers}
-        self._indexed: dict[ObjectKey, dict[str, builtins.list[str]]] = {}
-        """The values each key is filed under, so removal does not depend on re-running index funcs."""
-
-    def get(self, key: ObjectKey) -> RawObject | None:
-        with self._lock:
-            return self._objects.get(key)
-
-    def list(self) -> builtins.list[RawObject]:
-        with self._lock:
-            return builtins.list(self._objects.values())
-
-    def by_index(self, index_name: str, value: str) -> builtins.list[RawObject]:
-        """Objects filed under `value` in `index_name`, ordered by key."""
-        with self._lock:
-            if index_name not in self._indexes:
-                raise KeyError(f"no index {index_name!r}; have {sorted(self._indexes)}")
-            keys = sorted(self._indexes[index_name].get(value, ()))
-            return [self._objects[key] for key in keys]
-
-    def write_back(self, obj: RawObject) -> bool:
-        """Keep what our own write returned, unless the cache already holds a newer version.
-
-        Without this, a reconcile triggered before the watch delivers our write would act on the object as it
-        was before it. resourceVersions are opaque, but the apiserver's are etcd revisions: compare them as
-        integers, and when either is not one, leave the cache to the watch.
-        """
-        key = key_of(obj)
-        with self._lock:
-            current = self._objects.get(key)
-            if current is not None and not _is_newer(obj, current):
-                return False
-            self._unfile(key)
-            self._file(key, obj)
-            return True
-
-    # The write side, for the informer only.
-
-    def _put(self, key: ObjectKey, obj: RawObject) -> RawObject | None:
-        with self._lock:
-            old = self._unfile(key)
-            self._file(key, obj)
-            return old
-
-    def _delete(self, key: ObjectKey) -> RawObject | None:
-        with self._lock:
-            return self._unfile(key)
-
-    def _replace(
-        self, fresh: Mapping[ObjectKey, RawObject]
-    ) -> tuple[builtins.list[RawObject], builtins.list[tuple[RawObject, RawObject]], builtins.list[RawObject]]:
-        """Swap in a fresh list; return (added, updated as (old, new), deleted) against the old contents."""
-        added: builtins.list[RawObject] = []
-        updated: builtins.list[tuple[RawObject, RawObject]] = []
-        with self._lock:
-            deleted = [self._objects[key] for key in self._objects if key not in fresh]
-            for key in builtins.list(self._objects):
-                if key not in fresh:
-                    self._unfile(key)
-            for key, obj in fresh.items():
-                old = self._unfile(key)
-                self._file(key, obj)
-                if old is None:
-                    added.append(obj)
-                elif old != obj:
-                    updated.append((old, obj))
-        return added, updated, deleted
-
-    def _file(self, key: ObjectKey, obj: RawObject) -> None:
-        self._objects[key] = obj
-        values = {name: _index_values(name, func, obj) for name, func in self._indexers.items()}
-        self._indexed[key] = values
-        for name, vals in values.items():
-            for value in vals:
-                self._indexes[name].setdefault(value, set()).add(key)
-
-    def _unfile(self, key: ObjectKey) -> RawObject | None:
-        old = self._objects.pop(key, None)
-        for name, vals in self._indexed.pop(key, {}).items():
-            for value in vals:
-                bucket = self._indexes[name].get(value)
-                if bucket is not None:
-                    bucket.discard(key)
-                    if not bucket:
-                        del self._indexes[name][value]
-        return old
-
-
-def index_by_owner_uid(obj: RawObject) -> builtins.list[str]:
-    """Index function: the uids in `metadata.ownerReferences` (find a Rollout's ReplicaSets)."""
-    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
-    return [ref["uid"] for ref in refs if ref.get("uid")]
-
-
-def index_by_label(label: str) -> IndexFunc:
-    """Index function factory: the value of one label, if set."""
-
-    def values(obj: RawObject) -> builtins.list[str]:
-        labels = (obj.get("metadata") or {}).get("labels") or {}
-        return [labels[label]] if label in labels else []
-
-    return values
 
 
 OnAdd = Callable[[RawObject], None]
@@ -312,16 +195,17 @@ class Informer:
                     )
                     must_list = True
                     continue
-                _log.exception(
-                    "informer %s: %s failed; retrying in %.1fs",
-                    self.name,
-                    "list" if must_list else "watch",
-                    delay,
-                    extra={"informer": self.name},
-                )
+                self._log_failure(err, "list" if must_list else "watch", delay)
             if self._clock.sleep(delay, stop):
                 break
             delay = min(delay * 2, _BACKOFF_MAX)
+
+    def _log_failure(self, err: Exception, what: str, delay: float) -> None:
+        # An API error (it carries a `.status`, even 0 for "unreachable") is the server's state, not our bug: one line.
+        if getattr(err, "status", None) is not None:
+            _log.warning("informer %s: %s failed: %s; retrying in %.1fs", self.name, what, err, delay)
+        else:
+            _log.exception("informer %s: %s failed; retrying in %.1fs", self.name, what, delay)
 
     def _list(self) -> None:
         objs, resource_version = self._lw.list()
@@ -430,25 +314,9 @@ class Informer:
             _log.exception("informer %s: handler %r failed", self.name, func, extra={"informer": self.name})
 
 
-def _index_values(name: str, func: IndexFunc, obj: RawObject) -> builtins.list[str]:
-    try:
-        return builtins.list(func(obj))
-    except Exception:
-        # One odd object must not wedge the informer; it is simply not found under this index.
-        _log.exception("index %s failed for %s", name, key_of(obj))
-        return []
-
-
 def _is_gone(err: Exception) -> bool:
     """410 Gone, however it arrived. Duck-typed `.status` lets `rollouts.kube` signal it without importing us."""
     return isinstance(err, GoneError) or getattr(err, "status", None) == 410
-
-
-def _is_newer(candidate: RawObject, current: RawObject) -> bool:
-    try:
-        return int(candidate["metadata"]["resourceVersion"]) > int(current["metadata"]["resourceVersion"])
-    except (KeyError, TypeError, ValueError):
-        return False
 
 
 def wait_for_all(informers: Iterable[Informer], stop: threading.Event, timeout: float) -> bool:

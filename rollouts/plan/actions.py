@@ -111,7 +111,20 @@ class RouteTraffic:
     split: TrafficSplit
 
 
-Action = CreateReplicaSet | ScaleReplicaSet | AnnotateReplicaSet | DeleteReplicaSet | PointService | AnnotateRollout | RouteTraffic | SetPodMetadata | EvictPod | CreateAnalysisRun | TerminateAnalysisRun | DeleteAnalysisRun
+Action = (
+    CreateReplicaSet
+    | ScaleReplicaSet
+    | AnnotateReplicaSet
+    | DeleteReplicaSet
+    | PointService
+    | AnnotateRollout
+    | RouteTraffic
+    | SetPodMetadata
+    | EvictPod
+    | CreateAnalysisRun
+    | TerminateAnalysisRun
+    | DeleteAnalysisRun
+)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from rollouts.api import Rollout
-from rollouts.plan.names import DESIRED_REPLICAS_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.plan.names import (
+    DESIRED_REPLICAS_ANNOTATION,
+    HASH_LABEL,
+    REVISION_ANNOTATION,
+    SCALE_DOWN_DEADLINE_ANNOTATION,
+)
 from rollouts.plan.times import parse_time
 
 
@@ -72,7 +77,7 @@ class ReplicaSet:
             uid=metadata.get("uid", ""),
             hash=(metadata.get("labels") or {}).get(HASH_LABEL, ""),
             revision=revision,
-            replicas=int(spec.get("replicas") if spec.get("replicas") is not None else 1),
+            replicas=int(1 if spec.get("replicas") is None else spec["replicas"]),
             current=int(status.get("replicas") or 0),
             ready=int(status.get("readyReplicas") or 0),
             available=int(status.get("availableReplicas") or 0),
@@ -186,7 +191,6 @@ class Observed(RolloutIdentity):
     """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
-
 
     def replica_set_by_hash(self, pod_hash: str | None) -> ReplicaSet | None:
         if not pod_hash:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
 
+from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
@@ -22,7 +22,13 @@ ACTIVE, PREVIEW = "rollout-bluegreen-active", "rollout-bluegreen-preview"
 
 
 def set_image(kube: Kube, namespace: str, image: str) -> None:
-    kube.patch(resources.ROLLOUTS, namespace, NAME, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}], kind="json")
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        NAME,
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}],
+        kind="json",
+    )
 
 
 def promote(kube: Kube, namespace: str) -> None:
@@ -34,12 +40,21 @@ def status_patch(kube: Kube, namespace: str, status: dict) -> None:
 
 
 def scale_down_delay(kube: Kube, namespace: str, seconds: int) -> None:
-    kube.patch(resources.ROLLOUTS, namespace, NAME, {"spec": {"strategy": {"blueGreen": {"scaleDownDelaySeconds": seconds}}}})
+    kube.patch(
+        resources.ROLLOUTS, namespace, NAME, {"spec": {"strategy": {"blueGreen": {"scaleDownDelaySeconds": seconds}}}}
+    )
 
 
 def event_reasons(kube: Kube, namespace: str) -> list[str]:
-    events, _ = kube.list(resources.EVENTS, namespace, field_selector=f"involvedObject.kind=Rollout,involvedObject.name={NAME}")
-    return [e["reason"] for e in sorted(events, key=lambda e: (e.get("firstTimestamp") or "", e["metadata"].get("creationTimestamp", "")))]
+    events, _ = kube.list(
+        resources.EVENTS, namespace, field_selector=f"involvedObject.kind=Rollout,involvedObject.name={NAME}"
+    )
+    return [
+        e["reason"]
+        for e in sorted(
+            events, key=lambda e: (e.get("firstTimestamp") or "", e["metadata"].get("creationTimestamp", ""))
+        )
+    ]
 
 
 @pytest.fixture
@@ -64,14 +79,27 @@ def test_first_deploy_goes_straight_to_active(kube: Kube, deployed: str) -> None
     assert first["metadata"]["ownerReferences"][0]["uid"] == current["metadata"]["uid"]
     assert selector_hash(kube, namespace, ACTIVE) == pod_hash == selector_hash(kube, namespace, PREVIEW)
     assert status["stableRS"] == status["currentPodHash"] == pod_hash
-    assert (status["replicas"], status["updatedReplicas"], status["readyReplicas"], status["availableReplicas"]) == (2, 2, 2, 2)
+    assert (status["replicas"], status["updatedReplicas"], status["readyReplicas"], status["availableReplicas"]) == (
+        2,
+        2,
+        2,
+        2,
+    )
     assert status["blueGreen"] == {"activeSelector": pod_hash, "previewSelector": pod_hash}
     assert current["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "1"
     conditions = {c["type"]: c["status"] for c in status["conditions"]}
-    assert conditions == {"Progressing": "True", "Available": "True", "Paused": "False", "Completed": "True", "Healthy": "True"}
+    assert conditions == {
+        "Progressing": "True",
+        "Available": "True",
+        "Paused": "False",
+        "Completed": "True",
+        "Healthy": "True",
+    }
     service = kube.get(resources.SERVICES, namespace, ACTIVE)
     assert service["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == NAME
-    assert {"RolloutUpdated", "NewReplicaSetCreated", "SwitchService", "RolloutCompleted"} <= set(event_reasons(kube, namespace))
+    assert {"RolloutUpdated", "NewReplicaSetCreated", "SwitchService", "RolloutCompleted"} <= set(
+        event_reasons(kube, namespace)
+    )
 
 
 def test_update_previews_then_promote_switches_active_and_drains_old(kube: Kube, deployed: str) -> None:
@@ -102,7 +130,12 @@ def test_update_previews_then_promote_switches_active_and_drains_old(kube: Kube,
     def drained() -> bool:
         rs = replica_sets(kube, namespace)[1]
         status = rs.get("status") or {}
-        return rs["spec"]["replicas"] == 0 and not status.get("replicas") and not status.get("readyReplicas") and not status.get("availableReplicas")
+        return (
+            rs["spec"]["replicas"] == 0
+            and not status.get("replicas")
+            and not status.get("readyReplicas")
+            and not status.get("availableReplicas")
+        )
 
     wait_until(drained, timeout=30, what="old ReplicaSet scaled to 0/0/0 after the scale-down delay")
     assert "scale-down-deadline" not in replica_sets(kube, namespace)[1]["metadata"]["annotations"]
@@ -112,7 +145,9 @@ def test_update_previews_then_promote_switches_active_and_drains_old(kube: Kube,
 
 def test_abort_returns_to_stable_and_retry_resumes(kube: Kube, deployed: str) -> None:
     namespace = deployed
-    kube.patch(resources.ROLLOUTS, namespace, NAME, {"spec": {"strategy": {"blueGreen": {"abortScaleDownDelaySeconds": 1}}}})
+    kube.patch(
+        resources.ROLLOUTS, namespace, NAME, {"spec": {"strategy": {"blueGreen": {"abortScaleDownDelaySeconds": 1}}}}
+    )
     blue = rollout(kube, namespace, NAME)["status"]["stableRS"]
     set_image(kube, namespace, "argoproj/rollouts-demo:yellow")
     yellow = wait_for_phase(kube, namespace, NAME, "Paused")["status"]["currentPodHash"]
@@ -121,7 +156,11 @@ def test_abort_returns_to_stable_and_retry_resumes(kube: Kube, deployed: str) ->
     degraded = wait_for_phase(kube, namespace, NAME, "Degraded", message="RolloutAborted")
     assert degraded["status"]["abortedAt"]
     assert selector_hash(kube, namespace, ACTIVE) == blue
-    wait_until(lambda: replica_sets(kube, namespace)[2]["spec"]["replicas"] == 0, timeout=20, what="preview scaled down after abort")
+    wait_until(
+        lambda: replica_sets(kube, namespace)[2]["spec"]["replicas"] == 0,
+        timeout=20,
+        what="preview scaled down after abort",
+    )
     assert replica_sets(kube, namespace)[1]["spec"]["replicas"] == 2
     assert "RolloutAborted" in event_reasons(kube, namespace)
 
@@ -137,7 +176,12 @@ def test_abort_returns_to_stable_and_retry_resumes(kube: Kube, deployed: str) ->
 def test_auto_promotion_after_seconds(kube: Kube, cluster, controller, namespace: str) -> None:
     apply(cluster, namespace, EXAMPLE)
     wait_for_phase(kube, namespace, NAME, "Healthy")
-    kube.patch(resources.ROLLOUTS, namespace, NAME, {"spec": {"strategy": {"blueGreen": {"autoPromotionEnabled": True, "autoPromotionSeconds": 2}}}})
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        NAME,
+        {"spec": {"strategy": {"blueGreen": {"autoPromotionEnabled": True, "autoPromotionSeconds": 2}}}},
+    )
     set_image(kube, namespace, "argoproj/rollouts-demo:green")
     wait_for_phase(kube, namespace, NAME, "Paused", message="BlueGreenPause")
     healthy = wait_for_phase(kube, namespace, NAME, "Healthy", timeout=20)

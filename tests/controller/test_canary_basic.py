@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
-
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
@@ -21,7 +20,13 @@ NAME = "rollouts-demo"
 
 
 def set_image(kube: Kube, namespace: str, image: str, name: str = NAME) -> None:
-    kube.patch(resources.ROLLOUTS, namespace, name, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}], kind="json")
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        name,
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}],
+        kind="json",
+    )
 
 
 def promote(kube: Kube, namespace: str, name: str = NAME) -> None:
@@ -29,7 +34,10 @@ def promote(kube: Kube, namespace: str, name: str = NAME) -> None:
 
 
 def pods_by_revision(kube: Kube, namespace: str) -> dict[int, int]:
-    return {revision: (rs.get("status") or {}).get("availableReplicas") or 0 for revision, rs in replica_sets(kube, namespace).items()}
+    return {
+        revision: (rs.get("status") or {}).get("availableReplicas") or 0
+        for revision, rs in replica_sets(kube, namespace).items()
+    }
 
 
 def test_getting_started_canary(cluster, kube: Kube, controller, namespace: str) -> None:
@@ -89,18 +97,23 @@ def test_promote_full_skips_remaining_steps(cluster, kube: Kube, controller, nam
     wait_until(lambda: pods_by_revision(kube, namespace) == {1: 0, 2: 5}, what="fully promoted")
 
 
-def test_stable_and_canary_services_follow_the_hashes(cluster, kube: Kube, controller, namespace: str, tmp_path: Path) -> None:
-    manifest = EXAMPLE.read_text().replace(
-        "    canary:\n      steps:",
-        "    canary:\n      stableService: rollouts-demo-stable\n      canaryService: rollouts-demo-canary\n      steps:",
-    )
+def test_stable_and_canary_services_follow_the_hashes(
+    cluster, kube: Kube, controller, namespace: str, tmp_path: Path
+) -> None:
+    services = "      stableService: rollouts-demo-stable\n      canaryService: rollouts-demo-canary\n"
+    manifest = EXAMPLE.read_text().replace("    canary:\n      steps:", f"    canary:\n{services}      steps:")
     for service in ("rollouts-demo-stable", "rollouts-demo-canary"):
-        manifest += f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {service}\nspec:\n  selector:\n    app: rollouts-demo\n  ports:\n  - port: 80\n"
+        spec = "spec:\n  selector:\n    app: rollouts-demo\n  ports:\n  - port: 80\n"
+        manifest += f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {service}\n{spec}"
     path = tmp_path / "rollout.yaml"
     path.write_text(manifest)
     apply(cluster, namespace, path)
     stable = wait_for_phase(kube, namespace, NAME, "Healthy")["status"]["stableRS"]
-    assert selector_hash(kube, namespace, "rollouts-demo-stable") == stable == selector_hash(kube, namespace, "rollouts-demo-canary")
+    assert (
+        selector_hash(kube, namespace, "rollouts-demo-stable")
+        == stable
+        == selector_hash(kube, namespace, "rollouts-demo-canary")
+    )
 
     set_image(kube, namespace, "argoproj/rollouts-demo:yellow")
     canary = wait_for_phase(kube, namespace, NAME, "Paused")["status"]["currentPodHash"]
@@ -109,4 +122,6 @@ def test_stable_and_canary_services_follow_the_hashes(cluster, kube: Kube, contr
 
     kube.patch(resources.ROLLOUTS, namespace, NAME, {"status": {"abort": True}}, subresource="status")
     wait_for_phase(kube, namespace, NAME, "Degraded")
-    assert selector_hash(kube, namespace, "rollouts-demo-canary") == stable, "an abort points the canary Service back at stable"
+    assert selector_hash(kube, namespace, "rollouts-demo-canary") == stable, (
+        "an abort points the canary Service back at stable"
+    )

@@ -12,8 +12,8 @@ import uuid
 from pathlib import Path
 
 import yaml
-from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
 
+from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
@@ -23,7 +23,13 @@ SUBSET = EXAMPLES / "istio-subset-split" / "rollout.yaml"
 
 
 def set_image(kube: Kube, namespace: str, name: str, image: str) -> None:
-    kube.patch(resources.ROLLOUTS, namespace, name, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}], kind="json")
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        name,
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}],
+        kind="json",
+    )
 
 
 def promote(kube: Kube, namespace: str, name: str) -> None:
@@ -33,7 +39,9 @@ def promote(kube: Kube, namespace: str, name: str) -> None:
 def weights(kube: Kube, namespace: str, name: str, route: int = 0) -> dict[str, int]:
     vs = kube.get(resources.VIRTUAL_SERVICES, namespace, name)
     entries = vs["spec"]["http"][route]["route"]
-    return {entry["destination"].get("subset") or entry["destination"]["host"]: entry.get("weight", 0) for entry in entries}
+    return {
+        entry["destination"].get("subset") or entry["destination"]["host"]: entry.get("weight", 0) for entry in entries
+    }
 
 
 def live_pods(kube: Kube, namespace: str, revision: int) -> int:
@@ -53,26 +61,45 @@ def test_host_split_weights_follow_the_steps(cluster, kube: Kube, controller, na
     rev2 = paused["status"]["currentPodHash"]
     assert weights(kube, namespace, name) == {stable_svc: 90, canary_svc: 10}
     assert selector_hash(kube, namespace, canary_svc) == rev2 and selector_hash(kube, namespace, stable_svc) == rev1
-    assert (live_pods(kube, namespace, 1), live_pods(kube, namespace, 2)) == (4, 1), "stable stays full; canary scaled for 10%"
-    assert paused["status"]["canary"]["weights"]["canary"] == {"weight": 10, "serviceName": canary_svc, "podTemplateHash": rev2}
+    assert (live_pods(kube, namespace, 1), live_pods(kube, namespace, 2)) == (4, 1), (
+        "stable stays full; canary scaled for 10%"
+    )
+    assert paused["status"]["canary"]["weights"]["canary"] == {
+        "weight": 10,
+        "serviceName": canary_svc,
+        "podTemplateHash": rev2,
+    }
 
     promote(kube, namespace, name)
     wait_until(lambda: weights(kube, namespace, name) == {stable_svc: 50, canary_svc: 50}, what="50/50 at setWeight 50")
     wait_for_phase(kube, namespace, name, "Healthy", timeout=30)
     assert weights(kube, namespace, name) == {stable_svc: 100, canary_svc: 0}
     assert selector_hash(kube, namespace, stable_svc) == rev2 == selector_hash(kube, namespace, canary_svc)
-    wait_until(lambda: replica_sets(kube, namespace)[1]["spec"]["replicas"] == 0, timeout=20, what="old stable scaled down after scaleDownDelaySeconds")
+    wait_until(
+        lambda: replica_sets(kube, namespace)[1]["spec"]["replicas"] == 0,
+        timeout=20,
+        what="old stable scaled down after scaleDownDelaySeconds",
+    )
 
 
-def test_abort_sends_all_traffic_back_before_scaling_the_canary_down(cluster, kube: Kube, controller, namespace: str) -> None:
+def test_abort_sends_all_traffic_back_before_scaling_the_canary_down(
+    cluster, kube: Kube, controller, namespace: str
+) -> None:
     name = "istio-host-split"
     apply(cluster, namespace, HOST)
     wait_for_phase(kube, namespace, name, "Healthy")
     set_image(kube, namespace, name, "argoproj/rollouts-demo:yellow")
     wait_for_phase(kube, namespace, name, "Paused")
     kube.patch(resources.ROLLOUTS, namespace, name, {"status": {"abort": True}}, subresource="status")
-    wait_until(lambda: weights(kube, namespace, name)["istio-host-split-canary"] == 0, timeout=5, interval=0.05, what="100/0 right after the abort")
-    assert replica_sets(kube, namespace)[2]["spec"]["replicas"] == 1, "the canary keeps its pods for abortScaleDownDelaySeconds"
+    wait_until(
+        lambda: weights(kube, namespace, name)["istio-host-split-canary"] == 0,
+        timeout=5,
+        interval=0.05,
+        what="100/0 right after the abort",
+    )
+    assert replica_sets(kube, namespace)[2]["spec"]["replicas"] == 1, (
+        "the canary keeps its pods for abortScaleDownDelaySeconds"
+    )
     degraded = wait_for_phase(kube, namespace, name, "Degraded")
     assert "scale-down-deadline" in replica_sets(kube, namespace)[2]["metadata"]["annotations"]
     assert selector_hash(kube, namespace, "istio-host-split-canary") == degraded["status"]["stableRS"]
@@ -88,27 +115,47 @@ def test_subset_split_labels_the_destination_rule(cluster, kube: Kube, controlle
         return {s["name"]: (s.get("labels") or {}).get("rollouts-pod-template-hash") for s in rule["spec"]["subsets"]}
 
     wait_until(lambda: subsets() == {"stable": rev1, "canary": rev1}, what="both subsets at rev1")
-    assert kube.get(resources.DESTINATION_RULES, namespace, name)["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == name
+    assert (
+        kube.get(resources.DESTINATION_RULES, namespace, name)["metadata"]["annotations"][
+            "argo-rollouts.argoproj.io/managed-by-rollouts"
+        ]
+        == name
+    )
     set_image(kube, namespace, name, "argoproj/rollouts-demo:yellow")
     rev2 = wait_for_phase(kube, namespace, name, "Paused")["status"]["currentPodHash"]
     assert subsets() == {"stable": rev1, "canary": rev2}
     assert weights(kube, namespace, name) == {"stable": 75, "canary": 25}
-    assert "rollouts-pod-template-hash" not in (kube.get(resources.SERVICES, namespace, name)["spec"]["selector"]), "subset mode leaves the Service alone"
+    assert "rollouts-pod-template-hash" not in (kube.get(resources.SERVICES, namespace, name)["spec"]["selector"]), (
+        "subset mode leaves the Service alone"
+    )
     promote(kube, namespace, name)
     wait_for_phase(kube, namespace, name, "Healthy")
     assert subsets() == {"stable": rev2, "canary": rev2}
     assert weights(kube, namespace, name) == {"stable": 100, "canary": 0}
 
 
-def test_header_and_mirror_routes_appear_and_disappear(cluster, kube: Kube, controller, namespace: str, tmp_path: Path) -> None:
+def test_header_and_mirror_routes_appear_and_disappear(
+    cluster, kube: Kube, controller, namespace: str, tmp_path: Path
+) -> None:
     name = "istio-host-split"
     documents = [doc for doc in yaml.safe_load_all(HOST.read_text()) if doc]
     canary = documents[0]["spec"]["strategy"]["canary"]
     canary["trafficRouting"]["managedRoutes"] = [{"name": "header-route"}, {"name": "mirror-route"}]
     canary["steps"] = [
         {"setWeight": 20},
-        {"setHeaderRoute": {"name": "header-route", "match": [{"headerName": "agent", "headerValue": {"regex": ".*firefox.*"}}]}},
-        {"setMirrorRoute": {"name": "mirror-route", "percentage": 50, "match": [{"method": {"exact": "GET"}, "path": {"prefix": "/"}}]}},
+        {
+            "setHeaderRoute": {
+                "name": "header-route",
+                "match": [{"headerName": "agent", "headerValue": {"regex": ".*firefox.*"}}],
+            }
+        },
+        {
+            "setMirrorRoute": {
+                "name": "mirror-route",
+                "percentage": 50,
+                "match": [{"method": {"exact": "GET"}, "path": {"prefix": "/"}}],
+            }
+        },
         {"pause": {}},
         {"setHeaderRoute": {"name": "header-route"}},
         {"pause": {}},
@@ -144,7 +191,9 @@ def test_header_and_mirror_routes_appear_and_disappear(cluster, kube: Kube, cont
     assert routes() == ["primary"], "managed routes are removed when the rollout is done"
 
 
-def test_sigkill_mid_canary_keeps_weights_and_replicas_consistent(cluster, kube: Kube, start_controller, namespace: str) -> None:
+def test_sigkill_mid_canary_keeps_weights_and_replicas_consistent(
+    cluster, kube: Kube, start_controller, namespace: str
+) -> None:
     name = "istio-host-split"
     instance = f"istio-kill-{uuid.uuid4().hex[:6]}"
     apply(cluster, namespace, HOST, labels={"argo-rollouts.argoproj.io/controller-instance-id": instance})

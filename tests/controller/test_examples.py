@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import apply, wait_for_phase, wait_until
 
+from helpers import apply, wait_for_phase, wait_until
 from rollouts import api
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
@@ -22,17 +22,31 @@ MANIFESTS = sorted(path for path in EXAMPLES.rglob("*.yaml"))
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=[str(p.relative_to(EXAMPLES)) for p in MANIFESTS])
 def test_example_validates(path: Path) -> None:
-    ours = [doc for doc in yaml.safe_load_all(path.read_text()) if doc and str(doc.get("apiVersion", "")).startswith("argoproj.io/")]
+    ours = [
+        doc
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and str(doc.get("apiVersion", "")).startswith("argoproj.io/")
+    ]
     for doc in ours:
-        assert [str(error) for error in api.validate(doc)] == [], f"{path.name}: {doc['kind']} {doc['metadata']['name']}"
+        assert [str(error) for error in api.validate(doc)] == [], (
+            f"{path.name}: {doc['kind']} {doc['metadata']['name']}"
+        )
 
 
 def rollout_in(path: Path) -> str:
-    return next(doc["metadata"]["name"] for doc in yaml.safe_load_all(path.read_text()) if doc and doc.get("kind") == "Rollout")
+    return next(
+        doc["metadata"]["name"] for doc in yaml.safe_load_all(path.read_text()) if doc and doc.get("kind") == "Rollout"
+    )
 
 
 def set_image(kube: Kube, namespace: str, name: str, image: str) -> None:
-    kube.patch(resources.ROLLOUTS, namespace, name, [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}], kind="json")
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        name,
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}],
+        kind="json",
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +57,9 @@ def set_image(kube: Kube, namespace: str, name: str, image: str) -> None:
         pytest.param("bluegreen-analysis", ["PostPromotion", "PrePromotion"], id="bluegreen-pre-and-post-promotion"),
     ],
 )
-def test_analysis_example_runs_to_completion(cluster, kube: Kube, controller, namespace: str, example: str, run_types: list[str]) -> None:
+def test_analysis_example_runs_to_completion(
+    cluster, kube: Kube, controller, namespace: str, example: str, run_types: list[str]
+) -> None:
     path = EXAMPLES / example / "rollout.yaml"
     name = rollout_in(path)
     apply(cluster, namespace, path)
@@ -53,6 +69,8 @@ def test_analysis_example_runs_to_completion(cluster, kube: Kube, controller, na
     assert healthy["status"]["stableRS"] == healthy["status"]["currentPodHash"]
     runs = wait_until(lambda: kube.list(resources.ANALYSIS_RUNS, namespace)[0], what="analysis runs")
     assert sorted(run["metadata"]["labels"]["rollout-type"] for run in runs) == run_types
-    assert all((run.get("status") or {}).get("phase") == "Successful" for run in runs), [run.get("status") for run in runs]
+    assert all((run.get("status") or {}).get("phase") == "Successful" for run in runs), [
+        run.get("status") for run in runs
+    ]
     jobs, _ = kube.list(resources.JOBS, namespace)
     assert jobs, "the analysis ran real Jobs"

@@ -415,7 +415,9 @@ def test_stop_ends_the_thread(clock: clocks.FakeClock, stop: threading.Event, re
 def test_write_back_keeps_only_newer_versions(stored_version: str | None, written_version: str, kept: str) -> None:
     store = informers.Store()
     if stored_version is not None:
-        store._put(ObjectKey("ns", "a"), {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": stored_version}})
+        store._put(
+            ObjectKey("ns", "a"), {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": stored_version}}
+        )
     store.write_back({"metadata": {"namespace": "ns", "name": "a", "resourceVersion": written_version}})
     stored = store.get(ObjectKey("ns", "a"))
     assert stored is not None and stored["metadata"]["resourceVersion"] == kept
