@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test toolchain system-deps venv crds bench clean
+.PHONY: demo test toolchain system-deps venv crds bench chaos clean
 
 demo: toolchain system-deps
 	$(BIN)/rollouts demo
@@ -41,6 +41,11 @@ bench: toolchain
 	$(BIN)/python tests/benchmarks/bench_controller.py
 	$(BIN)/python tests/benchmarks/bench_canary.py
 	$(BIN)/python tests/plugin/bench_get.py
+
+# Chaos (not part of `make test`): controller SIGKILLs, Prometheus faults, 10,000 generated specs; prints one table
+# (also written to tests/chaos/results/latest.md).
+chaos: toolchain system-deps
+	ROLLOUTS_CHAOS=1 $(BIN)/python -m pytest tests/chaos -s $(PYTEST_ARGS)
 
 crds: venv
 	$(BIN)/rollouts crds generate

@@ -28,6 +28,9 @@ from rollouts.kube.client import Kube
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))  # lets tests `import helpers` under --import-mode=importlib
 
+# The chaos suite is `make chaos`, not part of `make test`: it takes minutes and prints its own table.
+collect_ignore = [] if os.environ.get("ROLLOUTS_CHAOS") else ["chaos"]
+
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[LocalCluster]:
