@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import wait_until
 
+from helpers import wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 

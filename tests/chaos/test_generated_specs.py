@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from generated import corpus, mutants
 import pytest
+from generated import corpus, mutants
 from hypothesis import HealthCheck, Phase, given, settings
 
+from analysis import args as arguments
 from analysis import decide as analysis_decide
 from analysis.controller import take_measurement
 from analysis.providers.base import FakeProvider, ProviderError
@@ -26,7 +27,6 @@ from rollouts import api
 from rollouts.plan.actions import CreateReplicaSet
 from rollouts.plan.decide import decide
 from rollouts.plan.observed import Observed, ReplicaSet
-from analysis import args as arguments
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 ROLLOUT_EXAMPLES = int(os.environ.get("CHAOS_ROLLOUTS", "6000"))
@@ -42,7 +42,7 @@ class Tally:
         self.runs += 1
         try:
             what()
-        except Exception:  # noqa: BLE001 - every exception is the finding
+        except Exception:
             self.crashes.append(f"{traceback.format_exc(limit=-3)}\ninput: {str(sample)[:600]}")
 
 

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from helpers import wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
-import local_prometheus  # noqa: E402
-from local_http import Exporter  # noqa: E402
+import local_prometheus
+from local_http import Exporter
 
-from rollouts.kube import resources  # noqa: E402
-from rollouts.kube.client import Kube  # noqa: E402
+from rollouts.kube import resources
+from rollouts.kube.client import Kube
 
 INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 COMPLETED = ("Successful", "Failed", "Error", "Inconclusive")
