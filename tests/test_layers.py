@@ -22,7 +22,7 @@ PURE = (
     "analysis/args.py",
     "analysis/templates.py",
     "analysis/decide",
-    "rollouts/traffic/istio.py",
+    "rollouts/traffic",
     "rollouts/simulator/behaviour.py",
     "rollouts/simulator/traffic.py",
     "rollouts/demo/summary.py",

@@ -598,7 +598,7 @@ def test_namespace_of_the_services_overrides_the_virtual_services() -> None:
     vs = a_vs(http_routes=[http("primary", to("web-stable.apps", 100), to("web-canary.apps.svc.cluster.local", 0))])
     keys = istio.SplitKeys(canary_host="web-canary", stable_host="web-stable", namespace="apps")
     assert istio.validate_references(vs, ref("primary"), keys) == []
-    assert istio.observed_weights(vs, ref=ref("primary"), split_keys=keys) == (0, 100)
+    assert istio.virtual_service_ops(vs, ref=ref("primary"), split=istio.WeightSplit.of(0, keys)) == []  # already 0/100
 
 
 def test_managed_routes_need_an_http_route_to_copy_from() -> None:
@@ -611,40 +611,6 @@ def test_managed_routes_need_an_http_route_to_copy_from() -> None:
 def test_a_managed_route_cannot_be_a_weighted_route() -> None:
     messages = istio.validate_references(WEB, ref("primary"), HOSTS, managed_names=("primary",))
     assert messages == ['VirtualService "web": HTTP route "primary" is a managed route; it cannot also be a weighted route']
-
-
-# --- observed weights ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("vs", "the_ref", "keys", "expected"),
-    [
-        pytest.param(a_vs(http_routes=[split_routes(90, 10)]), ref("primary"), HOSTS, (10, 90), id="named-route"),
-        pytest.param(a_vs(http_routes=[split_routes(75, 25, name=None)]), ref(), HOSTS, (25, 75), id="single-unnamed-route"),
-        pytest.param(
-            a_vs(http_routes=[http(None, to("web", 60, subset="stable"), to("web", 40, subset="canary"))]), ref(), SUBSETS, (40, 60), id="subset-split"
-        ),
-        pytest.param(a_vs(http_routes=[http("primary", to("web-stable", 100), to("web-canary"))]), ref("primary"), HOSTS, (0, 100), id="missing-weight-is-0"),
-        pytest.param(
-            a_vs(tls=[tls_route(3000, "web.example.com", stable=80, canary=20)]),
-            ref(tls=[TLSRoute(port=3000, sni_hosts=["web.example.com"])]),
-            HOSTS,
-            (20, 80),
-            id="tls-route",
-        ),
-        pytest.param(a_vs(http_routes=[http("primary", to("web-stable", 100))]), ref("primary"), HOSTS, None, id="missing-destination"),
-        pytest.param(a_vs(http_routes=[split_routes(90, 10, name="other")]), ref("primary"), HOSTS, None, id="missing-route"),
-        pytest.param(a_vs(http_routes=[split_routes(90, 10, name="a"), split_routes(90, 10, name="b")]), ref(), HOSTS, None, id="ambiguous-route"),
-    ],
-)
-def test_observed_weights(vs: dict, the_ref: IstioVirtualService, keys: istio.SplitKeys, expected: tuple[int, int] | None) -> None:
-    assert istio.observed_weights(vs, ref=the_ref, split_keys=keys) == expected
-
-
-def test_observed_weights_skip_managed_routes() -> None:
-    vs = a_vs(http_routes=[http("h", to("web-canary", 100)), split_routes(70, 30, name=None)])
-    assert istio.observed_weights(vs, ref=ref(), split_keys=HOSTS, managed_names=("h",)) == (30, 70)
-    assert istio.observed_weights(vs, ref=ref(), split_keys=HOSTS) is None
 
 
 # --- value types --------------------------------------------------------------------------------------------------
@@ -804,7 +770,6 @@ def test_module_exports() -> None:
             "SplitKeys",
             "WeightSplit",
             "destination_rule_ops",
-            "observed_weights",
             "release_destination_rule_ops",
             "validate_references",
             "virtual_service_ops",
