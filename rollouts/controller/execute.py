@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollouts.api import Rollout, RolloutStatus
+from rollouts.controller.routing import Lookup, router_for
+from rollouts.controller.routing import ServiceSelector as ServiceSelectorRouter
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -37,7 +39,6 @@ from rollouts.plan.actions import (
 )
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.plan.observed import RolloutIdentity
-from rollouts.traffic.routers import Lookup, ServiceSelectorRouter, router_for
 
 _log = logging.getLogger("rollouts.controller")
 

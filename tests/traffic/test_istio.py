@@ -1,4 +1,4 @@
-"""Istio JSON Patches (rollouts.traffic.istio), applied to plain dicts with a tiny RFC 6902 applier.
+"""Istio JSON Patches (rollouts.traffic.istio), applied to plain dicts with a tiny RFC 6902 applier (traffic_helpers).
 
 We test these aspects:
 * weights: host split on a named route, the single unnamed route, several routes, TLS routes by port and SNI
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from traffic_helpers import PatchFailed, apply_patch
 
 from rollouts.api.rollout import (
     HeaderRoutingMatch,
@@ -33,55 +34,6 @@ from rollouts.api.rollout import (
     TLSRoute,
 )
 from rollouts.traffic import istio
-
-# --- a tiny RFC 6902 applier --------------------------------------------------------------------------------------
-
-
-class PatchFailed(Exception):
-    """A `test` did not hold, or a path did not exist: the API server would answer 422."""
-
-
-def apply_patch(document: Any, operations: list[dict[str, Any]]) -> Any:
-    """Apply the operations in order to a copy of ``document``; all or nothing, like the API server."""
-    result = copy.deepcopy(document)
-    for operation in operations:
-        parent, key = _locate(result, operation["path"])
-        kind = operation["op"]
-        if kind == "test":
-            if _get(parent, key) != operation["value"]:
-                raise PatchFailed(f"test failed at {operation['path']}: {_get(parent, key)!r} != {operation['value']!r}")
-        elif kind == "add":
-            if isinstance(parent, list):
-                index = len(parent) if key == "-" else int(key)
-                if not 0 <= index <= len(parent):
-                    raise PatchFailed(f"add: index out of range at {operation['path']}")
-                parent.insert(index, copy.deepcopy(operation["value"]))
-            else:
-                parent[key] = copy.deepcopy(operation["value"])
-        elif kind == "replace":
-            _get(parent, key)
-            parent[int(key) if isinstance(parent, list) else key] = copy.deepcopy(operation["value"])
-        elif kind == "remove":
-            _get(parent, key)
-            del parent[int(key) if isinstance(parent, list) else key]
-        else:
-            raise AssertionError(f"unexpected op {kind}")
-    return result
-
-
-def _locate(document: Any, pointer: str) -> tuple[Any, str]:
-    tokens = [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
-    parent = document
-    for token in tokens[:-1]:
-        parent = _get(parent, token)
-    return parent, tokens[-1]
-
-
-def _get(parent: Any, key: str) -> Any:
-    try:
-        return parent[int(key)] if isinstance(parent, list) else parent[key]
-    except (KeyError, IndexError, ValueError, TypeError) as error:
-        raise PatchFailed(f"no {key!r} in {parent!r}") from error
 
 
 def test_applier_follows_rfc6902() -> None:
@@ -133,7 +85,12 @@ def a_vs(*, http_routes: list | None = None, tls: list | None = None, tcp: list 
     for key, routes in (("http", http_routes), ("tls", tls), ("tcp", tcp)):
         if routes is not None:
             spec[key] = routes
-    return {"apiVersion": "networking.istio.io/v1alpha3", "kind": "VirtualService", "metadata": {"name": "web", "namespace": "shop"}, "spec": spec}
+    return {
+        "apiVersion": "networking.istio.io/v1alpha3",
+        "kind": "VirtualService",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": spec,
+    }
 
 
 def ref(*routes: str, tls: list[TLSRoute] | None = None, tcp: list[TCPRoute] | None = None) -> IstioVirtualService:
@@ -141,11 +98,17 @@ def ref(*routes: str, tls: list[TLSRoute] | None = None, tcp: list[TCPRoute] | N
 
 
 def header(name: str, **headers: StringMatch) -> istio.HeaderRoute:
-    return istio.HeaderRoute(name=name, match=tuple(HeaderRoutingMatch(header_name=key, header_value=value) for key, value in headers.items()))
+    return istio.HeaderRoute(
+        name=name,
+        match=tuple(HeaderRoutingMatch(header_name=key, header_value=value) for key, value in headers.items()),
+    )
 
 
 def tls_route(port: int, *sni_hosts: str, stable: int = 100, canary: int = 0) -> dict[str, Any]:
-    return {"match": [{"port": port, "sniHosts": list(sni_hosts)}], "route": [to("web-stable", stable), to("web-canary", canary)]}
+    return {
+        "match": [{"port": port, "sniHosts": list(sni_hosts)}],
+        "route": [to("web-stable", stable), to("web-canary", canary)],
+    }
 
 
 def tcp_route(port: int, *, stable: int = 100, canary: int = 0) -> dict[str, Any]:
@@ -214,7 +177,10 @@ CASES = [
             a_vs(tls=[tls_route(3000, "web.example.com"), tls_route(3001, "other.example.com")]),
             ref(tls=[TLSRoute(port=3000, sni_hosts=["web.example.com"])]),
             10,
-            spec_with(a_vs(), tls=[tls_route(3000, "web.example.com", stable=90, canary=10), tls_route(3001, "other.example.com")]),
+            spec_with(
+                a_vs(),
+                tls=[tls_route(3000, "web.example.com", stable=90, canary=10), tls_route(3001, "other.example.com")],
+            ),
         ),
         id="tls-route-by-port-and-sni-hosts",
     ),
@@ -251,7 +217,9 @@ CASES = [
             a_vs(http_routes=[http("primary", to("web-stable.shop.svc.cluster.local", 100), to("web-canary.shop", 0))]),
             ref("primary"),
             40,
-            spec_with(WEB, http=[http("primary", to("web-stable.shop.svc.cluster.local", 60), to("web-canary.shop", 40))]),
+            spec_with(
+                WEB, http=[http("primary", to("web-stable.shop.svc.cluster.local", 60), to("web-canary.shop", 40))]
+            ),
         ),
         id="fqdn-hosts",
     ),
@@ -269,14 +237,27 @@ CASES = [
             WEB,
             ref("primary"),
             20,
-            spec_with(WEB, http=[http("set-header-1", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(80, 20)]),
+            spec_with(
+                WEB,
+                http=[
+                    http(
+                        "set-header-1", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]
+                    ),
+                    split_routes(80, 20),
+                ],
+            ),
             managed=istio.ManagedRoutes(names=("set-header-1",), desired=(header("set-header-1", agent=FIREFOX),)),
         ),
         id="header-route-inserted-on-top",
     ),
     pytest.param(
         Case(
-            a_vs(http_routes=[http("b", to("web-canary", 100), match=[{"headers": {"x": {"exact": "b"}}}]), split_routes(80, 20)]),
+            a_vs(
+                http_routes=[
+                    http("b", to("web-canary", 100), match=[{"headers": {"x": {"exact": "b"}}}]),
+                    split_routes(80, 20),
+                ]
+            ),
             ref("primary"),
             20,
             spec_with(
@@ -287,7 +268,9 @@ CASES = [
                     split_routes(80, 20),
                 ],
             ),
-            managed=istio.ManagedRoutes(names=("a", "b"), desired=(header("b", x=StringMatch(exact="b")), header("a", x=StringMatch(exact="a")))),
+            managed=istio.ManagedRoutes(
+                names=("a", "b"), desired=(header("b", x=StringMatch(exact="b")), header("a", x=StringMatch(exact="a")))
+            ),
         ),
         id="managed-routes-in-managedRoutes-order",
     ),
@@ -301,7 +284,14 @@ CASES = [
                 http=[
                     {
                         "name": "mirror-route-1",
-                        "match": [{"uri": {"prefix": "/"}, "method": {"exact": "GET"}, "headers": {"x-debug": {"exact": "1"}}}, {"uri": {"prefix": "/api"}}],
+                        "match": [
+                            {
+                                "uri": {"prefix": "/"},
+                                "method": {"exact": "GET"},
+                                "headers": {"x-debug": {"exact": "1"}},
+                            },
+                            {"uri": {"prefix": "/api"}},
+                        ],
                         "route": [to("web-stable", 80, port=8080), to("web-canary", 20, port=8080)],
                         "mirror": {"host": "web-canary", "port": {"number": 8080}},
                         "mirrorPercentage": {"value": 80},
@@ -316,7 +306,11 @@ CASES = [
                         name="mirror-route-1",
                         percentage=80,
                         match=(
-                            RouteMatch(path=StringMatch(prefix="/"), method=StringMatch(exact="GET"), headers={"x-debug": StringMatch(exact="1")}),
+                            RouteMatch(
+                                path=StringMatch(prefix="/"),
+                                method=StringMatch(exact="GET"),
+                                headers={"x-debug": StringMatch(exact="1")},
+                            ),
                             RouteMatch(path=StringMatch(prefix="/api")),
                         ),
                     ),
@@ -342,16 +336,29 @@ CASES = [
                     split_routes(60, 40),
                 ],
             ),
-            managed=istio.ManagedRoutes(names=("m",), desired=(istio.MirrorRoute(name="m", match=(RouteMatch(path=StringMatch(prefix="/")),)),)),
+            managed=istio.ManagedRoutes(
+                names=("m",), desired=(istio.MirrorRoute(name="m", match=(RouteMatch(path=StringMatch(prefix="/")),)),)
+            ),
         ),
         id="mirror-route-weights-follow-split",
     ),
     pytest.param(
         Case(
-            a_vs(http_routes=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(80, 20)]),
+            a_vs(
+                http_routes=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    split_routes(80, 20),
+                ]
+            ),
             ref("primary"),
             20,
-            spec_with(WEB, http=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*chrome.*"}}}]), split_routes(80, 20)]),
+            spec_with(
+                WEB,
+                http=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*chrome.*"}}}]),
+                    split_routes(80, 20),
+                ],
+            ),
             managed=istio.ManagedRoutes(names=("h",), desired=(header("h", agent=CHROME),)),
         ),
         id="header-route-replaced-when-match-changes",
@@ -375,20 +382,44 @@ CASES = [
     ),
     pytest.param(
         Case(
-            a_vs(http_routes=[USER_ROUTE, http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(90, 10)]),
+            a_vs(
+                http_routes=[
+                    USER_ROUTE,
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    split_routes(90, 10),
+                ]
+            ),
             ref("primary"),
             10,
-            spec_with(WEB, http=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), USER_ROUTE, split_routes(90, 10)]),
+            spec_with(
+                WEB,
+                http=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    USER_ROUTE,
+                    split_routes(90, 10),
+                ],
+            ),
             managed=istio.ManagedRoutes(names=("h",), desired=(header("h", agent=FIREFOX),)),
         ),
         id="managed-route-below-user-route-moved-on-top",
     ),
     pytest.param(
         Case(
-            a_vs(http_routes=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(90, 10, name=None)]),
+            a_vs(
+                http_routes=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    split_routes(90, 10, name=None),
+                ]
+            ),
             ref(),
             50,
-            spec_with(WEB, http=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(50, 50, name=None)]),
+            spec_with(
+                WEB,
+                http=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    split_routes(50, 50, name=None),
+                ],
+            ),
             managed=istio.ManagedRoutes(names=("h",), desired=(header("h", agent=FIREFOX),)),
         ),
         id="single-unnamed-route-besides-managed-route",
@@ -401,7 +432,9 @@ CASES = [
             spec_with(
                 SUBSET_VS,
                 http=[
-                    http("h", to("web", 100, subset="canary"), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    http(
+                        "h", to("web", 100, subset="canary"), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]
+                    ),
                     http(None, to("web", 90, subset="stable"), to("web", 10, subset="canary")),
                 ],
             ),
@@ -416,7 +449,9 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_virtual_service_ops_reach_the_wanted_spec(case: Case) -> None:
     before = copy.deepcopy(case.vs)
-    operations = istio.virtual_service_ops(case.vs, ref=case.ref, split=istio.WeightSplit.of(case.canary_weight, case.keys), managed=case.managed)
+    operations = istio.virtual_service_ops(
+        case.vs, ref=case.ref, split=istio.WeightSplit.of(case.canary_weight, case.keys), managed=case.managed
+    )
     patched = apply_patch(case.vs, operations)
     assert patched["spec"] == case.expected
     assert patched["metadata"] == case.vs["metadata"]
@@ -432,7 +467,9 @@ def test_virtual_service_ops_are_idempotent(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_replace_and_remove_follows_a_test(case: Case) -> None:
-    operations = istio.virtual_service_ops(case.vs, ref=case.ref, split=istio.WeightSplit.of(case.canary_weight, case.keys), managed=case.managed)
+    operations = istio.virtual_service_ops(
+        case.vs, ref=case.ref, split=istio.WeightSplit.of(case.canary_weight, case.keys), managed=case.managed
+    )
     for previous, operation in zip(operations, operations[1:], strict=False):
         if operation["op"] in ("replace", "remove"):
             assert previous["op"] == "test", f"{operation} is not guarded"
@@ -454,9 +491,15 @@ def test_weight_only_change_is_test_test_replace() -> None:
     ("vs", "the_ref", "keys", "managed"),
     [
         pytest.param(a_vs(http_routes=[split_routes(90, 10)]), ref("primary"), HOSTS, None, id="named-route"),
-        pytest.param(a_vs(http_routes=[split_routes(90, 10, name=None)]), ref(), HOSTS, None, id="single-unnamed-route"),
         pytest.param(
-            a_vs(http_routes=[http(None, to("web", 90, subset="stable"), to("web", 10, subset="canary"))]), ref(), SUBSETS, None, id="subset-split"
+            a_vs(http_routes=[split_routes(90, 10, name=None)]), ref(), HOSTS, None, id="single-unnamed-route"
+        ),
+        pytest.param(
+            a_vs(http_routes=[http(None, to("web", 90, subset="stable"), to("web", 10, subset="canary"))]),
+            ref(),
+            SUBSETS,
+            None,
+            id="subset-split",
         ),
         pytest.param(
             a_vs(tls=[tls_route(3000, "web.example.com", stable=90, canary=10)]),
@@ -466,16 +509,29 @@ def test_weight_only_change_is_test_test_replace() -> None:
             id="tls-route",
         ),
         pytest.param(
-            a_vs(http_routes=[http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]), split_routes(90, 10)]),
+            a_vs(
+                http_routes=[
+                    http("h", to("web-canary", 100), match=[{"headers": {"agent": {"regex": ".*firefox.*"}}}]),
+                    split_routes(90, 10),
+                ]
+            ),
             ref("primary"),
             HOSTS,
             istio.ManagedRoutes(names=("h",), desired=(header("h", agent=FIREFOX),)),
             id="with-header-route",
         ),
-        pytest.param(a_vs(http_routes=[split_routes(90, 10)]), ref("primary"), HOSTS, istio.ManagedRoutes(names=("h",)), id="no-managed-route-wanted"),
+        pytest.param(
+            a_vs(http_routes=[split_routes(90, 10)]),
+            ref("primary"),
+            HOSTS,
+            istio.ManagedRoutes(names=("h",)),
+            id="no-managed-route-wanted",
+        ),
     ],
 )
-def test_already_correct_virtual_service_gives_no_operations(vs: dict, the_ref: IstioVirtualService, keys: istio.SplitKeys, managed: Any) -> None:
+def test_already_correct_virtual_service_gives_no_operations(
+    vs: dict, the_ref: IstioVirtualService, keys: istio.SplitKeys, managed: Any
+) -> None:
     assert istio.virtual_service_ops(vs, ref=the_ref, split=istio.WeightSplit.of(10, keys), managed=managed) == []
 
 
@@ -493,7 +549,10 @@ def test_managed_none_leaves_managed_routes_alone() -> None:
     [
         pytest.param(WEB, None, lambda spec: spec["http"][0]["route"].reverse(), id="destinations-reordered"),
         pytest.param(
-            a_vs(http_routes=[split_routes(100, 0), split_routes(100, 0, name="secondary")]), None, lambda spec: spec["http"].reverse(), id="routes-reordered"
+            a_vs(http_routes=[split_routes(100, 0), split_routes(100, 0, name="secondary")]),
+            None,
+            lambda spec: spec["http"].reverse(),
+            id="routes-reordered",
         ),
         pytest.param(
             a_vs(http_routes=[http("h", to("web-canary", 100)), split_routes(100, 0)]),
@@ -508,7 +567,10 @@ def test_managed_none_leaves_managed_routes_alone() -> None:
             id="route-inserted-where-managed-route-goes",
         ),
         pytest.param(
-            a_vs(tls=[tls_route(3000, "a"), tls_route(3001, "b")]), None, lambda spec: spec["tls"].reverse(), id="tls-routes-reordered"
+            a_vs(tls=[tls_route(3000, "a"), tls_route(3001, "b")]),
+            None,
+            lambda spec: spec["tls"].reverse(),
+            id="tls-routes-reordered",
         ),
     ],
 )
@@ -553,10 +615,19 @@ def test_operations_fail_on_a_concurrently_reordered_object(vs: dict, managed: A
             a_vs(http_routes=[split_routes(100, 0, name="a"), split_routes(100, 0, name="b")]),
             ref(),
             HOSTS,
-            ['VirtualService "web": has 2 HTTP routes; name the ones to manage in trafficRouting.istio.virtualService.routes'],
+            [
+                'VirtualService "web": has 2 HTTP routes; '
+                "name the ones to manage in trafficRouting.istio.virtualService.routes"
+            ],
             id="several-routes-none-named",
         ),
-        pytest.param(a_vs(), ref(), HOSTS, ['VirtualService "web": has no HTTP route, and trafficRouting.istio names no TLS or TCP route'], id="no-routes"),
+        pytest.param(
+            a_vs(),
+            ref(),
+            HOSTS,
+            ['VirtualService "web": has no HTTP route, and trafficRouting.istio names no TLS or TCP route'],
+            id="no-routes",
+        ),
         pytest.param(
             a_vs(tls=[tls_route(3000, "web.example.com")]),
             ref(tls=[TLSRoute(port=3000, sni_hosts=["other.example.com"])]),
@@ -565,7 +636,11 @@ def test_operations_fail_on_a_concurrently_reordered_object(vs: dict, managed: A
             id="tls-route-missing",
         ),
         pytest.param(
-            a_vs(tcp=[tcp_route(5432)]), ref(tcp=[TCPRoute(port=6379)]), HOSTS, ['VirtualService "web": TCP route for port 6379 not found'], id="tcp-route-missing"
+            a_vs(tcp=[tcp_route(5432)]),
+            ref(tcp=[TCPRoute(port=6379)]),
+            HOSTS,
+            ['VirtualService "web": TCP route for port 6379 not found'],
+            id="tcp-route-missing",
         ),
         pytest.param(
             a_vs(http_routes=[http("primary", to("web-stable", 50), to("web-canary", 0), to("web-canary.shop", 50))]),
@@ -583,7 +658,9 @@ def test_operations_fail_on_a_concurrently_reordered_object(vs: dict, managed: A
         ),
     ],
 )
-def test_validation_messages_and_routing_errors(vs: dict, the_ref: IstioVirtualService, keys: istio.SplitKeys, messages: list[str]) -> None:
+def test_validation_messages_and_routing_errors(
+    vs: dict, the_ref: IstioVirtualService, keys: istio.SplitKeys, messages: list[str]
+) -> None:
     assert istio.validate_references(vs, the_ref, keys) == messages
     with pytest.raises(istio.RoutingError) as raised:
         istio.virtual_service_ops(vs, ref=the_ref, split=istio.WeightSplit.of(10, keys))
@@ -605,12 +682,16 @@ def test_managed_routes_need_an_http_route_to_copy_from() -> None:
     vs = a_vs(tls=[tls_route(3000, "web.example.com")])
     managed = istio.ManagedRoutes(names=("h",), desired=(header("h", agent=FIREFOX),))
     with pytest.raises(istio.RoutingError, match=r"VirtualService \"web\": managed routes \['h'\] need an HTTP route"):
-        istio.virtual_service_ops(vs, ref=ref(tls=[TLSRoute(port=3000)]), split=istio.WeightSplit.of(10, HOSTS), managed=managed)
+        istio.virtual_service_ops(
+            vs, ref=ref(tls=[TLSRoute(port=3000)]), split=istio.WeightSplit.of(10, HOSTS), managed=managed
+        )
 
 
 def test_a_managed_route_cannot_be_a_weighted_route() -> None:
     messages = istio.validate_references(WEB, ref("primary"), HOSTS, managed_names=("primary",))
-    assert messages == ['VirtualService "web": HTTP route "primary" is a managed route; it cannot also be a weighted route']
+    assert messages == [
+        'VirtualService "web": HTTP route "primary" is a managed route; it cannot also be a weighted route'
+    ]
 
 
 # --- value types --------------------------------------------------------------------------------------------------
@@ -621,7 +702,9 @@ def test_a_managed_route_cannot_be_a_weighted_route() -> None:
     [
         pytest.param({}, id="nothing"),
         pytest.param({"canary_host": "c"}, id="one-host"),
-        pytest.param({"canary_host": "c", "stable_host": "s", "canary_subset": "x", "stable_subset": "y"}, id="both-modes"),
+        pytest.param(
+            {"canary_host": "c", "stable_host": "s", "canary_subset": "x", "stable_subset": "y"}, id="both-modes"
+        ),
         pytest.param({"canary_host": "same", "stable_host": "same"}, id="same-host"),
     ],
 )
@@ -630,7 +713,9 @@ def test_split_keys_need_one_complete_mode(kwargs: dict) -> None:
         istio.SplitKeys(**kwargs)
 
 
-@pytest.mark.parametrize(("canary", "stable"), [pytest.param(10, 80, id="not-100"), pytest.param(101, -1, id="over-100")])
+@pytest.mark.parametrize(
+    ("canary", "stable"), [pytest.param(10, 80, id="not-100"), pytest.param(101, -1, id="over-100")]
+)
 def test_weight_split_adds_up_to_100(canary: int, stable: int) -> None:
     with pytest.raises(ValueError):
         istio.WeightSplit(canary_weight=canary, stable_weight=stable, keys=HOSTS)
@@ -649,7 +734,9 @@ def test_managed_routes_from_steps() -> None:
     assert istio.HeaderRoute.from_step(step) == header("h", agent=FIREFOX)
     assert istio.HeaderRoute.from_step(SetHeaderRoute(name="h")) is None
     mirror = SetMirrorRoute(name="m", match=[RouteMatch(path=StringMatch(prefix="/"))])
-    assert istio.MirrorRoute.from_step(mirror) == istio.MirrorRoute(name="m", match=(RouteMatch(path=StringMatch(prefix="/")),), percentage=100)
+    assert istio.MirrorRoute.from_step(mirror) == istio.MirrorRoute(
+        name="m", match=(RouteMatch(path=StringMatch(prefix="/")),), percentage=100
+    )
     assert istio.MirrorRoute.from_step(SetMirrorRoute(name="m", match=[])) is None
 
 
@@ -662,7 +749,12 @@ def a_dr(*subsets: dict[str, Any], annotations: dict[str, str] | None = None) ->
     metadata: dict[str, Any] = {"name": "web-dr", "namespace": "shop"}
     if annotations is not None:
         metadata["annotations"] = annotations
-    return {"apiVersion": "networking.istio.io/v1alpha3", "kind": "DestinationRule", "metadata": metadata, "spec": {"host": "web", "subsets": list(subsets)}}
+    return {
+        "apiVersion": "networking.istio.io/v1alpha3",
+        "kind": "DestinationRule",
+        "metadata": metadata,
+        "spec": {"host": "web", "subsets": list(subsets)},
+    }
 
 
 def subset(name: str, pod_hash: str | None = None, **labels: str) -> dict[str, Any]:
@@ -677,20 +769,39 @@ def subset(name: str, pod_hash: str | None = None, **labels: str) -> dict[str, A
             a_dr(subset("other", app="web"), subset("stable", app="web"), subset("canary", app="web")),
             "abc",
             "def",
-            [subset("other", app="web"), subset("stable", app="web", pod_hash="def"), subset("canary", app="web", pod_hash="abc")],
+            [
+                subset("other", app="web"),
+                subset("stable", app="web", pod_hash="def"),
+                subset("canary", app="web", pod_hash="abc"),
+            ],
             {MANAGED_BY: "web"},
             id="labels-and-annotation-added",
         ),
         pytest.param(
-            a_dr({"name": "stable"}, {"name": "canary", "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}}}, annotations={"team": "shop"}),
+            a_dr(
+                {"name": "stable"},
+                {"name": "canary", "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}}},
+                annotations={"team": "shop"},
+            ),
             "abc",
             "def",
-            [subset("stable", pod_hash="def"), {"name": "canary", "labels": {"rollouts-pod-template-hash": "abc"}, "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}}}],
+            [
+                subset("stable", pod_hash="def"),
+                {
+                    "name": "canary",
+                    "labels": {"rollouts-pod-template-hash": "abc"},
+                    "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}},
+                },
+            ],
             {"team": "shop", MANAGED_BY: "web"},
             id="labels-map-absent-and-other-annotations-kept",
         ),
         pytest.param(
-            a_dr(subset("stable", app="web", pod_hash="old"), subset("canary", app="web", pod_hash="old"), annotations={MANAGED_BY: "web"}),
+            a_dr(
+                subset("stable", app="web", pod_hash="old"),
+                subset("canary", app="web", pod_hash="old"),
+                annotations={MANAGED_BY: "web"},
+            ),
             "new",
             "old",
             [subset("stable", app="web", pod_hash="old"), subset("canary", app="web", pod_hash="new")],
@@ -707,18 +818,36 @@ def subset(name: str, pod_hash: str | None = None, **labels: str) -> dict[str, A
         ),
     ],
 )
-def test_destination_rule_ops(dr: dict, canary_hash: str | None, stable_hash: str | None, expected_subsets: list, expected_annotations: dict) -> None:
-    operations = istio.destination_rule_ops(dr, canary_subset="canary", stable_subset="stable", canary_hash=canary_hash, stable_hash=stable_hash, rollout_name="web")
+def test_destination_rule_ops(
+    dr: dict, canary_hash: str | None, stable_hash: str | None, expected_subsets: list, expected_annotations: dict
+) -> None:
+    operations = istio.destination_rule_ops(
+        dr,
+        canary_subset="canary",
+        stable_subset="stable",
+        canary_hash=canary_hash,
+        stable_hash=stable_hash,
+        rollout_name="web",
+    )
     patched = apply_patch(dr, operations)
     assert patched["spec"]["subsets"] == expected_subsets
     assert patched["metadata"]["annotations"] == expected_annotations
-    again = istio.destination_rule_ops(patched, canary_subset="canary", stable_subset="stable", canary_hash=canary_hash, stable_hash=stable_hash, rollout_name="web")
+    again = istio.destination_rule_ops(
+        patched,
+        canary_subset="canary",
+        stable_subset="stable",
+        canary_hash=canary_hash,
+        stable_hash=stable_hash,
+        rollout_name="web",
+    )
     assert again == []
 
 
 def test_destination_rule_ops_escape_the_annotation_key_and_guard_subsets() -> None:
     dr = a_dr(subset("stable", pod_hash="s"), subset("canary", pod_hash="c"), annotations={"team": "shop"})
-    operations = istio.destination_rule_ops(dr, canary_subset="canary", stable_subset="stable", canary_hash="c2", stable_hash="s", rollout_name="web")
+    operations = istio.destination_rule_ops(
+        dr, canary_subset="canary", stable_subset="stable", canary_hash="c2", stable_hash="s", rollout_name="web"
+    )
     assert operations == [
         {"op": "test", "path": "/spec/subsets/1/name", "value": "canary"},
         {"op": "replace", "path": "/spec/subsets/1/labels/rollouts-pod-template-hash", "value": "c2"},
@@ -730,7 +859,14 @@ def test_destination_rule_ops_escape_the_annotation_key_and_guard_subsets() -> N
 
 def test_destination_rule_missing_subset_is_an_error() -> None:
     with pytest.raises(istio.RoutingError, match='DestinationRule "web-dr": subset "canary" not found'):
-        istio.destination_rule_ops(a_dr(subset("stable")), canary_subset="canary", stable_subset="stable", canary_hash="a", stable_hash="b", rollout_name="web")
+        istio.destination_rule_ops(
+            a_dr(subset("stable")),
+            canary_subset="canary",
+            stable_subset="stable",
+            canary_hash="a",
+            stable_hash="b",
+            rollout_name="web",
+        )
 
 
 @pytest.mark.parametrize(
@@ -747,10 +883,17 @@ def test_destination_rule_missing_subset_is_an_error() -> None:
             {"team": "shop"},
             id="labels-and-annotation-removed",
         ),
-        pytest.param(a_dr(subset("stable"), {"name": "canary"}), [subset("stable"), {"name": "canary"}], None, id="nothing-to-remove"),
+        pytest.param(
+            a_dr(subset("stable"), {"name": "canary"}),
+            [subset("stable"), {"name": "canary"}],
+            None,
+            id="nothing-to-remove",
+        ),
     ],
 )
-def test_release_destination_rule_ops(dr: dict, expected_subsets: list, expected_metadata_annotations: dict | None) -> None:
+def test_release_destination_rule_ops(
+    dr: dict, expected_subsets: list, expected_metadata_annotations: dict | None
+) -> None:
     operations = istio.release_destination_rule_ops(dr, canary_subset="canary", stable_subset="stable")
     patched = apply_patch(dr, operations)
     assert patched["spec"]["subsets"] == expected_subsets

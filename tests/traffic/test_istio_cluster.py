@@ -35,14 +35,19 @@ pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("istio_crds")]
 GITOPS = "argocd-controller"
 CONTROLLER = "rollouts-controller"
 KEYS = istio.SplitKeys(canary_host="web-canary", stable_host="web-stable")
-REF = IstioVirtualService(name="web", routes=["primary"], tls_routes=[TLSRoute(port=3000, sni_hosts=["web.example.com"])])
+REF = IstioVirtualService(
+    name="web", routes=["primary"], tls_routes=[TLSRoute(port=3000, sni_hosts=["web.example.com"])]
+)
 
 
 def weighted(stable: int, canary: int, *, port: int | None = None) -> list[dict[str, Any]]:
     def destination(host: str) -> dict[str, Any]:
         return {"host": host, "port": {"number": port}} if port else {"host": host}
 
-    return [{"destination": destination("web-stable"), "weight": stable}, {"destination": destination("web-canary"), "weight": canary}]
+    return [
+        {"destination": destination("web-stable"), "weight": stable},
+        {"destination": destination("web-canary"), "weight": canary},
+    ]
 
 
 def manifest(*, port: int | None = None) -> dict[str, Any]:
@@ -65,13 +70,26 @@ def dr_manifest() -> dict[str, Any]:
         "apiVersion": "networking.istio.io/v1alpha3",
         "kind": "DestinationRule",
         "metadata": {"name": "web", "annotations": {"team": "shop"}},
-        "spec": {"host": "web", "subsets": [{"name": "stable", "labels": {"app": "web"}}, {"name": "canary", "labels": {"app": "web"}}]},
+        "spec": {
+            "host": "web",
+            "subsets": [{"name": "stable", "labels": {"app": "web"}}, {"name": "canary", "labels": {"app": "web"}}],
+        },
     }
 
 
 def gitops_apply(cluster: Any, namespace: str, document: dict[str, Any], *, check: bool = True) -> Any:
     """Server-side apply as a GitOps tool does it: its own field manager, no --force-conflicts."""
-    return cluster.kubectl("apply", "--server-side", f"--field-manager={GITOPS}", "-n", namespace, "-f", "-", input=yaml.safe_dump(document), check=check)
+    return cluster.kubectl(
+        "apply",
+        "--server-side",
+        f"--field-manager={GITOPS}",
+        "-n",
+        namespace,
+        "-f",
+        "-",
+        input=yaml.safe_dump(document),
+        check=check,
+    )
 
 
 def owned_fields(obj: dict[str, Any], manager: str) -> dict[str, Any]:
@@ -91,7 +109,12 @@ def test_weights_are_accepted_and_only_the_route_lists_change_hands(cluster: Any
     gitops_apply(cluster, namespace, manifest())
     live = kube.get(resources.VIRTUAL_SERVICES, namespace, "web")
 
-    patched = patch(kube, resources.VIRTUAL_SERVICES, namespace, istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(10, KEYS)))
+    patched = patch(
+        kube,
+        resources.VIRTUAL_SERVICES,
+        namespace,
+        istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(10, KEYS)),
+    )
 
     expected = copy.deepcopy(manifest()["spec"])
     expected["http"][0]["route"] = weighted(90, 10)
@@ -106,26 +129,49 @@ def test_weights_are_accepted_and_only_the_route_lists_change_hands(cluster: Any
     assert mid_canary.returncode != 0
     assert f'with "{CONTROLLER}"' in mid_canary.stderr
     assert ".spec.http" in mid_canary.stderr and ".spec.tls" in mid_canary.stderr
-    assert ".spec.hosts" not in mid_canary.stderr and ".spec.gateways" not in mid_canary.stderr and ".metadata" not in mid_canary.stderr
+    assert (
+        ".spec.hosts" not in mid_canary.stderr
+        and ".spec.gateways" not in mid_canary.stderr
+        and ".metadata" not in mid_canary.stderr
+    )
 
     live = kube.get(resources.VIRTUAL_SERVICES, namespace, "web")
-    patch(kube, resources.VIRTUAL_SERVICES, namespace, istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(0, KEYS)))
+    patch(
+        kube,
+        resources.VIRTUAL_SERVICES,
+        namespace,
+        istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(0, KEYS)),
+    )
     gitops_apply(cluster, namespace, manifest())  # after completion our values equal git's again: no conflict
     assert kube.get(resources.VIRTUAL_SERVICES, namespace, "web")["spec"] == manifest()["spec"]
 
 
-def test_header_and_mirror_routes_pass_istio_schema_and_go_at_completion(cluster: Any, kube: Any, namespace: str) -> None:
+def test_header_and_mirror_routes_pass_istio_schema_and_go_at_completion(
+    cluster: Any, kube: Any, namespace: str
+) -> None:
     gitops_apply(cluster, namespace, manifest(port=8080))
     managed = istio.ManagedRoutes(
         names=("set-header-1", "mirror-route-1"),
         desired=(
-            istio.MirrorRoute(name="mirror-route-1", percentage=80, match=(RouteMatch(path=StringMatch(prefix="/"), method=StringMatch(exact="GET")),)),
-            istio.HeaderRoute(name="set-header-1", match=(HeaderRoutingMatch(header_name="agent", header_value=StringMatch(regex=".*firefox.*")),)),
+            istio.MirrorRoute(
+                name="mirror-route-1",
+                percentage=80,
+                match=(RouteMatch(path=StringMatch(prefix="/"), method=StringMatch(exact="GET")),),
+            ),
+            istio.HeaderRoute(
+                name="set-header-1",
+                match=(HeaderRoutingMatch(header_name="agent", header_value=StringMatch(regex=".*firefox.*")),),
+            ),
         ),
     )
     live = kube.get(resources.VIRTUAL_SERVICES, namespace, "web")
 
-    patched = patch(kube, resources.VIRTUAL_SERVICES, namespace, istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(20, KEYS), managed=managed))
+    patched = patch(
+        kube,
+        resources.VIRTUAL_SERVICES,
+        namespace,
+        istio.virtual_service_ops(live, ref=REF, split=istio.WeightSplit.of(20, KEYS), managed=managed),
+    )
 
     header, mirror, primary = patched["spec"]["http"]
     assert header == {
@@ -144,7 +190,12 @@ def test_header_and_mirror_routes_pass_istio_schema_and_go_at_completion(cluster
     assert istio.virtual_service_ops(patched, ref=REF, split=istio.WeightSplit.of(20, KEYS), managed=managed) == []
 
     completed = istio.ManagedRoutes(names=managed.names)
-    patch(kube, resources.VIRTUAL_SERVICES, namespace, istio.virtual_service_ops(patched, ref=REF, split=istio.WeightSplit.of(0, KEYS), managed=completed))
+    patch(
+        kube,
+        resources.VIRTUAL_SERVICES,
+        namespace,
+        istio.virtual_service_ops(patched, ref=REF, split=istio.WeightSplit.of(0, KEYS), managed=completed),
+    )
     assert kube.get(resources.VIRTUAL_SERVICES, namespace, "web")["spec"] == manifest(port=8080)["spec"]
     gitops_apply(cluster, namespace, manifest(port=8080))
 
@@ -172,23 +223,50 @@ def test_destination_rule_labels_and_annotation_then_release(cluster: Any, kube:
         kube,
         resources.DESTINATION_RULES,
         namespace,
-        istio.destination_rule_ops(live, canary_subset="canary", stable_subset="stable", canary_hash="abc", stable_hash="def", rollout_name="web"),
+        istio.destination_rule_ops(
+            live,
+            canary_subset="canary",
+            stable_subset="stable",
+            canary_hash="abc",
+            stable_hash="def",
+            rollout_name="web",
+        ),
     )
 
     assert labelled["spec"]["subsets"] == [
         {"name": "stable", "labels": {"app": "web", "rollouts-pod-template-hash": "def"}},
         {"name": "canary", "labels": {"app": "web", "rollouts-pod-template-hash": "abc"}},
     ]
-    assert labelled["metadata"]["annotations"] == {"team": "shop", "argo-rollouts.argoproj.io/managed-by-rollouts": "web"}
-    assert istio.destination_rule_ops(labelled, canary_subset="canary", stable_subset="stable", canary_hash="abc", stable_hash="def", rollout_name="web") == []
+    assert labelled["metadata"]["annotations"] == {
+        "team": "shop",
+        "argo-rollouts.argoproj.io/managed-by-rollouts": "web",
+    }
+    assert (
+        istio.destination_rule_ops(
+            labelled,
+            canary_subset="canary",
+            stable_subset="stable",
+            canary_hash="abc",
+            stable_hash="def",
+            rollout_name="web",
+        )
+        == []
+    )
     assert owned_fields(labelled, CONTROLLER) == {
         "f:metadata": {"f:annotations": {"f:argo-rollouts.argoproj.io/managed-by-rollouts": {}}},
         "f:spec": {"f:subsets": {}},
     }
     mid_canary = gitops_apply(cluster, namespace, dr_manifest(), check=False)
-    assert mid_canary.returncode != 0 and ".spec.subsets" in mid_canary.stderr and "annotations" not in mid_canary.stderr
+    assert (
+        mid_canary.returncode != 0 and ".spec.subsets" in mid_canary.stderr and "annotations" not in mid_canary.stderr
+    )
 
-    patch(kube, resources.DESTINATION_RULES, namespace, istio.release_destination_rule_ops(labelled, canary_subset="canary", stable_subset="stable"))
+    patch(
+        kube,
+        resources.DESTINATION_RULES,
+        namespace,
+        istio.release_destination_rule_ops(labelled, canary_subset="canary", stable_subset="stable"),
+    )
     released = kube.get(resources.DESTINATION_RULES, namespace, "web")
     assert released["spec"] == dr_manifest()["spec"]
     assert released["metadata"]["annotations"] == {"team": "shop"}

@@ -1,0 +1,116 @@
+"""Which `TrafficRouter` each ``trafficRouting`` key means, and the routers of one Rollout.
+
+Several routers on one Rollout work together (say Istio inside the mesh and NGINX at the edge, or SMI plus NGINX):
+each gets the same split. A key we do not implement is an `UnsupportedRouter` error naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rollouts.api import Rollout, TrafficRouting
+from rollouts.traffic import alb, apisix, gatewayapi, nginx, smi, traefik
+from rollouts.traffic.config import Config
+from rollouts.traffic.istio.router import IstioRouter
+from rollouts.traffic.router import NoRouter, RolloutIdentity, RoutingError, TrafficRouter
+
+FIELD = "spec.strategy.canary.trafficRouting"
+
+Builder = Callable[[RolloutIdentity, Config, TrafficRouting], TrafficRouter]
+
+
+def _istio(rollout: RolloutIdentity, config: Config, routing: TrafficRouting) -> TrafficRouter:
+    assert routing.istio is not None  # the key is set, so the typed field is
+    return IstioRouter(rollout, routing.istio)
+
+
+ROUTERS: Mapping[str, Builder] = {
+    "istio": _istio,
+    "nginx": lambda rollout, config, routing: nginx.NginxRouter.build(rollout, config, routing.max_traffic_weight),
+    "alb": lambda rollout, config, _routing: alb.AlbRouter.build(rollout, config),
+    "smi": lambda rollout, config, _routing: smi.SmiRouter.build(rollout, config),
+    "traefik": lambda rollout, config, _routing: traefik.TraefikRouter.build(rollout, config),
+    "apisix": lambda rollout, config, _routing: apisix.ApisixRouter.build(rollout, config),
+}
+"""``trafficRouting.<key>`` → its router."""
+
+PLUGINS: Mapping[str, Builder] = {
+    gatewayapi.PLUGIN: lambda rollout, config, _routing: gatewayapi.GatewayApiRouter.build(rollout, config),
+}
+"""``trafficRouting.plugins.<name>`` → its router, implemented natively (no plugin process)."""
+
+STEP_SUPPORT: Mapping[str, frozenset[str]] = {
+    "istio": frozenset({"setHeaderRoute", "setMirrorRoute"}),
+    "nginx": frozenset({"setHeaderRoute"}),
+    "alb": frozenset({"setHeaderRoute"}),
+    "apisix": frozenset({"setHeaderRoute"}),
+    gatewayapi.PLUGIN: frozenset({"setHeaderRoute"}),
+}
+"""The managed-route steps each router carries out; a step no configured router supports is invalid."""
+
+SUPPORTED = (*ROUTERS, *(f'plugins["{name}"]' for name in PLUGINS))
+
+
+class UnsupportedRouter(RoutingError):
+    """The Rollout asks for a traffic router this controller does not implement."""
+
+
+def identity(rollout: Rollout) -> RolloutIdentity:
+    """What routers need to know about the Rollout itself."""
+    strategy = rollout.spec.strategy
+    canary = strategy.canary if strategy is not None else None
+    routing = canary.traffic_routing if canary is not None else None
+    return RolloutIdentity(
+        name=str(rollout.metadata.name or ""),
+        namespace=str(rollout.metadata.namespace or ""),
+        uid=str(rollout.metadata.uid or ""),
+        stable_service=(canary.stable_service or "") if canary is not None else "",
+        canary_service=(canary.canary_service or "") if canary is not None else "",
+        managed_routes=tuple(route.name for route in (routing.managed_routes or [])) if routing is not None else (),
+        max_weight=routing.effective_max_traffic_weight if routing is not None else 100,
+    )
+
+
+def routers_for(rollout: Rollout) -> list[TrafficRouter]:
+    """The Rollout's routers, in Argo's key order; `NoRouter` for a canary without trafficRouting or blue-green.
+
+    Raises `UnsupportedRouter` for a key we do not implement and `RoutingError` for a configuration that does not
+    fit (both name the field).
+    """
+    strategy = rollout.spec.strategy
+    routing = strategy.canary.traffic_routing if strategy is not None and strategy.canary is not None else None
+    if routing is None:
+        return [NoRouter()]
+    rollout_identity = identity(rollout)
+    raw: dict[str, Any] = routing.to_dict()
+    routers: list[TrafficRouter] = []
+    for key in routing.routers:
+        if key == "plugins":
+            routers += _plugins(rollout_identity, Config(raw[key], f"{FIELD}.plugins"), routing)
+        elif key in ROUTERS:
+            routers.append(ROUTERS[key](rollout_identity, Config(raw[key], f"{FIELD}.{key}"), routing))
+        else:
+            raise UnsupportedRouter(f"{FIELD}.{key}: unsupported traffic router; supported: {', '.join(SUPPORTED)}")
+    if not routers:
+        raise UnsupportedRouter(f"{FIELD}: names no traffic router; supported: {', '.join(SUPPORTED)}")
+    return routers
+
+
+def problems(rollout: Rollout) -> list[str]:
+    """Why the Rollout's routers cannot be built, as messages naming the field; [] when they can."""
+    try:
+        routers_for(rollout)
+    except RoutingError as error:
+        return [str(error)]
+    return []
+
+
+def _plugins(rollout: RolloutIdentity, plugins: Config, routing: TrafficRouting) -> list[TrafficRouter]:
+    routers = []
+    for name, config in plugins.data.items():
+        field = f'{plugins.field}["{name}"]'
+        if name not in PLUGINS:
+            raise UnsupportedRouter(f"{field}: unsupported traffic router plugin; supported: {', '.join(PLUGINS)}")
+        routers.append(PLUGINS[name](rollout, Config(config, field), routing))
+    return routers

@@ -1,0 +1,217 @@
+"""The router registry (rollouts.traffic.registry): trafficRouting keys → routers, errors naming the field, several
+routers on one Rollout, the no-op router of the replica-ratio canary, and Istio behind the common interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from traffic_helpers import Cluster, header, rollout, split
+
+from rollouts.traffic import registry
+from rollouts.traffic.alb import AlbRouter
+from rollouts.traffic.gatewayapi import GatewayApiRouter
+from rollouts.traffic.istio.router import DESTINATION_RULES, VIRTUAL_SERVICES, IstioRouter
+from rollouts.traffic.nginx import NginxRouter
+from rollouts.traffic.router import MissingObject, NoRouter, ObjectKey, RoutingError
+from rollouts.traffic.smi import SmiRouter
+from rollouts.traffic.traefik import TraefikRouter
+
+ISTIO = {"istio": {"virtualService": {"name": "web", "routes": ["primary"]}}}
+
+
+@pytest.mark.parametrize(
+    ("routing", "kinds"),
+    [
+        pytest.param(ISTIO, [IstioRouter], id="istio"),
+        pytest.param({"nginx": {"stableIngress": "web"}}, [NginxRouter], id="nginx"),
+        pytest.param({"alb": {"ingress": "web", "servicePort": 80}}, [AlbRouter], id="alb"),
+        pytest.param({"smi": {}}, [SmiRouter], id="smi"),
+        pytest.param({"traefik": {"weightedTraefikServiceName": "web"}}, [TraefikRouter], id="traefik"),
+        pytest.param(
+            {"plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "web"}}}, [GatewayApiRouter], id="gateway-api"
+        ),
+        pytest.param({**ISTIO, "smi": {}}, [IstioRouter, SmiRouter], id="istio-and-smi"),
+        pytest.param({"nginx": {"stableIngress": "web"}, "smi": {}}, [NginxRouter, SmiRouter], id="nginx-and-smi"),
+    ],
+)
+def test_each_key_has_its_router(routing: dict[str, Any], kinds: list[type]) -> None:
+    assert [type(router) for router in registry.routers_for(rollout(routing))] == kinds
+
+
+@pytest.mark.parametrize(
+    ("routing", "message"),
+    [
+        pytest.param(
+            {"ambassador": {"mappings": ["web"]}},
+            "spec.strategy.canary.trafficRouting.ambassador: unsupported traffic router; "
+            'supported: istio, nginx, alb, smi, traefik, apisix, plugins["argoproj-labs/gatewayAPI"]',
+            id="ambassador",
+        ),
+        pytest.param(
+            {"plugins": {"acme/mesh": {}}},
+            'spec.strategy.canary.trafficRouting.plugins["acme/mesh"]: unsupported traffic router plugin; '
+            "supported: argoproj-labs/gatewayAPI",
+            id="unknown-plugin",
+        ),
+        pytest.param(
+            {"nginx": {}},
+            "spec.strategy.canary.trafficRouting.nginx: set stableIngress or stableIngresses",
+            id="nginx-no-ingress",
+        ),
+        pytest.param(
+            {"nginx": {"stableIngress": 3}},
+            "spec.strategy.canary.trafficRouting.nginx.stableIngress: expected a string, got an integer",
+            id="wrong-type",
+        ),
+        pytest.param(
+            {"traefik": {}},
+            "spec.strategy.canary.trafficRouting.traefik.weightedTraefikServiceName: required",
+            id="traefik",
+        ),
+        pytest.param(
+            {"alb": {"ingress": "web"}},
+            "spec.strategy.canary.trafficRouting.alb.servicePort: required (the Service port of Ingress web)",
+            id="alb-port",
+        ),
+        pytest.param(
+            {"alb": {"ingress": "web", "servicePort": 80, "stickinessConfig": {"enabled": True, "durationSeconds": 0}}},
+            "spec.strategy.canary.trafficRouting.alb.stickinessConfig.durationSeconds: "
+            "must be 1 to 604800 seconds (7 days)",
+            id="alb-stickiness",
+        ),
+        pytest.param({"apisix": {}}, "spec.strategy.canary.trafficRouting.apisix.route: required", id="apisix"),
+        pytest.param(
+            {"plugins": {"argoproj-labs/gatewayAPI": {"namespace": "x"}}},
+            'spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"]: '
+            "name an httpRoute(s), grpcRoute(s) or tcpRoute(s)",
+            id="gateway-api-no-route",
+        ),
+    ],
+)
+def test_bad_configuration_is_one_clear_message(routing: dict[str, Any], message: str) -> None:
+    with pytest.raises(RoutingError) as raised:
+        registry.routers_for(rollout(routing))
+    assert str(raised.value) == message
+    assert registry.problems(rollout(routing)) == [message]
+
+
+def test_a_canary_without_traffic_routing_routes_nothing() -> None:
+    plain = rollout({})
+    assert plain.spec.strategy is not None and plain.spec.strategy.canary is not None
+    no_routing = plain.model_copy(
+        update={
+            "spec": plain.spec.model_copy(
+                update={
+                    "strategy": plain.spec.strategy.model_copy(
+                        update={"canary": plain.spec.strategy.canary.model_copy(update={"traffic_routing": None})}
+                    )
+                }
+            )
+        }
+    )
+    routers = registry.routers_for(no_routing)
+    assert routers == [NoRouter()]
+    assert routers[0].set_weight({}, split(30)) == [] and routers[0].release({}) == []
+    assert routers[0].verify({}, split(30)).verified is True
+
+
+def test_identity_carries_services_managed_routes_and_max_weight() -> None:
+    identity = registry.identity(
+        rollout({"nginx": {"stableIngress": "web"}, "maxTrafficWeight": 1000}, managed=["a", "b"])
+    )
+    assert (identity.stable_service, identity.canary_service, identity.managed_routes, identity.max_weight) == (
+        "web-stable",
+        "web-canary",
+        ("a", "b"),
+        1000,
+    )
+    assert identity.owner_reference()["kind"] == "Rollout" and identity.owner_reference()["controller"] is True
+
+
+# --- Istio behind the interface --------------------------------------------------------------------------------------
+
+
+def virtual_service() -> dict[str, Any]:
+    route = [
+        {"destination": {"host": "web-stable"}, "weight": 100},
+        {"destination": {"host": "web-canary"}, "weight": 0},
+    ]
+    return {"metadata": {"name": "web", "namespace": "shop"}, "spec": {"http": [{"name": "primary", "route": route}]}}
+
+
+def test_istio_router_sets_weights_and_header_routes_and_verifies() -> None:
+    router = registry.routers_for(rollout(ISTIO, managed=["h"]))[0]
+    cluster = Cluster({ObjectKey(VIRTUAL_SERVICES, "shop", "web"): virtual_service()})
+    edits = cluster.route(router, split(20, header("h")))
+    assert [edit.event for edit in edits] == [
+        ("TrafficWeightUpdated", "Traffic weight updated to canary 20, stable 80")
+    ]
+    http = cluster[ObjectKey(VIRTUAL_SERVICES, "shop", "web")]["spec"]["http"]
+    assert [route["name"] for route in http] == ["h", "primary"]
+    assert [entry["weight"] for entry in http[1]["route"]] == [80, 20]
+    assert router.verify(cluster.objects(router), split(30)).verified is False
+    cluster.route(router, split(0))
+    assert cluster[ObjectKey(VIRTUAL_SERVICES, "shop", "web")] == virtual_service()
+
+
+def test_istio_router_labels_subsets_and_release_drops_the_labels() -> None:
+    routing = {
+        "istio": {
+            "virtualService": {"name": "web"},
+            "destinationRule": {"name": "web", "canarySubsetName": "canary", "stableSubsetName": "stable"},
+        }
+    }
+    router = registry.routers_for(rollout(routing))[0]
+    vs = {
+        "metadata": {"name": "web"},
+        "spec": {
+            "http": [
+                {
+                    "route": [
+                        {"destination": {"host": "web", "subset": "stable"}},
+                        {"destination": {"host": "web", "subset": "canary"}},
+                    ]
+                }
+            ]
+        },
+    }
+    rule = {"metadata": {"name": "web"}, "spec": {"subsets": [{"name": "stable"}, {"name": "canary"}]}}
+    cluster = Cluster(
+        {ObjectKey(VIRTUAL_SERVICES, "shop", "web"): vs, ObjectKey(DESTINATION_RULES, "shop", "web"): rule}
+    )
+    edits = cluster.route(router, split(10))
+    assert [edit.event[0] for edit in edits if edit.event] == ["UpdatedDestinationRule", "TrafficWeightUpdated"]
+    subsets = cluster[ObjectKey(DESTINATION_RULES, "shop", "web")]["spec"]["subsets"]
+    assert [subset["labels"] for subset in subsets] == [
+        {"rollouts-pod-template-hash": "st4b1e"},
+        {"rollouts-pod-template-hash": "c4n4ry"},
+    ]
+    cluster.release(router)
+    assert cluster[ObjectKey(DESTINATION_RULES, "shop", "web")]["spec"]["subsets"] == [
+        {"name": "stable", "labels": {}},
+        {"name": "canary", "labels": {}},
+    ]
+
+
+def test_a_missing_object_names_the_field() -> None:
+    router = registry.routers_for(rollout(ISTIO))[0]
+    with pytest.raises(
+        MissingObject, match=r'trafficRouting.istio.virtualService.name: VirtualService "shop/web" not found'
+    ):
+        router.set_weight({}, split(10))
+
+
+def test_several_routers_each_get_the_split() -> None:
+    routers = registry.routers_for(rollout({**ISTIO, "smi": {}}))
+    cluster = Cluster({ObjectKey(VIRTUAL_SERVICES, "shop", "web"): virtual_service()})
+    for router in routers:
+        cluster.route(router, split(40))
+    weights = [
+        entry["weight"] for entry in cluster[ObjectKey(VIRTUAL_SERVICES, "shop", "web")]["spec"]["http"][0]["route"]
+    ]
+    backends = next(obj for key, obj in cluster.items() if key.kind.kind == "TrafficSplit")["spec"]["backends"]
+    assert weights == [60, 40] and backends == [
+        {"service": "web-canary", "weight": 40},
+        {"service": "web-stable", "weight": 60},
+    ]
