@@ -102,7 +102,8 @@ def owned_fields(obj: dict[str, Any], manager: str) -> dict[str, Any]:
 
 def patch(kube: Any, resource: Any, namespace: str, operations: list[dict[str, Any]]) -> dict[str, Any]:
     assert operations, "expected something to change"
-    return kube.patch(resource, namespace, "web", operations, kind="json", field_manager=CONTROLLER)
+    patched: dict[str, Any] = kube.patch(resource, namespace, "web", operations, kind="json", field_manager=CONTROLLER)
+    return patched
 
 
 def test_weights_are_accepted_and_only_the_route_lists_change_hands(cluster: Any, kube: Any, namespace: str) -> None:
