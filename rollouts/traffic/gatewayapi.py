@@ -126,7 +126,7 @@ def _weight_ops(route: Mapping[str, Any], key: ObjectKey, weights: Mapping[str, 
     operations: list[Operation] = []
     complete = False
     for index, rule in enumerate(_rules(route)):
-        if rule in managed:
+        if any(_same_rule(rule, ours) for ours in managed):
             continue
         refs = list(rule.get("backendRefs") or [])
         names = {ref.get("name") for ref in refs}
@@ -153,7 +153,12 @@ def _header_route_ops(
     rules, recorded = _rules(route), _managed(route)
     desired = {step.name: _header_rule(rules, rollout, step) for step in headers if step.name}
     operations: list[Operation] = []
-    removed = {index for name, rule in recorded.items() if desired.get(name) != rule for index in _indexes(rules, rule)}
+    removed = {
+        index
+        for name, rule in recorded.items()
+        if not _same_rule(desired.get(name), rule)
+        for index in _indexes(rules, rule)
+    }
     for index in sorted(removed, reverse=True):
         operations += [test(f"/spec/rules/{index}", rules[index]), {"op": "remove", "path": f"/spec/rules/{index}"}]
     remaining = [rule for index, rule in enumerate(rules) if index not in removed]
@@ -161,7 +166,7 @@ def _header_route_ops(
         set(desired) - set(rollout.managed_routes)
     )
     for name in order:
-        if desired[name] not in remaining:
+        if not any(_same_rule(desired[name], rule) for rule in remaining):
             operations.append({"op": "add", "path": "/spec/rules/-", "value": desired[name]})
     if recorded != desired:
         value = json.dumps(desired, separators=(",", ":"), sort_keys=True) if desired else None
@@ -170,7 +175,25 @@ def _header_route_ops(
 
 
 def _indexes(rules: list[Mapping[str, Any]], rule: Any) -> list[int]:
-    return [index for index, candidate in enumerate(rules) if candidate == rule][:1]
+    return [index for index, candidate in enumerate(rules) if _same_rule(candidate, rule)][:1]
+
+
+def _same_rule(one: Any, other: Any) -> bool:
+    """Equal once the API server's defaults are filled in on both (it adds them to what we wrote)."""
+    return one is not None and other is not None and _defaulted(one) == _defaulted(other)
+
+
+def _defaulted(rule: Mapping[str, Any]) -> dict[str, Any]:
+    refs = [{"group": "", "kind": "Service", "weight": 1, **ref} for ref in rule.get("backendRefs") or []]
+    matches = [
+        {
+            "path": {"type": "PathPrefix", "value": "/"},
+            **match,
+            "headers": [{"type": "Exact", **h} for h in match.get("headers") or []],
+        }
+        for match in rule.get("matches") or [{}]
+    ]
+    return {**rule, "backendRefs": refs, "matches": matches}
 
 
 def _header_rule(rules: list[Mapping[str, Any]], rollout: RolloutIdentity, step: SetHeaderRoute) -> dict[str, Any]:

@@ -96,3 +96,16 @@ def test_a_route_without_both_services_is_named() -> None:
         match='HTTPRoute "shop/web": no rule has backendRefs for both Services "web-canary" and "web-stable"',
     ):
         router.set_weight({HTTP_KEY: broken}, split(10))
+
+
+def test_header_rules_are_recognised_after_the_api_server_fills_in_defaults() -> None:
+    router = registry.routers_for(
+        rollout({"plugins": {PLUGIN: {"httpRoute": "web", "useHeaderRoutes": True}}}, managed=["beta"])
+    )[0]
+    cluster = Cluster({HTTP_KEY: route()})
+    cluster.route(router, split(10, header("beta")))
+    for ref in cluster[HTTP_KEY]["spec"]["rules"][2]["backendRefs"]:
+        ref.update({"group": "", "kind": "Service", "weight": 1})  # what the API server adds
+    assert router.set_weight(cluster.objects(router), split(10, header("beta"))) == []
+    cluster.route(router, split(0))
+    assert cluster[HTTP_KEY]["spec"] == route(0, 100)["spec"]
