@@ -25,7 +25,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     require,
@@ -41,7 +41,7 @@ UNVERIFIED = "ALB weights are not verified against AWS target groups (no AWS cal
 
 @dataclass(frozen=True)
 class AlbRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     ingresses: tuple[tuple[str, tuple[int, ...]], ...]
     """Each Ingress with the Service ports its target groups use."""
     root_service: str
@@ -50,7 +50,7 @@ class AlbRouter:
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config) -> AlbRouter:
+    def build(cls, rollout: RoutedRollout, config: Config) -> AlbRouter:
         port = config.integer("servicePort")
         per_ingress = {
             entry.required_text("ingress"): entry.integers("servicePorts") or []

@@ -25,7 +25,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     require,
@@ -39,13 +39,13 @@ FIELD = "spec.strategy.canary.trafficRouting.apisix"
 
 @dataclass(frozen=True)
 class ApisixRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     route: str
     rules: tuple[str, ...]
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config) -> ApisixRouter:
+    def build(cls, rollout: RoutedRollout, config: Config) -> ApisixRouter:
         route = config.child("route")
         if route is None:
             raise RoutingError(f"{config.at('route')}: required")

@@ -28,7 +28,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     require,
@@ -55,12 +55,12 @@ class Route:
 
 @dataclass(frozen=True)
 class GatewayApiRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     routes: tuple[Route, ...]
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config) -> GatewayApiRouter:
+    def build(cls, rollout: RoutedRollout, config: Config) -> GatewayApiRouter:
         namespace = config.text("namespace", rollout.namespace)
         routes: list[Route] = []
         for kind, kind_of in KINDS.items():
@@ -147,7 +147,7 @@ def _weight_ops(route: Mapping[str, Any], key: ObjectKey, weights: Mapping[str, 
 
 
 def _header_route_ops(
-    route: Mapping[str, Any], rollout: RolloutIdentity, headers: list[SetHeaderRoute]
+    route: Mapping[str, Any], rollout: RoutedRollout, headers: list[SetHeaderRoute]
 ) -> list[Operation]:
     """Remove the managed rules that changed or went, append the missing ones, record them in the annotation."""
     rules, recorded = _rules(route), _managed(route)
@@ -196,7 +196,7 @@ def _defaulted(rule: Mapping[str, Any]) -> dict[str, Any]:
     return {**rule, "backendRefs": refs, "matches": matches}
 
 
-def _header_rule(rules: list[Mapping[str, Any]], rollout: RolloutIdentity, step: SetHeaderRoute) -> dict[str, Any]:
+def _header_rule(rules: list[Mapping[str, Any]], rollout: RoutedRollout, step: SetHeaderRoute) -> dict[str, Any]:
     """All requests with the step's headers (on the primary rule's paths) go to the canary."""
     primary = next(
         (

@@ -24,7 +24,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     require,
@@ -46,7 +46,7 @@ def canary_ingress_name(rollout: str, stable_ingress: str) -> str:
 
 @dataclass(frozen=True)
 class NginxRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     stable_ingresses: tuple[str, ...]
     prefix: str = DEFAULT_PREFIX
     additional: tuple[tuple[str, str], ...] = ()
@@ -54,7 +54,7 @@ class NginxRouter:
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config, max_traffic_weight: int | None = None) -> NginxRouter:
+    def build(cls, rollout: RoutedRollout, config: Config, max_traffic_weight: int | None = None) -> NginxRouter:
         stable = config.texts("stableIngresses") or ([single] if (single := config.text("stableIngress")) else [])
         if not stable:
             raise RoutingError(f"{config.field}: set stableIngress or stableIngresses")
@@ -162,7 +162,7 @@ class NginxRouter:
         return {**header, f"{self.prefix}/canary-by-header-pattern": pattern}
 
 
-def _to_canary(rule: Mapping[str, Any], rollout: RolloutIdentity) -> dict[str, Any] | None:
+def _to_canary(rule: Mapping[str, Any], rollout: RoutedRollout) -> dict[str, Any] | None:
     """The rule with stable backends pointed at the canary Service; None when it never reaches the stable Service."""
     paths = list((rule.get("http") or {}).get("paths") or [])
     if not any(_service(path) == rollout.stable_service for path in paths):

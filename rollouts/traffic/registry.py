@@ -13,14 +13,14 @@ from rollouts.api import Rollout, TrafficRouting
 from rollouts.traffic import alb, apisix, gatewayapi, nginx, smi, traefik
 from rollouts.traffic.config import Config
 from rollouts.traffic.istio.router import IstioRouter
-from rollouts.traffic.router import NoRouter, RolloutIdentity, RoutingError, TrafficRouter
+from rollouts.traffic.router import NoRouter, RoutedRollout, RoutingError, TrafficRouter
 
 FIELD = "spec.strategy.canary.trafficRouting"
 
-Builder = Callable[[RolloutIdentity, Config, TrafficRouting], TrafficRouter]
+Builder = Callable[[RoutedRollout, Config, TrafficRouting], TrafficRouter]
 
 
-def _istio(rollout: RolloutIdentity, config: Config, routing: TrafficRouting) -> TrafficRouter:
+def _istio(rollout: RoutedRollout, config: Config, routing: TrafficRouting) -> TrafficRouter:
     assert routing.istio is not None  # the key is set, so the typed field is
     return IstioRouter(rollout, routing.istio)
 
@@ -56,12 +56,12 @@ class UnsupportedRouter(RoutingError):
     """The Rollout asks for a traffic router this controller does not implement."""
 
 
-def identity(rollout: Rollout) -> RolloutIdentity:
+def routed_rollout(rollout: Rollout) -> RoutedRollout:
     """What routers need to know about the Rollout itself."""
     strategy = rollout.spec.strategy
     canary = strategy.canary if strategy is not None else None
     routing = canary.traffic_routing if canary is not None else None
-    return RolloutIdentity(
+    return RoutedRollout(
         name=str(rollout.metadata.name or ""),
         namespace=str(rollout.metadata.namespace or ""),
         uid=str(rollout.metadata.uid or ""),
@@ -82,14 +82,14 @@ def routers_for(rollout: Rollout) -> list[TrafficRouter]:
     routing = strategy.canary.traffic_routing if strategy is not None and strategy.canary is not None else None
     if routing is None:
         return [NoRouter()]
-    rollout_identity = identity(rollout)
+    routed = routed_rollout(rollout)
     raw: dict[str, Any] = routing.to_dict()
     routers: list[TrafficRouter] = []
     for key in routing.routers:
         if key == "plugins":
-            routers += _plugins(rollout_identity, Config(raw[key], f"{FIELD}.plugins"), routing)
+            routers += _plugins(routed, Config(raw[key], f"{FIELD}.plugins"), routing)
         elif key in ROUTERS:
-            routers.append(ROUTERS[key](rollout_identity, Config(raw[key], f"{FIELD}.{key}"), routing))
+            routers.append(ROUTERS[key](routed, Config(raw[key], f"{FIELD}.{key}"), routing))
         else:
             raise UnsupportedRouter(f"{FIELD}.{key}: unsupported traffic router; supported: {', '.join(SUPPORTED)}")
     if not routers:
@@ -106,7 +106,7 @@ def problems(rollout: Rollout) -> list[str]:
     return []
 
 
-def _plugins(rollout: RolloutIdentity, plugins: Config, routing: TrafficRouting) -> list[TrafficRouter]:
+def _plugins(rollout: RoutedRollout, plugins: Config, routing: TrafficRouting) -> list[TrafficRouter]:
     routers = []
     for name, config in plugins.data.items():
         field = f'{plugins.field}["{name}"]'

@@ -82,7 +82,7 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class RolloutIdentity:
+class RoutedRollout:
     """What a router needs to know about the Rollout itself: where it lives and how to own an object."""
 
     name: str

@@ -20,7 +20,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     verified_by_reading,
@@ -33,13 +33,13 @@ FIELD = "spec.strategy.canary.trafficRouting.smi"
 
 @dataclass(frozen=True)
 class SmiRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     root_service: str
     traffic_split_name: str
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config) -> SmiRouter:
+    def build(cls, rollout: RoutedRollout, config: Config) -> SmiRouter:
         return cls(
             rollout,
             root_service=config.text("rootService", rollout.stable_service),

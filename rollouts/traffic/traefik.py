@@ -16,7 +16,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     RoutingError,
     Verification,
     require,
@@ -30,12 +30,12 @@ FIELD = "spec.strategy.canary.trafficRouting.traefik"
 
 @dataclass(frozen=True)
 class TraefikRouter:
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     service_name: str
     field: str = FIELD
 
     @classmethod
-    def build(cls, rollout: RolloutIdentity, config: Config) -> TraefikRouter:
+    def build(cls, rollout: RoutedRollout, config: Config) -> TraefikRouter:
         return cls(rollout, config.required_text("weightedTraefikServiceName"))
 
     @property

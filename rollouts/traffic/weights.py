@@ -11,15 +11,15 @@ from typing import Any
 
 from rollouts.plan.actions import TrafficSplit
 from rollouts.traffic.patch import Operation, test
-from rollouts.traffic.router import RolloutIdentity, RoutingError
+from rollouts.traffic.router import RoutedRollout, RoutingError
 
 
-def service_weights(rollout: RolloutIdentity, split: TrafficSplit) -> dict[str, int]:
+def service_weights(rollout: RoutedRollout, split: TrafficSplit) -> dict[str, int]:
     """Service name → weight: the canary Service gets the canary's share, the stable Service the rest."""
     return {rollout.canary_service: split.canary_weight, rollout.stable_service: split.stable_weight}
 
 
-def stable_only(rollout: RolloutIdentity) -> dict[str, int]:
+def stable_only(rollout: RoutedRollout) -> dict[str, int]:
     """Everything to stable: what a release leaves behind."""
     return {rollout.canary_service: 0, rollout.stable_service: rollout.max_weight}
 

@@ -116,17 +116,17 @@ def test_a_canary_without_traffic_routing_routes_nothing() -> None:
     assert routers[0].verify({}, split(30)).verified is True
 
 
-def test_identity_carries_services_managed_routes_and_max_weight() -> None:
-    identity = registry.identity(
+def test_the_routed_rollout_carries_services_managed_routes_and_max_weight() -> None:
+    routed = registry.routed_rollout(
         rollout({"nginx": {"stableIngress": "web"}, "maxTrafficWeight": 1000}, managed=["a", "b"])
     )
-    assert (identity.stable_service, identity.canary_service, identity.managed_routes, identity.max_weight) == (
+    assert (routed.stable_service, routed.canary_service, routed.managed_routes, routed.max_weight) == (
         "web-stable",
         "web-canary",
         ("a", "b"),
         1000,
     )
-    assert identity.owner_reference()["kind"] == "Rollout" and identity.owner_reference()["controller"] is True
+    assert routed.owner_reference()["kind"] == "Rollout" and routed.owner_reference()["controller"] is True
 
 
 # --- Istio behind the interface --------------------------------------------------------------------------------------

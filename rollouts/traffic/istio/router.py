@@ -22,7 +22,7 @@ from rollouts.traffic.router import (
     ObjectKey,
     ObjectKind,
     Objects,
-    RolloutIdentity,
+    RoutedRollout,
     Verification,
     require,
     verified_by_reading,
@@ -37,7 +37,7 @@ FIELD = "spec.strategy.canary.trafficRouting.istio"
 class IstioRouter:
     """Host split (stable and canary Services) or subset split (DestinationRule subsets); one or more VSs."""
 
-    rollout: RolloutIdentity
+    rollout: RoutedRollout
     routing: IstioTrafficRouting
     field: str = FIELD
 
