@@ -1,12 +1,12 @@
 """NGINX Ingress: a canary Ingress, copied from each stable Ingress, carrying ``canary*`` annotations.
 
 ``trafficRouting.nginx``: ``stableIngress`` or ``stableIngresses``, ``annotationPrefix`` (default
-``nginx.ingress.kubernetes.io``), ``additionalIngressAnnotations`` (prefixed unless they already are). As in Argo,
-the canary Ingress is ``<rollout>-<stable ingress>-canary``, owned by the Rollout, with the stable Ingress' TLS,
-class and the rules that reach the stable Service (pointed at the canary Service), plus ``<prefix>/canary: "true"``
-and ``<prefix>/canary-weight``. A ``setHeaderRoute`` with one condition becomes ``canary-by-header`` (with
-``-value`` for exact, ``-pattern`` for regex and prefix): NGINX sends matching requests to the canary whatever the
-weight. The stable Ingress is only read.
+``nginx.ingress.kubernetes.io``), ``additionalIngressAnnotations`` (prefixed unless they already are) and
+``canaryIngressAnnotations`` (as written). As in Argo, the canary Ingress is ``<rollout>-<stable ingress>-canary``,
+owned by the Rollout, with the stable Ingress' TLS, class and the rules that reach the stable Service (pointed at the
+canary Service), plus ``<prefix>/canary: "true"`` and ``<prefix>/canary-weight``. A ``setHeaderRoute`` with one
+condition becomes ``canary-by-header`` (with ``-value`` for exact, ``-pattern`` for regex and prefix): NGINX sends
+matching requests to the canary whatever the weight. The stable Ingress is only read.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class NginxRouter:
             (key if key.startswith(prefix) else f"{prefix}/{key}"): value
             for key, value in config.strings("additionalIngressAnnotations").items()
         }
+        additional.update(config.strings("canaryIngressAnnotations"))  # full keys, no prefix added
         return cls(rollout, tuple(stable), prefix, tuple(sorted(additional.items())), max_traffic_weight)
 
     def _keys(self) -> list[tuple[ObjectKey, ObjectKey]]:

@@ -40,7 +40,15 @@ def stable_ingress(name: str = "web") -> dict[str, Any]:
 
 def test_the_canary_ingress_is_created_from_the_stable_one_then_follows_the_steps() -> None:
     router = registry.routers_for(
-        rollout({"nginx": {"stableIngress": "web", "additionalIngressAnnotations": {"canary-by-cookie": "beta"}}})
+        rollout(
+            {
+                "nginx": {
+                    "stableIngress": "web",
+                    "additionalIngressAnnotations": {"canary-by-cookie": "beta"},
+                    "canaryIngressAnnotations": {"team.example.com/owner": "shop"},
+                }
+            }
+        )
     )[0]
     cluster = Cluster({STABLE: stable_ingress()})
     (created,) = cluster.route(router, split(5))
@@ -49,6 +57,7 @@ def test_the_canary_ingress_is_created_from_the_stable_one_then_follows_the_step
     assert canary["metadata"]["annotations"] == {
         "kubernetes.io/ingress.class": "nginx",
         f"{PREFIX}/canary-by-cookie": "beta",
+        "team.example.com/owner": "shop",
         f"{PREFIX}/canary": "true",
         f"{PREFIX}/canary-weight": "5",
     }
