@@ -3,11 +3,14 @@ routers on one Rollout, the no-op router of the replica-ratio canary, and Istio 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from traffic_helpers import Cluster, header, rollout, split
 
+from rollouts import api
 from rollouts.traffic import registry
 from rollouts.traffic.alb import AlbRouter
 from rollouts.traffic.gatewayapi import GatewayApiRouter
@@ -215,3 +218,36 @@ def test_several_routers_each_get_the_split() -> None:
         {"service": "web-canary", "weight": 40},
         {"service": "web-stable", "weight": 60},
     ]
+
+
+ARGO_MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "argo-manifests"
+
+
+def argo_rollouts_with_other_routers() -> list[tuple[str, dict[str, Any]]]:
+    """Argo's own Rollouts (examples, e2e fixtures) that route through something other than Istio."""
+    found = []
+    for path in sorted(ARGO_MANIFESTS.rglob("*.yaml")):
+        try:
+            documents = list(yaml.safe_load_all(path.read_text()))
+        except yaml.YAMLError:
+            continue  # Argo keeps a few deliberately broken fixtures
+        for document in documents:
+            if not isinstance(document, dict) or document.get("kind") != "Rollout":
+                continue
+            routing = (((document.get("spec") or {}).get("strategy") or {}).get("canary") or {}).get(
+                "trafficRouting"
+            ) or {}
+            if set(routing) - {"istio", "managedRoutes"}:
+                found.append((str(path.relative_to(ARGO_MANIFESTS)), document))
+    return found
+
+
+def test_argos_own_manifests_build_their_routers() -> None:
+    manifests = argo_rollouts_with_other_routers()
+    assert manifests or not ARGO_MANIFESTS.is_dir()
+    for path, document in manifests:
+        parsed = api.parse_rollout(
+            {**document, "metadata": {"namespace": "default", **document["metadata"]}}, check=False
+        )
+        assert not isinstance(parsed, list), (path, parsed)
+        assert registry.problems(parsed) == [], path
