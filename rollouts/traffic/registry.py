@@ -12,8 +12,8 @@ from typing import Any
 from rollouts.api import Rollout, TrafficRouting
 from rollouts.traffic import alb, apisix, gatewayapi, nginx, smi, traefik
 from rollouts.traffic.config import Config
-from rollouts.traffic.istio.router import IstioRouter
-from rollouts.traffic.router import NoRouter, RoutedRollout, RoutingError, TrafficRouter
+from rollouts.traffic.istio.router import DESTINATION_RULES, VIRTUAL_SERVICES, IstioRouter
+from rollouts.traffic.router import NoRouter, ObjectKey, ObjectKind, RoutedRollout, RoutingError, TrafficRouter
 
 FIELD = "spec.strategy.canary.trafficRouting"
 
@@ -50,6 +50,17 @@ STEP_SUPPORT: Mapping[str, frozenset[str]] = {
 """The managed-route steps each router carries out; a step no configured router supports is invalid."""
 
 SUPPORTED = (*ROUTERS, *(f'plugins["{name}"]' for name in PLUGINS))
+
+ROUTED_KINDS: tuple[ObjectKind, ...] = (
+    VIRTUAL_SERVICES,
+    DESTINATION_RULES,
+    nginx.INGRESSES,
+    smi.TRAFFIC_SPLITS,
+    *gatewayapi.KINDS.values(),
+    traefik.TRAEFIK_SERVICES,
+    apisix.APISIX_ROUTES,
+)
+"""Every kind a router reads or writes: what the controller watches (when the cluster serves it)."""
 
 
 class UnsupportedRouter(RoutingError):
@@ -104,6 +115,34 @@ def problems(rollout: Rollout) -> list[str]:
     except RoutingError as error:
         return [str(error)]
     return []
+
+
+def references(rollout: Rollout) -> list[ObjectKey]:
+    """The objects the Rollout's routers read (for informer indexes); [] when they cannot be built."""
+    try:
+        return [key for router in routers_for(rollout) for key in router.reads()]
+    except RoutingError:
+        return []
+
+
+def step_problems(rollout: Rollout) -> list[str]:
+    """setHeaderRoute and setMirrorRoute steps that none of the Rollout's routers carries out, naming the step."""
+    strategy = rollout.spec.strategy
+    canary = strategy.canary if strategy is not None else None
+    if canary is None:
+        return []
+    routing = canary.traffic_routing
+    keys = [*(routing.routers if routing is not None else [])]
+    if routing is not None and routing.plugins:
+        keys = [key for key in keys if key != "plugins"] + list(routing.plugins)
+    problems = []
+    for index, step in enumerate(canary.steps or []):
+        for kind in ("setHeaderRoute", "setMirrorRoute"):
+            if kind in step.kinds and not any(kind in STEP_SUPPORT.get(key, frozenset()) for key in keys):
+                able = [key for key, kinds in STEP_SUPPORT.items() if kind in kinds]
+                field = f"spec.strategy.canary.steps[{index}].{kind}"
+                problems.append(f"{field}: needs a traffic router that supports it: {', '.join(able)}")
+    return problems
 
 
 def _plugins(rollout: RoutedRollout, plugins: Config, routing: TrafficRouting) -> list[TrafficRouter]:

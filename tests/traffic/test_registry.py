@@ -251,3 +251,50 @@ def test_argos_own_manifests_build_their_routers() -> None:
         )
         assert not isinstance(parsed, list), (path, parsed)
         assert registry.problems(parsed) == [], path
+
+
+HEADER_STEP = {"setHeaderRoute": {"name": "h", "match": [{"headerName": "X", "headerValue": {"exact": "1"}}]}}
+MIRROR_STEP = {"setMirrorRoute": {"name": "m", "match": [{"method": {"exact": "GET"}}]}}
+
+
+@pytest.mark.parametrize(
+    ("routing", "steps", "problems"),
+    [
+        pytest.param(ISTIO, [HEADER_STEP, MIRROR_STEP], [], id="istio-does-both"),
+        pytest.param({"alb": {"ingress": "web", "servicePort": 80}}, [HEADER_STEP], [], id="alb-header"),
+        pytest.param(
+            {"alb": {"ingress": "web", "servicePort": 80}},
+            [{"setWeight": 5}, MIRROR_STEP],
+            ["spec.strategy.canary.steps[1].setMirrorRoute: needs a traffic router that supports it: istio"],
+            id="alb-mirror",
+        ),
+        pytest.param(
+            {"smi": {}},
+            [HEADER_STEP],
+            [
+                "spec.strategy.canary.steps[0].setHeaderRoute: needs a traffic router that supports it: "
+                "istio, nginx, alb, apisix, argoproj-labs/gatewayAPI"
+            ],
+            id="smi-header",
+        ),
+        pytest.param({"smi": {}, **ISTIO}, [HEADER_STEP], [], id="one-router-is-enough"),
+        pytest.param({"plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "web"}}}, [HEADER_STEP], [], id="plugin"),
+    ],
+)
+def test_managed_route_steps_need_a_router_that_supports_them(
+    routing: dict[str, Any], steps: list[dict[str, Any]], problems: list[str]
+) -> None:
+    assert registry.step_problems(rollout(routing, managed=["h", "m"], steps=steps)) == problems
+
+
+def test_references_are_what_the_routers_read() -> None:
+    keys = registry.references(rollout({**ISTIO, "nginx": {"stableIngresses": ["a", "b"]}}))
+    assert [(key.kind.kind, key.name) for key in keys] == [
+        ("VirtualService", "web"),
+        ("Ingress", "a"),
+        ("Ingress", "web-a-canary"),
+        ("Ingress", "b"),
+        ("Ingress", "web-b-canary"),
+    ]
+    assert {key.kind for key in keys} <= set(registry.ROUTED_KINDS)
+    assert registry.references(rollout({"ambassador": {}})) == []

@@ -66,7 +66,12 @@ def _get(parent: Any, key: str) -> Any:
 
 
 def rollout(
-    routing: Mapping[str, Any], *, managed: Sequence[str] = (), namespace: str = "shop", name: str = "web"
+    routing: Mapping[str, Any],
+    *,
+    managed: Sequence[str] = (),
+    namespace: str = "shop",
+    name: str = "web",
+    steps: Sequence[Mapping[str, Any]] = ({"setWeight": 10},),
 ) -> api.Rollout:
     """A canary Rollout with stable and canary Services and the given trafficRouting."""
     traffic_routing = {**routing, **({"managedRoutes": [{"name": route} for route in managed]} if managed else {})}
@@ -85,7 +90,7 @@ def rollout(
                     "stableService": f"{name}-stable",
                     "canaryService": f"{name}-canary",
                     "trafficRouting": traffic_routing,
-                    "steps": [{"setWeight": 10}],
+                    "steps": [dict(step) for step in steps],
                 }
             },
         },
