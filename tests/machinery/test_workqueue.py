@@ -184,6 +184,29 @@ def test_backoff_doubles_per_failure_up_to_the_cap(
     assert queue.num_requeues("a") == failures + 1
 
 
+@pytest.mark.parametrize(
+    ("failures", "at_least", "delay"),
+    [
+        pytest.param(0, 2.0, 2.0, id="server-asks-longer"),
+        pytest.param(10, 2.0, 5.12, id="backoff-already-longer"),
+        pytest.param(0, 0.0, 0.005, id="no-hint"),
+    ],
+)
+def test_rate_limited_waits_at_least_what_the_server_asked(
+    clock: clocks.FakeClock, queue: workqueue.WorkQueue[str], failures: int, at_least: float, delay: float
+) -> None:
+    for _ in range(failures):
+        queue.add_rate_limited("a")
+        clock.advance(10)
+        drain_now(queue)
+    assert queue.add_rate_limited("a", at_least=at_least) == pytest.approx(delay)
+    clock.advance(delay * 0.99)
+    assert drain_now(queue) == []
+    clock.advance(delay * 0.02)
+    assert drain_now(queue) == ["a"]
+    assert queue.num_requeues("a") == failures + 1
+
+
 def test_forget_resets_backoff_for_that_key_only(clock: clocks.FakeClock, queue: workqueue.WorkQueue[str]) -> None:
     for _ in range(5):
         queue.add_rate_limited("a")
