@@ -186,7 +186,11 @@ def _argo_unused(command: Callable[..., None]) -> Callable[..., None]:
     help="Namespace of the Lease (default: POD_NAMESPACE, the watched or the context namespace, else default).",
 )
 @click.option(
-    "--qps", type=float, default=40.0, show_default=True, help="Requests per second to the API server (0: unlimited)."
+    "--qps",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Requests per second to the API server (0: unlimited; Argo's default is 40).",
 )
 @click.option("--burst", type=int, default=80, show_default=True, help="Requests allowed above --qps in a burst.")
 @click.option(

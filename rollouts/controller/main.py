@@ -40,7 +40,8 @@ class Options:
     renew_deadline: float = 10.0
     retry_period: float = 2.0
     lease_namespace: str | None = None
-    qps: float = 40.0
+    qps: float = 0.0
+    """Client-side rate limit (0: none, so a burst of updates is never queued behind it; Argo's default is 40)."""
     burst: int = 80
     metrics_port: int = 8090
     healthz_port: int = 8080

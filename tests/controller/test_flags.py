@@ -35,7 +35,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bluegreen" / "roll
                 "retry_period": 2.0,
                 "metrics_port": 8090,
                 "healthz_port": 8080,
-                "qps": 40.0,
+                "qps": 0.0,
                 "burst": 80,
                 "namespaced": False,
                 "log_level": "info",
