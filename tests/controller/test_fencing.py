@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from helpers import apply, replica_sets, wait_for_phase, wait_until
+from rollouts.cluster.local import LocalCluster
 from rollouts.kube import resources
 from rollouts.kube.client import FIELD_MANAGER, Kube
 
@@ -59,7 +61,7 @@ def controller_writes(kube: Kube, namespace: str) -> dict[str, Any]:
 
 
 def test_a_leader_paused_past_its_lease_writes_nothing_after_losing_it(
-    cluster, kube: Kube, start_controller, namespace: str
+    cluster: LocalCluster, kube: Kube, start_controller: Callable[..., Any], namespace: str
 ) -> None:
     instance = f"fence-{uuid.uuid4().hex[:6]}"
     common = (f"--instance-id={instance}", f"--leader-election-namespace={namespace}", *LEASE)

@@ -17,6 +17,7 @@ import pytest
 
 from helpers import apply, wait_for_phase, wait_until
 from rollouts.cli import ARGO_UNUSED, parse_controller_args
+from rollouts.cluster.local import LocalCluster
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
@@ -200,7 +201,7 @@ def test_bad_values_name_the_flag(args: list[str], field: str) -> None:
 
 
 def test_the_controller_runs_with_an_argo_argument_list(
-    cluster, kube: Kube, crds: None, namespace: str, tmp_path: Path
+    cluster: LocalCluster, kube: Kube, crds: None, namespace: str, tmp_path: Path
 ) -> None:
     """The args of Argo's install manifest plus the usual tuning, as a Deployment for Argo's image would pass them."""
     instance = f"argo-args-{uuid.uuid4().hex[:6]}"
