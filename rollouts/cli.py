@@ -31,11 +31,9 @@ class Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in ne
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, int | float):
-            return float(value)
         try:
-            return float(value)
-        except ValueError:
+            return float(value)  # our own spelling (and the defaults): seconds
+        except (TypeError, ValueError):
             pass
         try:
             return parse_duration(str(value))
