@@ -252,7 +252,9 @@ class Refused(controllers.ExternalError):
     ("error", "level", "delay"),
     [
         pytest.param(ServerDown("connection refused"), logging.WARNING, 0.005, id="transient-warning"),
-        pytest.param(Throttled("429 TooManyRequests: storage is (re)initializing"), logging.WARNING, 3.0, id="retry-after"),
+        pytest.param(
+            Throttled("429 TooManyRequests: storage is (re)initializing"), logging.WARNING, 3.0, id="retry-after"
+        ),
         pytest.param(Refused("403 Forbidden: no RBAC"), logging.ERROR, 0.005, id="not-transient-error"),
     ],
 )

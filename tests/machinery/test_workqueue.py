@@ -10,6 +10,8 @@ Excluded: real-time accuracy (the RealClock is only used by the stress test).
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -38,9 +40,9 @@ def take(queue: workqueue.WorkQueue[str]) -> str:
     return key
 
 
-def in_thread(func, *args):
+def in_thread(func: Callable[..., Any], *args: Any) -> tuple[threading.Thread, list[Any]]:
     """Run func(*args) on a thread; return (thread, results list)."""
-    results: list = []
+    results: list[Any] = []
     thread = threading.Thread(target=lambda: results.append(func(*args)), daemon=True)
     thread.start()
     return thread, results
