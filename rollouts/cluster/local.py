@@ -152,6 +152,24 @@ class LocalCluster:
             progress(f"stopped {', '.join(stopped)}")
         return stopped
 
+    def restart_apiserver(self, *, down_for: float = 0.0, bound_to_parent: bool = False) -> None:
+        """Stop kube-apiserver, leave it down for `down_for` seconds, then start it again with the same flags and
+        port and wait until it is ready: what clients see during an upgrade or a crash (resilience tests)."""
+        state = self.state()
+        if state is None:
+            raise ClusterError(f"no cluster in {self.dir}")
+        pid = state.pids.get("kube-apiserver")
+        if pid and _is_ours(pid, state.bin_dir):
+            processes.terminate_group(pid)
+            processes.wait_gone(pid, time.monotonic() + 10.0)
+        time.sleep(down_for)
+        toolchain = ensure_toolchain(lambda _line: None)
+        pki = ensure_pki(self.dir / "pki")
+        launcher = _Launcher(self.dir, state, bound_to_parent=bound_to_parent, save=self._save)
+        launcher.start("kube-apiserver", self._apiserver_args(toolchain, state.ports, pki))
+        url = f"https://127.0.0.1:{state.ports.apiserver}/readyz"
+        _wait_http(url, time.monotonic() + START_TIMEOUT, launcher, "kube-apiserver", cafile=pki.ca_cert)
+
     def is_running(self) -> bool:
         state = self.state()
         if state is None or set(state.pids) != set(COMPONENTS):

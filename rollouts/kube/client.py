@@ -1,27 +1,31 @@
 """The one door to the Kubernetes API: raw JSON dicts in and out over a pooled HTTPS connection.
 
-The official client loads kubeconfig and in-cluster credentials; requests go straight through urllib3 so that
+`connect` (in kubeconfig.py) finds the server and credentials; requests go straight through urllib3 so that
 objects stay plain dicts (no model round trip), watches stream line by line, and every patch states its content
 type. Each request is reported to `on_request` so the controller can count API calls by verb and status.
+
+Writes pass a gate first, right before the request: the leader's fence (no write once its Lease may have passed to
+another process) and the namespaces the server said are being terminated (nothing can be created there, so we stop
+asking for a while).
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
-
 from urllib.parse import urlencode
 
 import urllib3
 
 from rollouts.kube import errors
-from rollouts.kube import kubeconfig as kubeconfigs
+from rollouts.kube.kubeconfig import Connection, connect
 from rollouts.kube.resources import Resource
 
-
+JsonObject = dict[str, Any]
 PatchKind = Literal["merge", "json", "strategic", "apply"]
 PATCH_CONTENT_TYPES = {
     "merge": "application/merge-patch+json",
@@ -32,99 +36,55 @@ PATCH_CONTENT_TYPES = {
 FIELD_MANAGER = "rollouts-controller"
 
 RequestHook = Callable[[str, Resource | None, str | None, str | None, int], None]
+WriteGate = Callable[[], None]
+"""Called right before every write is sent; raises (e.g. `errors.NotLeader`) to stop it."""
+TERMINATING_PAUSE = 30.0
+"""Seconds without writes into a namespace after the server said it is being terminated (then one more try)."""
 
 
-@dataclass(frozen=True)
-class Connection:
-    """Where the API server is and how to authenticate, resolved from a kubeconfig or the pod's service account."""
+class Throttle:
+    """client-go's token bucket (Argo's --qps and --burst): `qps` requests a second on average, `burst` at once.
 
-    host: str
-    namespace: str | None
-    """The kubeconfig context's namespace, or the pod's own namespace in-cluster."""
-    verify: bool = True
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    server_name: str | None = None
-    auth_headers: Callable[[], dict[str, str]] = lambda: {}
-    """Headers to authenticate each request (called every time, so refreshed tokens are used)."""
-
-
-def connect(kubeconfig: str | None = None, context: str | None = None) -> Connection:
-    """Load credentials: an explicit kubeconfig (or $KUBECONFIG / ~/.kube/config), else the in-cluster service account.
-
-    Plain kubeconfigs (certificates, tokens, CA) are read directly; anything else (exec plugins, auth providers,
-    several files in $KUBECONFIG) goes through the official client's loader, which is slower to import.
+    Each caller reserves a token, going into debt if none is left, and sleeps until its token would have come in.
     """
-    try:
-        simple = kubeconfigs.read_simple(kubeconfig, context)
-    except kubeconfigs.KubeconfigError as error:
-        raise errors.Unreachable(0, "", str(error)) from error
-    if simple is not None:
-        return Connection(
-            host=simple.server, namespace=simple.namespace, verify=simple.verify, ca_file=simple.ca_file,
-            cert_file=simple.cert_file, key_file=simple.key_file, server_name=simple.server_name,
-            auth_headers=(lambda token=simple.token: {"Authorization": f"Bearer {token}"}) if simple.token else (lambda: {}),
-        )  # fmt: skip
-    return _connect_with_official_loader(kubeconfig, context)
 
+    def __init__(self, qps: float, burst: int) -> None:
+        self.qps = qps
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
 
-def _connect_with_official_loader(kubeconfig: str | None, context: str | None) -> Connection:
-    from kubernetes import config as kube_config
-    from kubernetes.client import Configuration
-
-    configuration = Configuration()
-    try:
-        kube_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False)
-        namespace = _context_namespace(kubeconfig, context)
-    except (kube_config.ConfigException, FileNotFoundError, TypeError) as kubeconfig_error:
-        if kubeconfig:
-            raise errors.Unreachable(0, "", f"cannot load kubeconfig {kubeconfig}: {kubeconfig_error}") from kubeconfig_error
-        try:
-            kube_config.load_incluster_config(client_configuration=configuration)
-        except kube_config.ConfigException as in_cluster_error:
-            raise errors.Unreachable(0, "", f"no kubeconfig found and not running in a cluster: {in_cluster_error}") from in_cluster_error
-        namespace = _pod_namespace()
-    lock = threading.Lock()
-
-    def headers() -> dict[str, str]:
-        # auth_settings() runs the client's refresh hook, so rotated tokens are picked up.
-        with lock:
-            settings = configuration.auth_settings()
-        return {s["key"]: s["value"] for s in settings.values() if s.get("in") == "header" and s.get("value")}
-
-    return Connection(
-        host=str(configuration.host).rstrip("/"), namespace=namespace, verify=bool(configuration.verify_ssl),
-        ca_file=configuration.ssl_ca_cert, cert_file=configuration.cert_file, key_file=configuration.key_file,
-        server_name=configuration.tls_server_name, auth_headers=headers,
-    )  # fmt: skip
-
-
-def _context_namespace(kubeconfig: str | None, context: str | None) -> str | None:
-    from kubernetes import config as kube_config
-
-    try:
-        contexts, active = kube_config.list_kube_config_contexts(config_file=kubeconfig)
-    except (kube_config.ConfigException, OSError):
-        return None
-    chosen = next((c for c in contexts if c.get("name") == context), active) if context else active
-    return ((chosen or {}).get("context") or {}).get("namespace")
-
-
-def _pod_namespace() -> str | None:
-    try:
-        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace") as handle:
-            return handle.read().strip() or None
-    except OSError:
-        return None
+    def wait(self) -> None:
+        if self.qps <= 0:
+            return  # unlimited
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.qps) - 1
+            self._last = now
+            delay = -self._tokens / self.qps
+        if delay > 0:
+            time.sleep(delay)
 
 
 class Kube:
     """Generic CRUD, patch and watch over any `Resource`, returning plain dicts."""
 
-    def __init__(self, connection: Connection, *, on_request: RequestHook | None = None, pool_size: int = 32) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        on_request: RequestHook | None = None,
+        write_gate: WriteGate | None = None,
+        throttle: Throttle | None = None,
+        pool_size: int = 32,
+    ) -> None:
         self.connection = connection
         self.on_request = on_request
+        self.write_gate = write_gate
+        self.throttle = throttle
+        self._terminating: dict[str, float] = {}
+        """Namespace → monotonic time the server last refused a write there because it is being terminated."""
         self._pool = urllib3.PoolManager(
             num_pools=4,
             maxsize=pool_size,
@@ -142,7 +102,7 @@ class Kube:
 
     # ---- verbs -------------------------------------------------------------------------------------------------
 
-    def get(self, resource: Resource, namespace: str | None, name: str) -> dict:
+    def get(self, resource: Resource, namespace: str | None, name: str) -> JsonObject:
         return self._json("GET", resource, namespace, name, verb="get")
 
     def list(
@@ -153,9 +113,9 @@ class Kube:
         label_selector: str | None = None,
         field_selector: str | None = None,
         page_size: int = 500,
-    ) -> tuple[list[dict], str]:
+    ) -> tuple[builtins.list[JsonObject], str]:
         """All items (following `continue` pages) and the list's resourceVersion to watch from."""
-        items: list[dict] = []
+        items: builtins.list[JsonObject] = []
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": page_size}
         while True:
             page = self._json("GET", resource, namespace, None, query=query, verb="list")
@@ -174,7 +134,7 @@ class Kube:
         timeout_seconds: int = 300,
         label_selector: str | None = None,
         field_selector: str | None = None,
-    ) -> Iterator[tuple[str, dict]]:
+    ) -> Iterator[tuple[str, JsonObject]]:
         """Stream (type, object) pairs. Raises `Gone` when the resourceVersion is too old, as an error or event."""
         query = {
             "watch": "true",
@@ -198,33 +158,63 @@ class Kube:
         finally:
             response.release_conn()
 
-    def create(self, resource: Resource, namespace: str | None, body: dict, *, field_manager: str = FIELD_MANAGER) -> dict:
-        return self._json("POST", resource, namespace, None, body=body, query={"fieldManager": field_manager}, verb="create")
+    def create(
+        self, resource: Resource, namespace: str | None, body: JsonObject, *, field_manager: str = FIELD_MANAGER
+    ) -> JsonObject:
+        return self._json(
+            "POST", resource, namespace, None, body=body, query={"fieldManager": field_manager}, verb="create"
+        )
 
-    def replace(self, resource: Resource, namespace: str | None, name: str, body: dict, *, subresource: str | None = None) -> dict:
-        return self._json("PUT", resource, namespace, name, body=body, subresource=subresource, query={"fieldManager": FIELD_MANAGER}, verb="update")
+    def replace(
+        self, resource: Resource, namespace: str | None, name: str, body: JsonObject, *, subresource: str | None = None
+    ) -> JsonObject:
+        return self._json(
+            "PUT",
+            resource,
+            namespace,
+            name,
+            body=body,
+            subresource=subresource,
+            query={"fieldManager": FIELD_MANAGER},
+            verb="update",
+        )
 
     def patch(
         self,
         resource: Resource,
         namespace: str | None,
         name: str,
-        patch: dict | list,
+        patch: JsonObject | builtins.list[Any],
         *,
         kind: PatchKind = "merge",
         subresource: str | None = None,
         field_manager: str = FIELD_MANAGER,
         force: bool = False,
-    ) -> dict:
+    ) -> JsonObject:
         query: dict[str, Any] = {"fieldManager": field_manager}
         if kind == "apply" and force:
             query["force"] = "true"
         return self._json(
-            "PATCH", resource, namespace, name, body=patch, subresource=subresource, query=query,
-            content_type=PATCH_CONTENT_TYPES[kind], verb="patch",
-        )  # fmt: skip
+            "PATCH",
+            resource,
+            namespace,
+            name,
+            body=patch,
+            subresource=subresource,
+            query=query,
+            content_type=PATCH_CONTENT_TYPES[kind],
+            verb="patch",
+        )
 
-    def delete(self, resource: Resource, namespace: str | None, name: str, *, propagation: str | None = None, uid: str | None = None) -> None:
+    def delete(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        name: str,
+        *,
+        propagation: str | None = None,
+        uid: str | None = None,
+    ) -> None:
         body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation:
             body["propagationPolicy"] = propagation
@@ -232,7 +222,7 @@ class Kube:
             body["preconditions"] = {"uid": uid}
         self._json("DELETE", resource, namespace, name, body=body, verb="delete")
 
-    def raw(self, method: str, path: str, *, body: Any = None, query: dict | None = None) -> Any:
+    def raw(self, method: str, path: str, *, body: Any = None, query: JsonObject | None = None) -> Any:
         """Any other endpoint (e.g. /version, /apis discovery)."""
         response = self._send(method, path, query=query, body=None if body is None else json.dumps(body).encode())
         self._report(method.lower(), None, None, None, response.status)
@@ -251,23 +241,40 @@ class Kube:
         *,
         verb: str,
         body: Any = None,
-        query: dict | None = None,
+        query: JsonObject | None = None,
         subresource: str | None = None,
         content_type: str = "application/json",
-    ) -> dict:
+    ) -> JsonObject:
+        if method != "GET" and namespace:
+            self._refuse_if_terminating(namespace)
         payload = None if body is None else json.dumps(body).encode()
-        response = self._send(method, resource.path(namespace, name, subresource), query=query, body=payload, content_type=content_type)
+        path = resource.path(namespace, name, subresource)
+        response = self._send(method, path, query=query, body=payload, content_type=content_type)
         self._report(verb, resource, namespace, name, response.status)
         if response.status >= 400:
-            raise _error_from(response)
-        return json.loads(response.data or b"{}")
+            error = _error_from(response)
+            if isinstance(error, errors.NamespaceTerminating) and namespace:
+                self._terminating[namespace] = time.monotonic()
+            raise error
+        decoded: JsonObject = json.loads(response.data or b"{}")
+        return decoded
+
+    def _refuse_if_terminating(self, namespace: str) -> None:
+        seen = self._terminating.get(namespace)
+        if seen is None:
+            return
+        if time.monotonic() - seen > TERMINATING_PAUSE:
+            self._terminating.pop(namespace, None)
+            return
+        message = f"not sent: namespace {namespace} is being terminated"
+        raise errors.NamespaceTerminating(0, "NamespaceTerminating", message)
 
     def _send(
         self,
         method: str,
         path: str,
         *,
-        query: dict | None = None,
+        query: JsonObject | None = None,
         body: bytes | None = None,
         content_type: str = "application/json",
         stream: bool = False,
@@ -281,15 +288,28 @@ class Kube:
         url = self.connection.host + path
         if fields:
             url += "?" + urlencode(fields)
+        if self.throttle is not None:
+            self.throttle.wait()
+        if method != "GET" and self.write_gate is not None:
+            self.write_gate()  # last thing before the request: a paused leader wakes up to a closed gate
         try:
             return self._pool.request(
-                method, url, body=body, headers=headers, preload_content=not stream,
+                method,
+                url,
+                body=body,
+                headers=headers,
+                preload_content=not stream,
                 timeout=urllib3.Timeout(connect=10.0, read=timeout),
-            )  # fmt: skip
+            )
         except urllib3.exceptions.HTTPError as error:
-            raise errors.Unreachable(0, "", f"cannot reach the API server at {self.connection.host}: {error}") from error
+            reason = errors.connection_reason(error)
+            raise errors.Unreachable(
+                0, "", f"cannot reach the API server at {self.connection.host}: {reason}"
+            ) from None
 
-    def _report(self, verb: str, resource: Resource | None, namespace: str | None, name: str | None, status: int) -> None:
+    def _report(
+        self, verb: str, resource: Resource | None, namespace: str | None, name: str | None, status: int
+    ) -> None:
         if self.on_request is not None:
             self.on_request(verb, resource, namespace, name, status)
 
@@ -303,8 +323,8 @@ def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
                 line, buffer = buffer.split(b"\n", 1)
                 if line.strip():
                     yield line
-    except urllib3.exceptions.ProtocolError:
-        return  # the server closed the stream mid-chunk (restart, shutdown): the caller watches again from its last version
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError):
+        return  # the server closed the stream mid-chunk or went silent (restart, shutdown): the caller watches again
     if buffer.strip():
         yield buffer
 
@@ -317,4 +337,6 @@ def _error_from(response: urllib3.BaseHTTPResponse) -> errors.ApiError:
         body = {"message": (data or b"").decode(errors="replace")[:500]}
     if not isinstance(body, dict):
         body = {"message": str(body)}
-    return errors.error_for(response.status, body, f"HTTP {response.status}")
+    return errors.error_for(
+        response.status, body, f"HTTP {response.status}", retry_after=response.headers.get("Retry-After")
+    )

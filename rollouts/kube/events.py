@@ -18,7 +18,13 @@ COMPONENT = "rollouts-controller"
 class EventRecorder:
     """Creates one core/v1 Event per call. Failures are logged, never raised: events are best effort."""
 
-    def __init__(self, kube: Kube, now: Callable[[], datetime], *, on_event: Callable[[Mapping[str, Any], str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        now: Callable[[], datetime],
+        *,
+        on_event: Callable[[Mapping[str, Any], str, str], None] | None = None,
+    ) -> None:
         self.kube = kube
         self.now = now
         self.on_event = on_event
@@ -52,5 +58,8 @@ class EventRecorder:
             self.on_event(obj, reason, type)
         try:
             self.kube.create(resources.EVENTS, namespace, event)
+        except (errors.NotLeader, errors.NamespaceTerminating) as error:
+            # Refused on purpose (not the leader; the namespace is going away): the reconcile's own error says so.
+            _log.debug("event %s on %s/%s not recorded: %s", reason, namespace, metadata.get("name"), error)
         except errors.ApiError as error:
             _log.warning("could not record event %s on %s/%s: %s", reason, namespace, metadata.get("name"), error)

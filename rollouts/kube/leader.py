@@ -1,8 +1,13 @@
-"""Leader election on a coordination.k8s.io Lease, with client-go's semantics.
+"""Leader election on a coordination.k8s.io Lease, with client-go's semantics, and the fence that goes with it.
 
 The holder renews `renewTime` every retry period. Another candidate takes the Lease over only once
 `renewTime + leaseDurationSeconds` has passed. A leader that cannot renew within the renew deadline steps down.
 Writes carry the resourceVersion read, so two candidates can never both win the same round.
+
+The `Fence` is what makes stepping down safe: every write of the controller's `Kube` passes it, and it opens only
+until `renew_deadline` after the start of the last successful renewal, on the monotonic clock. A leader frozen
+past its lease (SIGSTOP, a long GC pause, a stalled VM) wakes up with the fence already closed, before any thread
+has had a chance to notice, so it sends nothing while another process may lead.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +40,39 @@ def _parse(text: str | None) -> datetime | None:
         return None
 
 
+class Fence:
+    """Lets writes through only while the Lease is surely ours. Closed until the first renewal."""
+
+    def __init__(self, renew_deadline: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.renew_deadline = renew_deadline
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._open_until = float("-inf")
+
+    def renewed(self, started: float) -> None:
+        """A renewal that began at monotonic time `started` succeeded (counted from its start: the server may have
+        stored it at once, however late the answer came back)."""
+        with self._lock:
+            self._open_until = max(self._open_until, started + self.renew_deadline)
+
+    def close(self) -> None:
+        with self._lock:
+            self._open_until = float("-inf")
+
+    def is_open(self) -> bool:
+        with self._lock:
+            return self._monotonic() < self._open_until
+
+    def check(self) -> None:
+        """The write gate: raise `NotLeader` unless the fence is open."""
+        if not self.is_open():
+            raise errors.NotLeader(0, "NotLeader", "write not sent: this process does not hold the leader Lease")
+
+
 @dataclass
 class LeaderElector:
     kube: Kube
+    """A client without the fence: the Lease itself must be writable to win it back."""
     namespace: str
     name: str
     lease_duration: float = 15.0
@@ -44,26 +80,48 @@ class LeaderElector:
     retry_period: float = 2.0
     identity: str = field(default_factory=lambda: f"{socket.gethostname()}_{uuid.uuid4()}")
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    monotonic: Callable[[], float] = time.monotonic
+    fence: Fence = field(init=False)
 
-    def run(self, stop: threading.Event, on_started_leading: Callable[[], None], on_stopped_leading: Callable[[], None]) -> None:
-        """Block: campaign until elected, lead while renewals succeed, return when stopped or when leadership is lost."""
+    def __post_init__(self) -> None:
+        self.fence = Fence(self.renew_deadline, self.monotonic)
+
+    def run(
+        self, stop: threading.Event, on_started_leading: Callable[[], None], on_stopped_leading: Callable[[], None]
+    ) -> bool:
+        """Block: campaign until elected, then lead until `stop` is set or leadership is lost (returns True then).
+
+        `on_started_leading` runs on a thread of its own, so a slow start never holds up renewals.
+        `on_stopped_leading` must stop and drain the workers: after losing the Lease it runs with the fence closed;
+        on `stop` it runs before the Lease is released, so no write of ours can follow a successor's.
+        """
         while not stop.is_set():
-            if self._try_acquire_or_renew():
+            if self._renew():
                 break
             stop.wait(self.retry_period)
         if stop.is_set():
-            return
+            self.release()
+            return False
         _log.info("became leader: Lease %s/%s held by %s", self.namespace, self.name, self.identity)
-        on_started_leading()
-        last_renewed = self.now()
+        threading.Thread(target=on_started_leading, name="leader-start", daemon=True).start()
         while not stop.wait(self.retry_period):
-            if self._try_acquire_or_renew():
-                last_renewed = self.now()
-            elif (self.now() - last_renewed).total_seconds() > self.renew_deadline:
-                _log.error("lost leadership of Lease %s/%s", self.namespace, self.name)
-                on_stopped_leading()
-                return
+            if not self.fence.is_open():
+                # No renewal within the deadline (failures, or this process slept past it): a successor may lead
+                # already, so step down before trying again.
+                self._step_down(on_stopped_leading)
+                return True
+            self._renew()
+        on_stopped_leading()
+        self.fence.close()
         self.release()
+        return False
+
+    def _step_down(self, on_stopped_leading: Callable[[], None]) -> None:
+        self.fence.close()
+        _log.error(
+            "lost leadership of Lease %s/%s: no renewal within %.1fs", self.namespace, self.name, self.renew_deadline
+        )
+        on_stopped_leading()
 
     def release(self) -> None:
         """Give the Lease up so a standby takes over at once instead of waiting out the lease duration."""
@@ -76,6 +134,14 @@ class LeaderElector:
             _log.info("released Lease %s/%s", self.namespace, self.name)
         except errors.ApiError as error:
             _log.warning("could not release Lease %s/%s: %s", self.namespace, self.name, error)
+
+    def _renew(self) -> bool:
+        """Acquire or renew the Lease; on success, open the fence from the moment the attempt began."""
+        started = self.monotonic()
+        if not self._try_acquire_or_renew():
+            return False
+        self.fence.renewed(started)
+        return True
 
     def _try_acquire_or_renew(self) -> bool:
         now = self.now()
@@ -96,7 +162,7 @@ class LeaderElector:
         new_spec = {
             **spec,
             "holderIdentity": self.identity,
-            "leaseDurationSeconds": int(self.lease_duration),
+            "leaseDurationSeconds": max(1, round(self.lease_duration)),
             "renewTime": _micro(now),
         }
         if holder != self.identity:
@@ -118,7 +184,7 @@ class LeaderElector:
             "metadata": {"name": self.name, "namespace": self.namespace},
             "spec": {
                 "holderIdentity": self.identity,
-                "leaseDurationSeconds": int(self.lease_duration),
+                "leaseDurationSeconds": max(1, round(self.lease_duration)),
                 "acquireTime": _micro(now),
                 "renewTime": _micro(now),
                 "leaseTransitions": 0,

@@ -14,7 +14,9 @@ from rollouts.machinery.informer import GoneError, WatchEvent
 class ResourceListWatch:
     """Implements `rollouts.machinery.informer.ListerWatcher` for one resource, optionally one namespace."""
 
-    def __init__(self, kube: Kube, resource: Resource, *, namespace: str | None = None, label_selector: str | None = None) -> None:
+    def __init__(
+        self, kube: Kube, resource: Resource, *, namespace: str | None = None, label_selector: str | None = None
+    ) -> None:
         self.kube = kube
         self.resource = resource
         self.namespace = namespace
@@ -31,9 +33,12 @@ class ResourceListWatch:
     def watch(self, resource_version: str, timeout_seconds: int) -> Iterator[WatchEvent]:
         try:
             for kind, obj in self.kube.watch(
-                self.resource, self.namespace, resource_version=resource_version,
-                timeout_seconds=timeout_seconds, label_selector=self.label_selector,
-            ):  # fmt: skip
+                self.resource,
+                self.namespace,
+                resource_version=resource_version,
+                timeout_seconds=timeout_seconds,
+                label_selector=self.label_selector,
+            ):
                 yield WatchEvent(kind, obj)  # type: ignore[arg-type]
         except errors.Gone as gone:
             raise GoneError(str(gone)) from gone

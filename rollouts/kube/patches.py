@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def merge_patch(current: Mapping[str, Any], desired: Mapping[str, Any], *, removable: frozenset[str] | None = None) -> dict[str, Any] | None:
+def merge_patch(
+    current: Mapping[str, Any], desired: Mapping[str, Any], *, removable: frozenset[str] | None = None
+) -> dict[str, Any] | None:
     """A merge patch turning `current` into `desired`; None when they are equal (then nothing is written).
 
     Top-level keys only `current` has are removed (null) when `removable` is None or names them, so a field we

@@ -37,7 +37,9 @@ ARGO_VERSION = "v1alpha1"
 
 ROLLOUTS = Resource(ARGO_GROUP, ARGO_VERSION, "rollouts", "Rollout")
 ANALYSIS_TEMPLATES = Resource(ARGO_GROUP, ARGO_VERSION, "analysistemplates", "AnalysisTemplate")
-CLUSTER_ANALYSIS_TEMPLATES = Resource(ARGO_GROUP, ARGO_VERSION, "clusteranalysistemplates", "ClusterAnalysisTemplate", namespaced=False)
+CLUSTER_ANALYSIS_TEMPLATES = Resource(
+    ARGO_GROUP, ARGO_VERSION, "clusteranalysistemplates", "ClusterAnalysisTemplate", namespaced=False
+)
 ANALYSIS_RUNS = Resource(ARGO_GROUP, ARGO_VERSION, "analysisruns", "AnalysisRun")
 EXPERIMENTS = Resource(ARGO_GROUP, ARGO_VERSION, "experiments", "Experiment")
 

@@ -6,7 +6,8 @@ The contract with a reconcile function:
 * return `Result(requeue_after=s)`: done for now; look again in `s` seconds (a pause ending,
   an analysis interval). This is the only way to wait: never sleep inside a reconcile;
 * raise `TerminalError`: retrying cannot help (e.g. an invalid spec); wait for the next change;
-* raise anything else: transient; retry with per-key exponential backoff.
+* raise an `ExternalError` (the API server or the network failed): one log line, retry with backoff;
+* raise anything else: a bug, logged with its traceback; retry with per-key exponential backoff.
 
 Knows nothing about Kubernetes objects beyond their `ObjectKey`.
 """
@@ -22,7 +23,7 @@ from rollouts.machinery.clock import Clock
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.workqueue import WorkQueue
 
-__all__ = ["Controller", "Reconcile", "Result", "TerminalError"]
+__all__ = ["Controller", "ExternalError", "Reconcile", "Result", "TerminalError"]
 
 _log = logging.getLogger(__name__)
 
@@ -37,6 +38,17 @@ class Result:
 
 class TerminalError(Exception):
     """A failure that retrying cannot fix. The key is not retried until its object changes."""
+
+
+class ExternalError(Exception):
+    """A failure outside our code (the API server, the network) that its message explains in one line.
+
+    Logged without a traceback and retried with backoff: as a warning when `transient` (it should pass on its
+    own), else as an error. `retry_after` is the least wait the other side asked for, in seconds.
+    """
+
+    transient: bool = False
+    retry_after: float = 0.0
 
 
 Reconcile = Callable[[ObjectKey], Result | None]
@@ -128,10 +140,17 @@ class Controller:
             self._queue.forget(key)
             _log.error("controller %s: %s failed terminally, not retrying: %s", self.name, key, err, extra=extra)
             self._report(key, err)
+        except ExternalError as err:
+            # The server or the network failed, not our code: one line, and the same backoff as any failure
+            # (never shorter than the server asked for).
+            delay = self._queue.add_rate_limited(key, at_least=err.retry_after)
+            level = logging.WARNING if err.transient else logging.ERROR
+            _log.log(level, "controller %s: %s: %s; retrying in %.2fs", self.name, key, err, delay, extra=extra)
+            self._report(key, err)
         except Exception as err:
-            # Transient: add_rate_limited() brings the key back after a delay that doubles with
-            # each failure, so a broken object cannot hot-loop a worker. No forget() here: the
-            # backoff history must keep growing until a reconcile succeeds.
+            # A bug: add_rate_limited() brings the key back after a delay that doubles with each failure, so a
+            # broken object cannot hot-loop a worker. No forget() here: the backoff history must keep growing
+            # until a reconcile succeeds.
             self._queue.add_rate_limited(key)
             _log.exception(
                 "controller %s: %s failed (attempt %d); retrying with backoff",

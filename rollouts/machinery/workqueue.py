@@ -153,16 +153,19 @@ class WorkQueue(Generic[K]):
                 return
             self._book(key, seconds)
 
-    def add_rate_limited(self, key: K) -> None:
-        """Queue `key` after its backoff delay, and double that delay for the next failure."""
+    def add_rate_limited(self, key: K, *, at_least: float = 0.0) -> float:
+        """Queue `key` after its backoff delay (or `at_least` seconds, if longer: a server's Retry-After), and double
+        that delay for the next failure. Returns the delay booked."""
         with self._cond:
             if self._shutting_down:
-                return
+                return 0.0
             # Back off per key: one broken object must not hot-loop a worker or starve the others.
             failures = self._failures.get(key, 0)
             self._failures[key] = failures + 1
             self._metrics.retried()
-            self._book(key, self._backoff(failures))
+            delay = max(self._backoff(failures), at_least)
+            self._book(key, delay)
+            return delay
 
     def forget(self, key: K) -> None:
         """Reset `key`'s backoff, after a success or when retrying is pointless. Does not dequeue it."""

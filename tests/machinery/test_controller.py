@@ -233,3 +233,60 @@ def test_stop_waits_for_in_flight_reconciles() -> None:
 def test_needs_a_worker(clock: clocks.FakeClock, queue: workqueue.WorkQueue[ObjectKey]) -> None:
     with pytest.raises(ValueError, match="at least one worker"):
         a_controller(queue, clock, ScriptedReconcile(), workers=0)
+
+
+class ServerDown(controllers.ExternalError):
+    transient = True
+
+
+class Throttled(controllers.ExternalError):
+    transient = True
+    retry_after = 3.0
+
+
+class Refused(controllers.ExternalError):
+    """Not transient: e.g. a 403 from missing RBAC."""
+
+
+@pytest.mark.parametrize(
+    ("error", "level", "delay"),
+    [
+        pytest.param(ServerDown("connection refused"), logging.WARNING, 0.005, id="transient-warning"),
+        pytest.param(
+            Throttled("429 TooManyRequests: storage is (re)initializing"), logging.WARNING, 3.0, id="retry-after"
+        ),
+        pytest.param(Refused("403 Forbidden: no RBAC"), logging.ERROR, 0.005, id="not-transient-error"),
+    ],
+)
+def test_external_errors_are_one_line_and_back_off(
+    clock: clocks.FakeClock,
+    queue: workqueue.WorkQueue[ObjectKey],
+    caplog: pytest.LogCaptureFixture,
+    error: controllers.ExternalError,
+    level: int,
+    delay: float,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=controllers.__name__)
+    controller = a_controller(queue, clock, ScriptedReconcile(error))
+    queue.add(KEY)
+
+    assert controller.process_next(timeout=0)
+    [record] = [r for r in caplog.records if r.name == controllers.__name__]
+    assert (record.levelno, record.exc_info) == (level, None)
+    assert str(error) in record.getMessage() and "\n" not in record.getMessage()
+    clock.advance(delay - 0.001)
+    assert not controller.process_next(timeout=0)
+    clock.advance(0.001)
+    assert controller.process_next(timeout=0), f"retried after {delay}s"
+
+
+def test_a_bug_keeps_its_traceback(
+    clock: clocks.FakeClock, queue: workqueue.WorkQueue[ObjectKey], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=controllers.__name__)
+    controller = a_controller(queue, clock, ScriptedReconcile(KeyError("status")))
+    queue.add(KEY)
+
+    assert controller.process_next(timeout=0)
+    [record] = [r for r in caplog.records if r.name == controllers.__name__]
+    assert record.levelno == logging.ERROR and record.exc_info is not None

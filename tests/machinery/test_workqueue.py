@@ -10,6 +10,8 @@ Excluded: real-time accuracy (the RealClock is only used by the stress test).
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -38,9 +40,9 @@ def take(queue: workqueue.WorkQueue[str]) -> str:
     return key
 
 
-def in_thread(func, *args):
+def in_thread(func: Callable[..., Any], *args: Any) -> tuple[threading.Thread, list[Any]]:
     """Run func(*args) on a thread; return (thread, results list)."""
-    results: list = []
+    results: list[Any] = []
     thread = threading.Thread(target=lambda: results.append(func(*args)), daemon=True)
     thread.start()
     return thread, results
@@ -177,6 +179,29 @@ def test_backoff_doubles_per_failure_up_to_the_cap(
     assert queue.num_requeues("a") == failures
 
     queue.add_rate_limited("a")
+    clock.advance(delay * 0.99)
+    assert drain_now(queue) == []
+    clock.advance(delay * 0.02)
+    assert drain_now(queue) == ["a"]
+    assert queue.num_requeues("a") == failures + 1
+
+
+@pytest.mark.parametrize(
+    ("failures", "at_least", "delay"),
+    [
+        pytest.param(0, 2.0, 2.0, id="server-asks-longer"),
+        pytest.param(10, 2.0, 5.12, id="backoff-already-longer"),
+        pytest.param(0, 0.0, 0.005, id="no-hint"),
+    ],
+)
+def test_rate_limited_waits_at_least_what_the_server_asked(
+    clock: clocks.FakeClock, queue: workqueue.WorkQueue[str], failures: int, at_least: float, delay: float
+) -> None:
+    for _ in range(failures):
+        queue.add_rate_limited("a")
+        clock.advance(10)
+        drain_now(queue)
+    assert queue.add_rate_limited("a", at_least=at_least) == pytest.approx(delay)
     clock.advance(delay * 0.99)
     assert drain_now(queue) == []
     clock.advance(delay * 0.02)
