@@ -51,10 +51,23 @@ class Options:
     """Argo flags that were given but change nothing here (named in one warning at start)."""
 
 
+_SUBJECTS = {"analysisruns": "analysisrun", "rollouts": "rollout"}
+"""Worker name → what its keys name, for lines the generic workers log with only a key."""
+
+
+def _subject(record: logging.LogRecord) -> tuple[str, str] | None:
+    """(kind, namespace/name) of what a log line is about, if anything."""
+    for kind in ("rollout", "analysisrun"):
+        if value := getattr(record, kind, None):
+            return kind, str(value)
+    key = getattr(record, "key", None)
+    return (_SUBJECTS.get(getattr(record, "controller", ""), "rollout"), str(key)) if key else None
+
+
 class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        subject = getattr(record, "rollout", None) or getattr(record, "key", None)
-        where = f" rollout={subject}" if subject else ""
+        subject = _subject(record)
+        where = f" {subject[0]}={subject[1]}" if subject else ""
         return (
             f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname.lower():<5}{where} {record.getMessage()}"
             + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
@@ -69,10 +82,9 @@ class _JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "logger": record.name,
         }
-        subject = getattr(record, "rollout", None) or getattr(record, "key", None)
-        if subject:
-            namespace, _, name = str(subject).rpartition("/")
-            entry.update(namespace=namespace, name=name)
+        if subject := _subject(record):
+            namespace, _, name = subject[1].rpartition("/")
+            entry.update({"namespace": namespace, subject[0]: name})
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry)
