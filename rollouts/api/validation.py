@@ -58,6 +58,10 @@ STEP_MESSAGE = (
     "setMirrorRoute"
 )
 WORKLOAD_TEMPLATE_MESSAGE = "template must be empty for workload reference rollout"
+WORKLOAD_REF_UNSUPPORTED = (
+    "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
+    "spec.template"
+)
 
 KINDS: dict[str, type[KubeModel]] = {
     "Rollout": Rollout,
@@ -550,6 +554,9 @@ def _web(errors: _Errors, path: str, web: Any) -> None:
     if web.json_path is not None and not (web.json_path.startswith("{") and web.json_path.endswith("}")):
         errors.invalid(f"{path}.jsonPath", f"must be a JSONPath template like {{$.field}}, got {web.json_path!r}")
     _authentication(errors, f"{path}.authentication", web.authentication)
+    for method in ("sigv4", "basicAuth"):
+        if web.authentication is not None and method in web.authentication.to_dict():
+            errors.unsupported(f"{path}.authentication.{method}", "web metrics support only oauth2 authentication")
 
 
 def _authentication(errors: _Errors, path: str, auth: Any) -> None:
@@ -638,6 +645,9 @@ def _rollout(errors: _Errors, rollout: Rollout, raw: Any) -> None:
         errors.invalid("spec.progressDeadlineSeconds", "must be greater than minReadySeconds")
     if spec.rollback_window is not None:
         errors.non_negative("spec.rollbackWindow.revisions", spec.rollback_window.revisions)
+        errors.unsupported(
+            "spec.rollbackWindow", "rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
+        )
     if spec.analysis is not None:
         errors.non_negative("spec.analysis.successfulRunHistoryLimit", spec.analysis.successful_run_history_limit)
         errors.non_negative("spec.analysis.unsuccessfulRunHistoryLimit", spec.analysis.unsuccessful_run_history_limit)
@@ -673,6 +683,7 @@ def _workload_ref(errors: _Errors, rollout: Rollout) -> None:
         errors.invalid("spec.workloadRef.scaleDown", "must be one of never, onsuccess, progressively")
     if not _is_empty(rollout.spec.template):
         errors.invalid("spec.template", WORKLOAD_TEMPLATE_MESSAGE)
+    errors.unsupported("spec.workloadRef", WORKLOAD_REF_UNSUPPORTED)
     if rollout.spec.selector is not None:
         for where, message in selectors.selector_problems(rollout.spec.selector):
             errors.invalid(f"spec.selector.{where}" if where else "spec.selector", message)
@@ -779,6 +790,9 @@ def _canary(errors: _Errors, rollout: Rollout, canary: CanaryStrategy, raw: Any)
             errors.invalid(f"{path}.pingPong.pongService", "pingService and pongService must be different Services")
         if routing is None:
             errors.invalid(f"{path}.pingPong", "requires trafficRouting")
+        errors.unsupported(
+            f"{path}.pingPong", "ping-pong Services are not supported yet; use canaryService and stableService"
+        )
     threshold = canary.replica_progress_threshold
     if threshold is not None:
         if threshold.type not in ("Percent", "Pods"):
@@ -786,6 +800,10 @@ def _canary(errors: _Errors, rollout: Rollout, canary: CanaryStrategy, raw: Any)
         errors.non_negative(f"{path}.replicaProgressThreshold.value", threshold.value)
         if threshold.type == "Percent" and threshold.value > 100:
             errors.invalid(f"{path}.replicaProgressThreshold.value", "a percentage must not exceed 100")
+        errors.unsupported(
+            f"{path}.replicaProgressThreshold",
+            "replicaProgressThreshold is not supported yet; a step completes when all its pods are available",
+        )
     steps = canary.steps or []
     if canary.analysis is not None:
         _rollout_analysis(errors, f"{path}.analysis", canary.analysis)

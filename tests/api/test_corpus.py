@@ -16,7 +16,15 @@ import yaml
 
 from rollouts import api
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "argo-manifests"
+# The shared corpus sits next to the checkout (/work/main) or next to its worktree directory (/work/wt/NAME).
+CORPUS = next(
+    (
+        base / "shared" / "argo-manifests"
+        for base in Path(__file__).resolve().parents[2].parents
+        if (base / "shared" / "argo-manifests").is_dir()
+    ),
+    Path("/nonexistent"),
+)
 if not CORPUS.is_dir():
     pytest.skip(f"Argo manifest corpus not found at {CORPUS}", allow_module_level=True)
 
@@ -75,6 +83,11 @@ _ALB = (
     "spec.strategy.canary.trafficRouting.alb: traffic router alb is not supported by this controller; supported: istio"
 )
 
+_WORKLOAD_REF = (
+    "spec.workloadRef: workloadRef is not supported yet; put the selector and pod template in the Rollout's "
+    "spec.selector and spec.template"
+)
+
 # valid file -> the "unsupported" errors of its Rollout
 EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "examples/rollout-baseline-vs-canary.yaml": [_EXPERIMENT_STEP.format(0)],
@@ -89,6 +102,14 @@ EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "test/e2e/functional/canary-scaledowndelay.yaml": [_ALB],
     "test/e2e/functional/canary-scaledownonabort.yaml": [_ALB],
     "test/e2e/functional/canary-unscaledownonabort.yaml": [_ALB],
+    "examples/rollout-template-ref.yaml": [_WORKLOAD_REF],
+    "examples/workload-ref/workload-ref.yaml": [_WORKLOAD_REF],
+    "test/e2e/functional/rollout-rollback-window.yaml": [
+        "spec.rollbackWindow: rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
+    ],
+    "test/e2e/istio/istio-host-split-ping-pong.yaml": [
+        "spec.strategy.canary.pingPong: ping-pong Services are not supported yet; use canaryService and stableService"
+    ],
 }
 
 

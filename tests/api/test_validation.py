@@ -198,37 +198,6 @@ def changed(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
             id="istio-several-virtual-services",
         ),
         pytest.param(
-            changed(
-                ISTIO,
-                spec__strategy__canary__canaryService=UNSET,
-                spec__strategy__canary__stableService=UNSET,
-                spec__strategy__canary__pingPong={"pingService": "ping", "pongService": "pong"},
-            ),
-            id="istio-ping-pong",
-        ),
-        pytest.param(
-            changed(
-                CANARY,
-                spec__template=UNSET,
-                spec__selector=UNSET,
-                spec__workloadRef={
-                    "apiVersion": "apps/v1",
-                    "kind": "Deployment",
-                    "name": "d",
-                    "scaleDown": "onsuccess",
-                },
-            ),
-            id="workload-ref",
-        ),
-        pytest.param(
-            changed(
-                CANARY,
-                spec__template={"metadata": {"creationTimestamp": None}, "spec": {"containers": []}},
-                spec__workloadRef={"kind": "Deployment", "name": "d"},
-            ),
-            id="workload-ref-with-empty-template",
-        ),
-        pytest.param(
             changed(TEMPLATE, spec__metrics__0__count="{{args.count}}", spec__metrics__0__interval="{{args.every}}"),
             id="templated-numbers",
         ),
@@ -377,7 +346,8 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__steps__3={"setCanaryScale": {"replicas": 1, "weight": 5}}),
-            "spec.strategy.canary.steps[3].setCanaryScale: must set exactly one of weight, replicas, matchTrafficWeight",
+            "spec.strategy.canary.steps[3].setCanaryScale: must set exactly one of weight, replicas, "
+            "matchTrafficWeight",
             id="canary-scale-two-fields",
         ),
         pytest.param(
@@ -414,12 +384,14 @@ STEP = api.validation.STEP_MESSAGE
                     {"headerName": "a", "headerValue": {"exact": "x", "regex": "y"}}
                 ],
             ),
-            "spec.strategy.canary.steps[1].setHeaderRoute.match[0].headerValue: must set exactly one of exact, regex, prefix",
+            "spec.strategy.canary.steps[1].setHeaderRoute.match[0].headerValue: must set exactly one of exact, "
+            "regex, prefix",
             id="string-match-two-fields",
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__steps__2__setMirrorRoute__match=[{"method": {}}]),
-            "spec.strategy.canary.steps[2].setMirrorRoute.match[0].method: must set exactly one of exact, regex, prefix",
+            "spec.strategy.canary.steps[2].setMirrorRoute.match[0].method: must set exactly one of exact, regex, "
+            "prefix",
             id="string-match-empty",
         ),
         pytest.param(
@@ -511,7 +483,8 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__trafficRouting__maxTrafficWeight=1000),
-            "spec.strategy.canary.trafficRouting.maxTrafficWeight: is only supported by the nginx and plugin traffic routers",
+            "spec.strategy.canary.trafficRouting.maxTrafficWeight: is only supported by the nginx and plugin "
+            "traffic routers",
             id="max-traffic-weight-with-istio",
         ),
         pytest.param(
@@ -534,7 +507,8 @@ STEP = api.validation.STEP_MESSAGE
                     "requiredDuringSchedulingIgnoredDuringExecution": {},
                 },
             ),
-            "spec.strategy.canary.antiAffinity: must set exactly one of preferredDuringSchedulingIgnoredDuringExecution "
+            "spec.strategy.canary.antiAffinity: must set exactly one of "
+            "preferredDuringSchedulingIgnoredDuringExecution "
             "and requiredDuringSchedulingIgnoredDuringExecution",
             id="anti-affinity-both",
         ),
@@ -543,7 +517,8 @@ STEP = api.validation.STEP_MESSAGE
                 CANARY,
                 spec__strategy__canary__antiAffinity={"preferredDuringSchedulingIgnoredDuringExecution": {"weight": 0}},
             ),
-            "spec.strategy.canary.antiAffinity.preferredDuringSchedulingIgnoredDuringExecution.weight: must be between 1 "
+            "spec.strategy.canary.antiAffinity.preferredDuringSchedulingIgnoredDuringExecution.weight: must be "
+            "between 1 "
             "and 100, got 0",
             id="anti-affinity-weight",
         ),
@@ -572,7 +547,8 @@ STEP = api.validation.STEP_MESSAGE
                     }
                 },
             ),
-            "spec.strategy.canary.steps[0].analysis.args[0].valueFrom.fieldRef.fieldPath: metadata fields must be one of "
+            "spec.strategy.canary.steps[0].analysis.args[0].valueFrom.fieldRef.fieldPath: metadata fields must "
+            "be one of "
             "metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>']",
             id="analysis-arg-metadata-path",
         ),
@@ -586,7 +562,8 @@ STEP = api.validation.STEP_MESSAGE
                     }
                 },
             ),
-            "spec.strategy.canary.steps[0].analysis.args[0].valueFrom.secretKeyRef: only analysis templates can read Secrets",
+            "spec.strategy.canary.steps[0].analysis.args[0].valueFrom.secretKeyRef: only analysis templates can "
+            "read Secrets",
             id="rollout-arg-secret",
         ),
         # --- blue-green
@@ -818,7 +795,8 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(TEMPLATE, spec__metrics__1__provider__job__spec__template__spec__restartPolicy=UNSET),
-            "spec.metrics[1].provider.job.spec.template.spec.restartPolicy: a Job's pods need restartPolicy Never or OnFailure",
+            "spec.metrics[1].provider.job.spec.template.spec.restartPolicy: a Job's pods need restartPolicy "
+            "Never or OnFailure",
             id="job-restart-policy",
         ),
         pytest.param(
@@ -828,7 +806,8 @@ STEP = api.validation.STEP_MESSAGE
                     "requests": {"memory": "invalid"}
                 },
             ),
-            'spec.metrics[1].provider.job.spec.template.spec.containers[0].resources.requests.memory: invalid quantity "invalid"',
+            "spec.metrics[1].provider.job.spec.template.spec.containers[0].resources.requests.memory: invalid "
+            'quantity "invalid"',
             id="job-invalid-quantity",
         ),
         pytest.param(
@@ -856,7 +835,8 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(TEMPLATE, spec__dryRun=[{"metricName": "web("}]),
-            'spec.dryRun[0].metricName: invalid regular expression "web(": missing ), unterminated subpattern at position 3',
+            'spec.dryRun[0].metricName: invalid regular expression "web(": missing ), unterminated subpattern at '
+            "position 3",
             id="dry-run-regex",
         ),
         pytest.param(
