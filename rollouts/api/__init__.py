@@ -50,6 +50,7 @@ from rollouts.api.experiment import (
     TemplateService,
     TemplateStatus,
 )
+from rollouts.api.gotext import format_time, parse_duration, parse_time
 from rollouts.api.quantity import parse_quantity
 from rollouts.api.rollout import (
     STEP_KINDS,
@@ -87,16 +88,7 @@ from rollouts.api.rollout import (
     TrafficWeights,
     WeightDestination,
 )
-from rollouts.api.types import (
-    IntOrPercent,
-    IntOrString,
-    format_time,
-    int_value,
-    parse_duration,
-    parse_time,
-    percent_value,
-    scaled_value,
-)
+from rollouts.api.types import IntOrPercent, IntOrString, int_value, percent_value, scaled_value
 from rollouts.api.validation import (
     INVALID,
     KINDS,

@@ -19,7 +19,8 @@ from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
 from rollouts.plan.names import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan.observed import Observed, ReplicaSet
-from rollouts.plan.times import format_time, parse_time
+from rollouts.api.gotext import format_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
 
 BLUE_GREEN_PAUSE = "BlueGreenPause"
 

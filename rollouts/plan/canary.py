@@ -20,7 +20,8 @@ from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
 from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
-from rollouts.plan.times import format_time, parse_time
+from rollouts.api.gotext import format_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
 
 CANARY_PAUSE_STEP = "CanaryPauseStep"
 

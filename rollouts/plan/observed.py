@@ -22,7 +22,7 @@ from rollouts.plan.names import (
     REVISION_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
-from rollouts.plan.times import parse_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from rollouts.plan.names import (
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
 from rollouts.plan.observed import Observed, ReplicaSet
-from rollouts.plan.times import format_time
+from rollouts.api.gotext import format_time
 
 # Rollout annotations that describe the Rollout itself and must not be copied onto its ReplicaSets.
 _NOT_COPIED = {

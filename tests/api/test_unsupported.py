@@ -6,6 +6,7 @@ InvalidSpec and does nothing else, instead of failing later against the API serv
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import yaml
 
 from rollouts import api
 
-ROLLOUT = yaml.safe_load(
+ROLLOUT: dict[str, Any] = yaml.safe_load(
     """
 apiVersion: argoproj.io/v1alpha1
 kind: Rollout
@@ -32,7 +33,7 @@ spec:
 """
 )
 
-RUN = yaml.safe_load(
+RUN: dict[str, Any] = yaml.safe_load(
     """
 apiVersion: argoproj.io/v1alpha1
 kind: AnalysisRun
@@ -50,7 +51,7 @@ PROVIDERS = "supported: prometheus, web, job"
 
 
 def _rollout(spec: dict[str, Any] | None = None, canary: dict[str, Any] | None = None) -> dict[str, Any]:
-    obj = yaml.safe_load(yaml.safe_dump(ROLLOUT))
+    obj = copy.deepcopy(ROLLOUT)
     obj["spec"].update(spec or {})
     strategy = obj["spec"]["strategy"]
     strategy["canary"] = {
@@ -70,7 +71,7 @@ def _router(name: str, config: Any) -> dict[str, Any]:
 
 
 def _provider(name: str, config: Any) -> dict[str, Any]:
-    obj = yaml.safe_load(yaml.safe_dump(RUN))
+    obj = copy.deepcopy(RUN)
     obj["spec"]["metrics"][0]["provider"] = {name: config}
     return obj
 

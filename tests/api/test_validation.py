@@ -323,7 +323,7 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(CANARY, spec__strategy__canary__steps__1={"pause": {"duration": "1d"}}),
-            "spec.strategy.canary.steps[1].pause.duration: unknown unit 'd' in duration '1d'",
+            'spec.strategy.canary.steps[1].pause.duration: unknown unit "d" in duration "1d"',
             id="pause-unknown-unit",
         ),
         pytest.param(
@@ -665,7 +665,7 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(CANARY, spec__restartAt="tomorrow"),
-            "spec.restartAt: invalid RFC 3339 time 'tomorrow'",
+            'spec.restartAt: invalid RFC 3339 time "tomorrow": want e.g. 2024-05-01T10:00:00Z',
             id="restart-at",
         ),
         # --- analysis templates and runs
@@ -717,12 +717,12 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(TEMPLATE, spec__metrics__0__interval="5x"),
-            "spec.metrics[0].interval: unknown unit 'x' in duration '5x'",
+            'spec.metrics[0].interval: unknown unit "x" in duration "5x"',
             id="bad-interval",
         ),
         pytest.param(
             changed(TEMPLATE, spec__metrics__0__initialDelay="soon"),
-            "spec.metrics[0].initialDelay: invalid duration 'soon'",
+            'spec.metrics[0].initialDelay: invalid duration "soon"',
             id="bad-initial-delay",
         ),
         pytest.param(
@@ -882,7 +882,7 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(EXPERIMENT, spec__duration="forever"),
-            "spec.duration: invalid duration 'forever'",
+            'spec.duration: invalid duration "forever"',
             id="exp-duration",
         ),
         pytest.param(
