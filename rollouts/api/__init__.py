@@ -5,6 +5,10 @@ Pure: no I/O, except `crdgen.generate` writing crds/. Typical use:
     result = api.parse_rollout(raw)          # Rollout, or list[FieldError] naming each bad field
     errors = api.validate(raw)               # any of the five kinds; [] when fine
     raw_again = rollout.to_dict()            # camelCase, only the fields that were set
+
+Modules: `rollout/`, `analysis/` and `experiment` (models, one module per concern), `validation/` (one module per
+kind), `gotext` (Go's time, duration and float text), `labels` (Argo's label and annotation keys), `types`
+(int-or-string and percent fields), `quantity`, `selectors`, `defaults`, `schema` and `crdgen` (the CRDs).
 """
 
 from rollouts.api import defaults, quantity, selectors, types

@@ -25,7 +25,6 @@ PROVIDERS = (
 )
 """Every metric provider key Argo Rollouts knows (wire names)."""
 
-
 SUPPORTED_PROVIDERS = ("prometheus", "web", "job")
 """The providers this controller implements."""
 

@@ -9,7 +9,6 @@ from rollouts.api.common import FreeObject, KubeModel
 TRAFFIC_ROUTERS = ("istio", "nginx", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")
 """Every traffic router key Argo Rollouts knows inside `trafficRouting` (wire names)."""
 
-
 SUPPORTED_TRAFFIC_ROUTERS = ("istio",)
 """The traffic routers this controller implements."""
 

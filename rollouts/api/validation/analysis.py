@@ -25,8 +25,6 @@ from rollouts.api.validation.errors import Errors, dig, duplicates, show
 from rollouts.api.validation.pods import check_pod_template
 
 _METADATA_FIELD = re.compile(r"metadata\.(name|namespace|uid)|metadata\.(labels|annotations)(\['[^']+'\])?")
-
-
 _POD_TEMPLATE_HASH_VALUES = ("Stable", "Latest")
 
 
@@ -89,8 +87,6 @@ def check_template_refs(errors: Errors, path: str, refs: list[AnalysisTemplateRe
 
 
 _SUPPORTED_PROVIDERS_TEXT = ", ".join(SUPPORTED_PROVIDERS)
-
-
 _WEB_METHODS = ("GET", "POST", "PUT")
 
 

@@ -29,8 +29,6 @@ STEP_MESSAGE = (
     "a step must set exactly one of setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, "
     "setMirrorRoute"
 )
-
-
 PATH = "spec.strategy.canary"
 
 

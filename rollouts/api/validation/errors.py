@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rollouts.api.types import is_templated, parse_duration
+from rollouts.api.gotext import parse_duration
+from rollouts.api.types import is_templated
 
 INVALID = "invalid"
 """The object breaks a rule: Argo would reject it too."""
-
 
 UNSUPPORTED = "unsupported"
 """The object is valid for Argo but uses a feature this controller does not implement."""

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rollouts.api import selectors
+from rollouts.api.gotext import parse_time
 from rollouts.api.rollout import Rollout
-from rollouts.api.types import parse_time
 from rollouts.api.validation.canary import check_canary
 from rollouts.api.validation.errors import Errors, dig, show
 from rollouts.api.validation.pods import check_pod_template, check_selector, is_empty
 from rollouts.api.validation.strategy import check_blue_green
 
 WORKLOAD_TEMPLATE_MESSAGE = "template must be empty for workload reference rollout"
-
-
 WORKLOAD_REF_UNSUPPORTED = (
     "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
     "spec.template"
