@@ -45,6 +45,20 @@ spec:
 """
 )
 
+EXPERIMENT: dict[str, Any] = yaml.safe_load(
+    """
+apiVersion: argoproj.io/v1alpha1
+kind: Experiment
+metadata: {name: exp}
+spec:
+  duration: 1m
+  templates:
+  - name: baseline
+    selector: {matchLabels: {app: base}}
+    template: {metadata: {labels: {app: base}}, spec: {containers: [{name: c, image: nginx}]}}
+"""
+)
+
 CANARY = "spec.strategy.canary"
 ROUTING = f"{CANARY}.trafficRouting"
 PROVIDERS = "supported: prometheus, web, job"
@@ -143,6 +157,12 @@ CASES = [
         f"{CANARY}.steps[0].plugin",
         "step plugins are not supported by this controller",
         id="step-plugin",
+    ),
+    pytest.param(
+        EXPERIMENT,
+        "kind",
+        "Experiments are not supported yet: this controller does not run them",
+        id="experiment",
     ),
     *(_router_case(name) for name in ("nginx", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")),
     *(
