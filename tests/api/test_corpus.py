@@ -8,23 +8,14 @@ features this controller does not implement, and those are pinned per file too.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from api.argo_corpus import CORPUS  # tests/ is on sys.path (conftest)
 from rollouts import api
 
-# The shared corpus sits next to the checkout (/work/main) or next to its worktree directory (/work/wt/NAME).
-CORPUS = next(
-    (
-        base / "shared" / "argo-manifests"
-        for base in Path(__file__).resolve().parents[2].parents
-        if (base / "shared" / "argo-manifests").is_dir()
-    ),
-    Path("/nonexistent"),
-)
 if not CORPUS.is_dir():
     pytest.skip(f"Argo manifest corpus not found at {CORPUS}", allow_module_level=True)
 
