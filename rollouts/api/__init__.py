@@ -5,6 +5,10 @@ Pure: no I/O, except `crdgen.generate` writing crds/. Typical use:
     result = api.parse_rollout(raw)          # Rollout, or list[FieldError] naming each bad field
     errors = api.validate(raw)               # any of the five kinds; [] when fine
     raw_again = rollout.to_dict()            # camelCase, only the fields that were set
+
+Modules: `rollout/`, `analysis/` and `experiment` (models, one module per concern), `validation/` (one module per
+kind), `gotext` (Go's time, duration and float text), `labels` (Argo's label and annotation keys), `types`
+(int-or-string and percent fields), `quantity`, `selectors`, `defaults`, `schema` and `crdgen` (the CRDs).
 """
 
 from rollouts.api import defaults, quantity, selectors, types
@@ -50,6 +54,7 @@ from rollouts.api.experiment import (
     TemplateService,
     TemplateStatus,
 )
+from rollouts.api.gotext import format_time, parse_duration, parse_time
 from rollouts.api.quantity import parse_quantity
 from rollouts.api.rollout import (
     STEP_KINDS,
@@ -87,16 +92,7 @@ from rollouts.api.rollout import (
     TrafficWeights,
     WeightDestination,
 )
-from rollouts.api.types import (
-    IntOrPercent,
-    IntOrString,
-    format_time,
-    int_value,
-    parse_duration,
-    parse_time,
-    percent_value,
-    scaled_value,
-)
+from rollouts.api.types import IntOrPercent, IntOrString, int_value, percent_value, scaled_value
 from rollouts.api.validation import (
     INVALID,
     KINDS,

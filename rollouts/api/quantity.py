@@ -39,7 +39,7 @@ def parse_quantity(value: str | int | float) -> Decimal:
         return number.scaleb(int(match["exponent"][1:]))
     suffix = match["suffix"]
     if suffix in _BINARY:
-        return number * (1024 ** _BINARY[suffix])
+        return number * Decimal(1024) ** _BINARY[suffix]
     return number.scaleb(_DECIMAL[suffix])
 
 

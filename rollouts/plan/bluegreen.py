@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutAnalysis, RolloutStatus
+from rollouts.api.gotext import format_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
+from rollouts.api.labels import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import replicasets, runs
 from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
-from rollouts.plan.names import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan.observed import Observed, ReplicaSet
-from rollouts.plan.times import format_time, parse_time
 
 BLUE_GREEN_PAUSE = "BlueGreenPause"
 

@@ -12,15 +12,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rollouts.api import CanaryStatus, CanaryStep, CanaryStrategy, PauseCondition, RolloutAnalysis, RolloutStatus, TrafficWeights, WeightDestination
+from rollouts.api import (
+    CanaryStatus,
+    CanaryStep,
+    CanaryStrategy,
+    PauseCondition,
+    RolloutAnalysis,
+    RolloutStatus,
+    TrafficWeights,
+    WeightDestination,
+)
+from rollouts.api.gotext import format_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
+from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan import replicasets, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
-from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
-from rollouts.plan.times import format_time, parse_time
 
 CANARY_PAUSE_STEP = "CanaryPauseStep"
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rollouts.api import Condition, RolloutPhase, RolloutStatus
-from rollouts.plan.times import format_time
+from rollouts.api.gotext import format_time
 
 PROGRESSING = "Progressing"
 AVAILABLE = "Available"

@@ -14,12 +14,18 @@ from pydantic import ValidationError
 
 from rollouts.api import PodTemplateMetadata, RolloutPhase, RolloutStatus
 from rollouts.api import selectors as label_selectors
+from rollouts.api.gotext import format_time
+from rollouts.api.gotext import parse_time_or_none as parse_time
+from rollouts.api.labels import (
+    EPHEMERAL_METADATA_ANNOTATION,
+    HASH_LABEL,
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+)
 from rollouts.plan import bluegreen, canary, conditions, podmeta, replicasets, runs
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
-from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION
 from rollouts.plan.observed import Observed, ReplicaSet
-from rollouts.plan.times import format_time, parse_time
 
 
 def decide(*, observed: Observed, now: datetime) -> Plan:

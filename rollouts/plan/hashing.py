@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
-HASH_LABEL = "rollouts-pod-template-hash"
+from rollouts.api.labels import HASH_LABEL
 
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # no vowels, no 0/1/3: hashes cannot spell words
 _FNV_OFFSET_BASIS = 0x811C9DC5

@@ -1,6 +1,16 @@
-"""The labels and annotations the controller reads and writes, with Argo Rollouts' exact keys."""
+"""Kept for the callers outside rollouts/plan that still import label and annotation keys from here;
+rollouts.api.labels is their one home."""
 
-from rollouts.plan.hashing import HASH_LABEL
+from rollouts.api.labels import (
+    DESIRED_REPLICAS_ANNOTATION,
+    EPHEMERAL_METADATA_ANNOTATION,
+    HASH_LABEL,
+    INSTANCE_ID_LABEL,
+    MANAGED_BY_ANNOTATION,
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+    SCALE_DOWN_DEADLINE_ANNOTATION,
+)
 
 __all__ = [
     "DESIRED_REPLICAS_ANNOTATION",
@@ -12,11 +22,3 @@ __all__ = [
     "REVISION_HISTORY_ANNOTATION",
     "SCALE_DOWN_DEADLINE_ANNOTATION",
 ]
-
-REVISION_ANNOTATION = "rollout.argoproj.io/revision"
-REVISION_HISTORY_ANNOTATION = "rollout.argoproj.io/revision-history"
-DESIRED_REPLICAS_ANNOTATION = "rollout.argoproj.io/desired-replicas"
-EPHEMERAL_METADATA_ANNOTATION = "rollout.argoproj.io/ephemeral-metadata"
-SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"  # no prefix, as in Argo
-MANAGED_BY_ANNOTATION = "argo-rollouts.argoproj.io/managed-by-rollouts"
-INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"

@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from rollouts.api import Rollout
-from rollouts.plan.names import (
+from rollouts.api.gotext import parse_time_or_none as parse_time
+from rollouts.api.labels import (
     DESIRED_REPLICAS_ANNOTATION,
     HASH_LABEL,
     REVISION_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
-from rollouts.plan.times import parse_time
 
 
 @dataclass(frozen=True)

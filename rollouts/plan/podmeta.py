@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from rollouts.api import PodTemplateMetadata
+from rollouts.api.gotext import parse_time_or_none as parse_time
+from rollouts.api.labels import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL
 from rollouts.plan.actions import Action, EvictPod, SetPodMetadata
-from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION, HASH_LABEL
 from rollouts.plan.observed import Observed, Pod, ReplicaSet
-from rollouts.plan.times import parse_time
 
 Metadata = dict[str, dict[str, str]]
 

@@ -10,17 +10,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rollouts.api import AntiAffinity, Rollout
-from rollouts.plan import hashing
-from rollouts.plan.actions import Action, AnnotateReplicaSet, DeleteReplicaSet, ScaleReplicaSet
-from rollouts.plan.names import (
+from rollouts.api.gotext import format_time
+from rollouts.api.labels import (
     DESIRED_REPLICAS_ANNOTATION,
     HASH_LABEL,
     REVISION_ANNOTATION,
     REVISION_HISTORY_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
+from rollouts.plan import hashing
+from rollouts.plan.actions import Action, AnnotateReplicaSet, DeleteReplicaSet, ScaleReplicaSet
 from rollouts.plan.observed import Observed, ReplicaSet
-from rollouts.plan.times import format_time
 
 # Rollout annotations that describe the Rollout itself and must not be copied onto its ReplicaSets.
 _NOT_COPIED = {

@@ -12,33 +12,109 @@ from rollouts import api
 PACKAGE = Path(api.__file__).parent
 
 PUBLIC = {
-    # constants
-    "API_VERSION", "GROUP", "VERSION", "INVALID", "UNSUPPORTED", "KINDS",
-    "PROVIDERS", "SUPPORTED_PROVIDERS", "TRAFFIC_ROUTERS", "SUPPORTED_TRAFFIC_ROUTERS", "STEP_KINDS",
-    # entry points
-    "validate", "parse", "parse_rollout", "parse_analysis_template", "parse_cluster_analysis_template",
-    "parse_analysis_run", "parse_experiment", "FieldError",
-    # field helpers
-    "IntOrString", "IntOrPercent", "int_value", "percent_value", "scaled_value", "parse_duration", "parse_time",
-    "format_time", "parse_quantity",
-    # modules
-    "defaults", "quantity", "selectors", "types",
-    # models
-    "KubeModel", "ObjectMeta", "Condition", "PodTemplateMetadata",
-    "Rollout", "RolloutSpec", "RolloutStatus", "RolloutStrategy", "RolloutPhase", "ObjectRef",
-    "BlueGreenStrategy", "BlueGreenStatus", "CanaryStrategy", "CanaryStatus", "CanaryStep", "RolloutPause",
-    "RolloutExperimentStep", "RolloutExperimentTemplate", "SetCanaryScale", "SetHeaderRoute", "SetMirrorRoute", "RouteMatch", "StringMatch",
-    "TrafficRouting", "IstioTrafficRouting", "IstioVirtualService", "IstioDestinationRule", "ManagedRoute",
-    "TrafficWeights", "WeightDestination", "PauseCondition", "AntiAffinity",
-    "RolloutAnalysis", "RolloutAnalysisBackground", "RolloutAnalysisRunStatus",
-    "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisTemplateSpec", "AnalysisTemplateRef",
-    "AnalysisRun", "AnalysisRunSpec", "AnalysisRunStatus", "AnalysisRunMetadata", "AnalysisPhase",
-    "Metric", "MetricProvider", "MetricResult", "Measurement", "RunSummary", "Argument", "ValueFrom", "FieldRef",
-    "SecretKeyRef", "DryRun", "MeasurementRetention", "TTLStrategy", "PrometheusMetric", "PrometheusRangeQuery",
-    "WebMetric", "WebMetricHeader", "JobMetric", "Authentication",
-    "Experiment", "ExperimentSpec", "ExperimentStatus", "ExperimentTemplate", "ExperimentAnalysis",
-    "ExperimentAnalysisRunStatus", "TemplateService", "TemplateStatus",
-}  # fmt: skip
+    "API_VERSION",
+    "GROUP",
+    "VERSION",
+    "INVALID",
+    "UNSUPPORTED",
+    "KINDS",
+    "PROVIDERS",
+    "SUPPORTED_PROVIDERS",
+    "TRAFFIC_ROUTERS",
+    "SUPPORTED_TRAFFIC_ROUTERS",
+    "STEP_KINDS",
+    "validate",
+    "parse",
+    "parse_rollout",
+    "parse_analysis_template",
+    "parse_cluster_analysis_template",
+    "parse_analysis_run",
+    "parse_experiment",
+    "FieldError",
+    "IntOrString",
+    "IntOrPercent",
+    "int_value",
+    "percent_value",
+    "scaled_value",
+    "parse_duration",
+    "parse_time",
+    "format_time",
+    "parse_quantity",
+    "defaults",
+    "quantity",
+    "selectors",
+    "types",
+    "KubeModel",
+    "ObjectMeta",
+    "Condition",
+    "PodTemplateMetadata",
+    "Rollout",
+    "RolloutSpec",
+    "RolloutStatus",
+    "RolloutStrategy",
+    "RolloutPhase",
+    "ObjectRef",
+    "BlueGreenStrategy",
+    "BlueGreenStatus",
+    "CanaryStrategy",
+    "CanaryStatus",
+    "CanaryStep",
+    "RolloutPause",
+    "RolloutExperimentStep",
+    "RolloutExperimentTemplate",
+    "SetCanaryScale",
+    "SetHeaderRoute",
+    "SetMirrorRoute",
+    "RouteMatch",
+    "StringMatch",
+    "TrafficRouting",
+    "IstioTrafficRouting",
+    "IstioVirtualService",
+    "IstioDestinationRule",
+    "ManagedRoute",
+    "TrafficWeights",
+    "WeightDestination",
+    "PauseCondition",
+    "AntiAffinity",
+    "RolloutAnalysis",
+    "RolloutAnalysisBackground",
+    "RolloutAnalysisRunStatus",
+    "AnalysisTemplate",
+    "ClusterAnalysisTemplate",
+    "AnalysisTemplateSpec",
+    "AnalysisTemplateRef",
+    "AnalysisRun",
+    "AnalysisRunSpec",
+    "AnalysisRunStatus",
+    "AnalysisRunMetadata",
+    "AnalysisPhase",
+    "Metric",
+    "MetricProvider",
+    "MetricResult",
+    "Measurement",
+    "RunSummary",
+    "Argument",
+    "ValueFrom",
+    "FieldRef",
+    "SecretKeyRef",
+    "DryRun",
+    "MeasurementRetention",
+    "TTLStrategy",
+    "PrometheusMetric",
+    "PrometheusRangeQuery",
+    "WebMetric",
+    "WebMetricHeader",
+    "JobMetric",
+    "Authentication",
+    "Experiment",
+    "ExperimentSpec",
+    "ExperimentStatus",
+    "ExperimentTemplate",
+    "ExperimentAnalysis",
+    "ExperimentAnalysisRunStatus",
+    "TemplateService",
+    "TemplateStatus",
+}
 
 
 def test_public_names_are_pinned() -> None:
@@ -48,11 +124,21 @@ def test_public_names_are_pinned() -> None:
         assert hasattr(api, name), name
 
 
-FORBIDDEN = ("kubernetes", "httpx", "requests", "urllib.request", "socket", "subprocess", "rollouts.kube",
-             "rollouts.machinery", "rollouts.cluster", "rollouts.cli")  # fmt: skip
+FORBIDDEN = (
+    "kubernetes",
+    "httpx",
+    "requests",
+    "urllib.request",
+    "socket",
+    "subprocess",
+    "rollouts.kube",
+    "rollouts.machinery",
+    "rollouts.cluster",
+    "rollouts.cli",
+)
 
 
-@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+@pytest.mark.parametrize("module", sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")))
 def test_modules_are_pure(module: str) -> None:
     tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
@@ -64,3 +150,15 @@ def test_modules_are_pure(module: str) -> None:
     }
     writes = calls & {"write_text", "write_bytes", "mkdir", "open", "unlink"}
     assert not writes or module == "crdgen.py", f"{module} does I/O: {writes}"
+
+
+@pytest.mark.parametrize("module", sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")))
+def test_modules_and_functions_stay_small(module: str) -> None:
+    text = (PACKAGE / module).read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 400, f"{module} is over 400 lines: split it by concern"
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef) and node.end_lineno is not None and node.end_lineno - node.lineno >= 60
+    ]
+    assert long == [], f"{module} has functions over 60 lines: {long}"

@@ -8,15 +8,14 @@ features this controller does not implement, and those are pinned per file too.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from api.argo_corpus import CORPUS  # tests/ is on sys.path (conftest)
 from rollouts import api
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "argo-manifests"
 if not CORPUS.is_dir():
     pytest.skip(f"Argo manifest corpus not found at {CORPUS}", allow_module_level=True)
 
@@ -27,16 +26,17 @@ UNPARSEABLE = {"test/e2e/expectedfailures/analysis-run-failfast.yaml"}
 
 _QUANTITY = 'invalid quantity "invalid"'
 _JOB_POD = "spec.metrics[0].provider.job.spec.template.spec"
+_EXPERIMENT = "kind: Experiments are not supported yet: this controller does not run them"
 
 # file -> errors of its documents of our kinds, in order ([] = fails only at runtime: missing template, bad image...)
 EXPECTED_ERRORS: dict[str, list[list[str]]] = {
     "test/e2e/expectedfailures/analysis-run-prometheus-bad-server.yaml": [
         ["spec.metrics[0].provider.prometheus.query: required"],
     ],
-    "test/e2e/expectedfailures/experiment-degrade.yaml": [[]],
-    "test/e2e/expectedfailures/experiment-error-template-missing.yaml": [[]],
-    "test/e2e/expectedfailures/experiment-failed-analysis.yaml": [[], []],
-    "test/e2e/expectedfailures/experiment-invalid.yaml": [["spec.templates[1].template.spec: required"]],
+    "test/e2e/expectedfailures/experiment-degrade.yaml": [[_EXPERIMENT]],
+    "test/e2e/expectedfailures/experiment-error-template-missing.yaml": [[_EXPERIMENT]],
+    "test/e2e/expectedfailures/experiment-failed-analysis.yaml": [[], [_EXPERIMENT]],
+    "test/e2e/expectedfailures/experiment-invalid.yaml": [["spec.templates[1].template.spec: required", _EXPERIMENT]],
     "test/e2e/expectedfailures/malformed-analysisrun.yaml": [
         [
             f"{_JOB_POD}.containers[0].resources.requests.memory: {_QUANTITY}",
@@ -56,7 +56,7 @@ EXPECTED_ERRORS: dict[str, list[list[str]]] = {
         ]
     ],
     "test/e2e/expectedfailures/malformed-experiment.yaml": [
-        [f"spec.templates[0].template.spec.containers[0].resources.requests.memory: {_QUANTITY}"],
+        [f"spec.templates[0].template.spec.containers[0].resources.requests.memory: {_QUANTITY}", _EXPERIMENT],
     ],
     "test/e2e/expectedfailures/malformed-rollout-ephemeral.yaml": [
         [
@@ -75,6 +75,11 @@ _ALB = (
     "spec.strategy.canary.trafficRouting.alb: traffic router alb is not supported by this controller; supported: istio"
 )
 
+_WORKLOAD_REF = (
+    "spec.workloadRef: workloadRef is not supported yet; put the selector and pod template in the Rollout's "
+    "spec.selector and spec.template"
+)
+
 # valid file -> the "unsupported" errors of its Rollout
 EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "examples/rollout-baseline-vs-canary.yaml": [_EXPERIMENT_STEP.format(0)],
@@ -89,6 +94,14 @@ EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "test/e2e/functional/canary-scaledowndelay.yaml": [_ALB],
     "test/e2e/functional/canary-scaledownonabort.yaml": [_ALB],
     "test/e2e/functional/canary-unscaledownonabort.yaml": [_ALB],
+    "examples/rollout-template-ref.yaml": [_WORKLOAD_REF],
+    "examples/workload-ref/workload-ref.yaml": [_WORKLOAD_REF],
+    "test/e2e/functional/rollout-rollback-window.yaml": [
+        "spec.rollbackWindow: rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
+    ],
+    "test/e2e/istio/istio-host-split-ping-pong.yaml": [
+        "spec.strategy.canary.pingPong: ping-pong Services are not supported yet; use canaryService and stableService"
+    ],
 }
 
 
@@ -142,7 +155,8 @@ def test_valid_document_has_no_errors(name: str, document: dict[str, Any]) -> No
     errors = api.validate(document)
     assert [str(e) for e in errors if e.kind == api.INVALID] == []
     unsupported = [str(e) for e in errors if e.kind == api.UNSUPPORTED]
-    assert unsupported == (EXPECTED_UNSUPPORTED.get(name, []) if document["kind"] == "Rollout" else [])
+    expected = {"Rollout": EXPECTED_UNSUPPORTED.get(name, []), "Experiment": [_EXPERIMENT]}
+    assert unsupported == expected.get(document["kind"], [])
 
 
 @pytest.mark.parametrize(("name", "expected"), list(EXPECTED_ERRORS.items()))

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from api.argo_corpus import CORPUS  # tests/ is on sys.path (conftest)
+from helpers import wait_until
 from rollouts import api
 from rollouts.api import crdgen
 
@@ -19,7 +21,6 @@ pytestmark = pytest.mark.cluster
 
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "crds"
-CORPUS = REPO.parent / "shared" / "argo-manifests"
 CRD_NAMES = [f"{kind.plural}.{api.GROUP}" for kind in crdgen.KINDS]
 PLURALS = {kind.name: kind.plural for kind in crdgen.KINDS}
 
@@ -28,12 +29,19 @@ PLURALS = {kind.name: kind.plural for kind in crdgen.KINDS}
 def crds(cluster: Any) -> Any:
     """The cluster, with crds/ applied and established."""
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRDS))
-    cluster.kubectl("wait", "--for", "condition=established", "--timeout=60s", *(f"crd/{n}" for n in CRD_NAMES))
+    # Not `kubectl wait --for condition=established`: it fails at once while a new CRD has no conditions yet.
+    wait_until(lambda: all(_established(cluster, name) for name in CRD_NAMES), timeout=60, what="CRDs established")
     return cluster
 
 
+def _established(cluster: Any, name: str) -> bool:
+    conditions = _get(cluster, "crd", name).get("status", {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+
+
 def _get(cluster: Any, *args: str) -> dict[str, Any]:
-    return json.loads(cluster.kubectl("get", *args, "-o", "json").stdout)
+    found: dict[str, Any] = json.loads(cluster.kubectl("get", *args, "-o", "json").stdout)
+    return found
 
 
 def _apply(cluster: Any, namespace: str, *documents: dict[str, Any], check: bool = True) -> Any:
@@ -175,6 +183,7 @@ def test_kubectl_explain_shows_field_docs(crds: Any) -> None:
     assert api.CanaryStrategy.model_fields["steps"].description in text
     for name, field in api.CanaryStep.model_fields.items():
         assert field.alias in text, name
+        assert field.description is not None, name
         assert " ".join(field.description.split()) in " ".join(text.split()), name
 
 

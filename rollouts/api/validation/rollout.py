@@ -1,0 +1,73 @@
+"""Checks of a Rollout's spec; each strategy has its own module (strategy: blue-green and what both share, canary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollouts.api import selectors
+from rollouts.api.gotext import parse_time
+from rollouts.api.rollout import Rollout
+from rollouts.api.validation.canary import check_canary
+from rollouts.api.validation.errors import Errors, dig, show
+from rollouts.api.validation.pods import check_pod_template, check_selector, is_empty
+from rollouts.api.validation.strategy import check_blue_green
+
+WORKLOAD_TEMPLATE_MESSAGE = "template must be empty for workload reference rollout"
+WORKLOAD_REF_UNSUPPORTED = (
+    "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
+    "spec.template"
+)
+
+
+def check_rollout_spec(errors: Errors, rollout: Rollout, raw: Any) -> None:
+    spec = rollout.spec
+    errors.non_negative("spec.replicas", spec.replicas)
+    errors.non_negative("spec.minReadySeconds", spec.min_ready_seconds)
+    errors.non_negative("spec.revisionHistoryLimit", spec.revision_history_limit)
+    errors.non_negative("spec.progressDeadlineSeconds", spec.progress_deadline_seconds)
+    if spec.effective_progress_deadline_seconds <= (spec.min_ready_seconds or 0):
+        errors.invalid("spec.progressDeadlineSeconds", "must be greater than minReadySeconds")
+    if spec.rollback_window is not None:
+        errors.non_negative("spec.rollbackWindow.revisions", spec.rollback_window.revisions)
+        errors.unsupported(
+            "spec.rollbackWindow", "rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
+        )
+    if spec.analysis is not None:
+        errors.non_negative("spec.analysis.successfulRunHistoryLimit", spec.analysis.successful_run_history_limit)
+        errors.non_negative("spec.analysis.unsuccessfulRunHistoryLimit", spec.analysis.unsuccessful_run_history_limit)
+    if spec.restart_at is not None:
+        try:
+            parse_time(spec.restart_at)
+        except ValueError as exc:
+            errors.invalid("spec.restartAt", str(exc))
+    if spec.workload_ref is not None:
+        _workload_ref(errors, rollout)
+    else:
+        usable = check_selector(errors, "spec.selector", spec.selector)
+        check_pod_template(errors, "spec.template", spec.template, spec.selector if usable else None)
+    strategy = spec.strategy
+    if strategy is None or (strategy.canary is None and strategy.blue_green is None):
+        errors.invalid("spec.strategy", "must set one of canary or blueGreen")
+    elif strategy.canary is not None and strategy.blue_green is not None:
+        errors.invalid("spec.strategy", "set only one of canary and blueGreen, not both")
+    elif strategy.blue_green is not None:
+        check_blue_green(errors, rollout, strategy.blue_green)
+    elif strategy.canary is not None:
+        check_canary(errors, rollout, strategy.canary, dig(raw, "spec", "strategy", "canary"))
+
+
+def _workload_ref(errors: Errors, rollout: Rollout) -> None:
+    ref = rollout.spec.workload_ref
+    assert ref is not None
+    if not ref.name:
+        errors.invalid("spec.workloadRef.name", "required")
+    if ref.kind != "Deployment":
+        errors.unsupported("spec.workloadRef.kind", f"workloadRef kind must be Deployment, got {show(ref.kind)}")
+    if ref.effective_scale_down not in ("never", "onsuccess", "progressively"):
+        errors.invalid("spec.workloadRef.scaleDown", "must be one of never, onsuccess, progressively")
+    if not is_empty(rollout.spec.template):
+        errors.invalid("spec.template", WORKLOAD_TEMPLATE_MESSAGE)
+    errors.unsupported("spec.workloadRef", WORKLOAD_REF_UNSUPPORTED)
+    if rollout.spec.selector is not None:
+        for where, message in selectors.selector_problems(rollout.spec.selector):
+            errors.invalid(f"spec.selector.{where}" if where else "spec.selector", message)
