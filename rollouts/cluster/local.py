@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rollouts.cluster import processes
+from rollouts.cluster import pod_stages, processes
 from rollouts.cluster.build import Toolchain, ensure_toolchain
 from rollouts.cluster.pki import Pki, ensure_pki
 
@@ -246,8 +246,9 @@ class LocalCluster:
         ]  # fmt: skip
 
     def _kwok_args(self, toolchain: Toolchain) -> list[str]:
+        stages = self._write_kwok_stages(toolchain)
         return [
-            str(toolchain.path("kwok")), f"--kubeconfig={self.kubeconfig}", f"--config={toolchain.stages}",
+            str(toolchain.path("kwok")), f"--kubeconfig={self.kubeconfig}", f"--config={stages}",
             "--manage-all-nodes=true", "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1", "--node-lease-duration-seconds=40",
         ]  # fmt: skip
 
@@ -275,6 +276,12 @@ class LocalCluster:
                 return
             if time.monotonic() > deadline:
                 raise ClusterError(f"kwok nodes did not become Ready: {result.stderr.strip()}; see {self.dir / 'logs' / 'kwok.log'}")
+
+    def _write_kwok_stages(self, toolchain: Toolchain) -> Path:
+        """kwok's node stages from the toolchain with our pod stages (rollouts/cluster/pod_stages.py)."""
+        path = self.dir / "kwok-stages.yaml"
+        path.write_text(pod_stages.kwok_config(toolchain.stages.read_text()))
+        return path
 
     def _save(self, state: State) -> None:
         self.state_file.write_text(json.dumps(asdict(state), indent=2) + "\n")
