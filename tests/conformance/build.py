@@ -102,7 +102,17 @@ def _go_commands(build: ArgoBuild) -> dict[str, list[str]]:
             output(PLUGIN_BINARY),
             f"{ARGO_MODULE}/cmd/kubectl-argo-rollouts",
         ],
-        E2E_BINARY: ["test", "-c", "-trimpath", "-tags", "e2e", "-o", output(E2E_BINARY), f"{ARGO_MODULE}/test/e2e"],
+        E2E_BINARY: [
+            "test",
+            "-c",
+            "-vet=off",
+            "-trimpath",
+            "-tags",
+            "e2e",
+            "-o",
+            output(E2E_BINARY),
+            f"{ARGO_MODULE}/test/e2e",
+        ],
     }
 
 

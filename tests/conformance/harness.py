@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from rollouts.cluster import processes
 from rollouts.cluster.build import BuildError, find_go
 from rollouts.cluster.local import ClusterError, LocalCluster
@@ -45,7 +47,8 @@ class Options:
 
     def command(self) -> str:
         """The `make` line that reproduces this run (quoted in the Markdown)."""
-        parts = ["make conformance", f"SUITES={','.join(self.suites)}"]
+        e2e = [f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("E2E_")]
+        parts = [*e2e, "make conformance", f"SUITES={','.join(self.suites)}"]
         if self.run:
             parts.append(f"RUN='{self.run}'")
         if self.baseline:
@@ -75,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         pattern = results.run_pattern(options.suites, options.run)
         argo = ensure_argo(progress=_say)
         with _cluster(options.cluster_dir) as cluster:
-            _install_crds(cluster, argo, baseline=options.baseline)
             logs = options.results_dir / "logs"
             logs.mkdir(parents=True, exist_ok=True)
+            _install_crds(
+                cluster, argo, baseline=options.baseline, scratch=logs / f"{options.controller}-istio-crds.yaml"
+            )
             with _controller(cluster, argo, options, logs / f"{options.controller}-controller.log"):
                 events = _run_e2e(cluster, argo, pattern, logs / f"{options.controller}-e2e")
     except (results.SelectionError, BuildError, ClusterError) as error:
@@ -111,11 +116,19 @@ def _cluster(existing: Path | None) -> Iterator[LocalCluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool) -> None:
-    """Argo's CRDs for the baseline, else ours; Istio's either way (the istio, header and mirror suites need them)."""
-    ours = sorted((REPO / "crds").glob("*.yaml"))
-    files = sorted(argo.crds.glob("*-crd.yaml")) if baseline else ours
-    files.append(REPO / "crds" / "third-party" / "istio.yaml")
+def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool, scratch: Path) -> None:
+    """Argo's CRDs for the baseline, else ours; Istio's either way: our VirtualService and DestinationRule, and
+    the other Istio kinds the fixtures apply (Gateway, ...) from the e2e suite's own copy."""
+    files = sorted(argo.crds.glob("*-crd.yaml")) if baseline else sorted((REPO / "crds").glob("*.yaml"))
+    istio = REPO / "crds" / "third-party" / "istio.yaml"
+    ours = {document["metadata"]["name"] for document in yaml.safe_load_all(istio.read_text()) if document}
+    others = [
+        document
+        for document in yaml.safe_load_all((argo.e2e_dir / "crds" / "istio.yaml").read_text())
+        if document and document.get("kind") == "CustomResourceDefinition" and document["metadata"]["name"] not in ours
+    ]
+    scratch.write_text(yaml.safe_dump_all(others))
+    files += [istio, scratch]
     arguments = [argument for path in files for argument in ("-f", str(path))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *arguments, timeout=120)
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")

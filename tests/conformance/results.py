@@ -76,7 +76,7 @@ class Row:
 # The most telling line of a failure, best first: testify's "Error:", a fixture's error log, a t.Fatal line.
 _FAILURE_PATTERNS = (
     re.compile(r"^\s*Error:\s+(?P<line>\S.*)$"),
-    re.compile(r'level=(?:error|fatal) msg="(?P<line>[^"]+)'),
+    re.compile(r'level=(?:error|fatal) msg="(?P<line>(?:[^"\\]|\\.)+)'),
     re.compile(r"^\s*[\w./-]+\.go:\d+: (?P<line>\S.*)$"),
 )
 _MAX_FAILURE = 300
@@ -87,7 +87,9 @@ def first_failure_line(output: Iterable[str]) -> str:
     for pattern in _FAILURE_PATTERNS:
         for line in lines:
             if match := pattern.search(line):
-                return match["line"].strip()[:_MAX_FAILURE]
+                # logrus quotes its message: unescape it and keep its first line.
+                text = match["line"].replace('\\"', '"').split("\\n")[0]
+                return text.strip()[:_MAX_FAILURE]
     meaningful = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith(("---", "==="))]
     return meaningful[0][:_MAX_FAILURE] if meaningful else ""
 

@@ -85,6 +85,7 @@ def test_events_become_one_row_per_method_with_the_telling_failure_line() -> Non
     ("output", "line"),
     [
         (['time="x" level=error msg="could not apply"\n', "    when.go:12: not ok\n"], "could not apply"),
+        (['level=error msg="apply of \\"gw\\" failed\\nensure CRDs" rollout=x\n'], 'apply of "gw" failed'),
         (
             ["    when.go:555: timeout after 90s waiting for condition status=Healthy\n"],
             "timeout after 90s waiting for condition status=Healthy",
