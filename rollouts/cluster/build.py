@@ -111,9 +111,13 @@ def ensure_toolchain(progress: Progress = print) -> Toolchain:
 
 
 def find_go() -> str:
-    go = shutil.which("go") or next((p for p in ("/usr/local/go/bin/go", "/usr/lib/go/bin/go") if os.access(p, os.X_OK)), None)
+    go = shutil.which("go") or next(
+        (p for p in ("/usr/local/go/bin/go", "/usr/lib/go/bin/go") if os.access(p, os.X_OK)), None
+    )
     if go is None:
-        raise BuildError("the `go` command was not found: install Go 1.26 or newer to build the local control plane, then retry")
+        raise BuildError(
+            "the `go` command was not found: install Go 1.26 or newer to build the local control plane, then retry"
+        )
     return go
 
 

@@ -65,7 +65,7 @@ podIPs:
 - ip: {{ . | Quote }}
 {{ end }}
 {{ end }}
-"""  # noqa: E501 - one template call
+"""
 
 _INIT_CONTAINERS = """
 initContainerStatuses:
