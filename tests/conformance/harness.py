@@ -45,10 +45,10 @@ class Options:
     def controller(self) -> str:
         return "argo" if self.baseline else "rollouts"
 
-    def command(self) -> str:
-        """The `make` line that reproduces this run (quoted in the Markdown)."""
+    def command(self, suites: list[str]) -> str:
+        """The `make` line that reproduces a table of these suites (quoted in the Markdown)."""
         e2e = [f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("E2E_")]
-        parts = [*e2e, "make conformance", f"SUITES={','.join(self.suites)}"]
+        parts = [*e2e, "make conformance", f"SUITES={','.join(suites)}"]
         if self.run:
             parts.append(f"RUN='{self.run}'")
         if self.baseline:
@@ -72,7 +72,14 @@ def parse_args(argv: list[str]) -> Options:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(sys.argv[1:] if argv is None else argv)
     if options.tables_only:
-        _write_tables(options, [])
+        # Every run's events again, oldest first, so the tables follow the latest parser.
+        runs = sorted(
+            (options.results_dir / "logs").glob(f"{options.controller}-e2e-*.jsonl"), key=lambda p: p.stat().st_mtime
+        )
+        rows: list[results.Row] = []
+        for events in runs:
+            rows = results.merge(rows, results.parse_events(events.read_text().splitlines()))
+        _write_tables(options, rows)
         return 0
     try:
         pattern = results.run_pattern(options.suites, options.run)
@@ -84,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 cluster, argo, baseline=options.baseline, scratch=logs / f"{options.controller}-istio-crds.yaml"
             )
             with _controller(cluster, argo, options, logs / f"{options.controller}-controller.log"):
-                events = _run_e2e(cluster, argo, pattern, logs / f"{options.controller}-e2e")
+                events = _run_e2e(cluster, argo, pattern, logs / f"{options.controller}-e2e-{'-'.join(options.suites)}")
     except (results.SelectionError, BuildError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -212,7 +219,7 @@ def _write_tables(options: Options, latest: list[results.Row]) -> None:
         else "Argo Rollouts' e2e suite against rollouts"
     )
     markdown = directory / f"{options.controller}.md"
-    markdown.write_text(results.to_markdown(title, rows, baseline, options.command()))
+    markdown.write_text(results.to_markdown(title, rows, baseline, options.command(results.suites_of(rows))))
     counts = results.score(latest, baseline)
     _say(f"this run: {counts}; tables: {own} and {markdown}")
 

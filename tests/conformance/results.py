@@ -80,6 +80,7 @@ _FAILURE_PATTERNS = (
     re.compile(r"^\s*[\w./-]+\.go:\d+: (?P<line>\S.*)$"),
 )
 _MAX_FAILURE = 300
+_NOISE = re.compile(r"^\s*(---|===)|level=(info|debug)")
 
 
 def first_failure_line(output: Iterable[str]) -> str:
@@ -90,7 +91,7 @@ def first_failure_line(output: Iterable[str]) -> str:
                 # logrus quotes its message: unescape it and keep its first line.
                 text = match["line"].replace('\\"', '"').split("\\n")[0]
                 return text.strip()[:_MAX_FAILURE]
-    meaningful = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith(("---", "==="))]
+    meaningful = [line.strip() for line in lines if line.strip() and not _NOISE.search(line)]
     return meaningful[0][:_MAX_FAILURE] if meaningful else ""
 
 
@@ -98,24 +99,36 @@ def parse_events(lines: Iterable[str]) -> list[Row]:
     """Rows for every suite method in `go tool test2json` output; top-level suite results are dropped."""
     output: dict[str, list[str]] = {}
     rows: dict[str, Row] = {}
+    running: dict[str, str] = {}  # suite -> the method it runs now
     for line in lines:
         if not line.startswith("{"):
             continue
         event = json.loads(line)
         name = event.get("Test") or ""
         if "/" not in name:
+            # Argo's fixtures fail through the suite's T, so its output belongs to the method running then.
+            if event.get("Action") == "output" and name in running:
+                output.setdefault(running[name], []).append(event.get("Output", ""))
             continue
         suite, test = name.split("/", 1)
         if "/" in test:  # a t.Run inside a method: its output belongs to the method
             test = test.split("/", 1)[0]
         key = f"{suite}/{test}"
         action = event.get("Action")
-        if action == "output":
+        if action == "run":
+            running[suite] = key
+        elif action == "output":
             output.setdefault(key, []).append(event.get("Output", ""))
         elif action in (PASS, FAIL, SKIP) and f"{suite}/{test}" == name:
             failure = first_failure_line(output.get(key, [])) if action == FAIL else ""
             rows[key] = Row(suite, test, action, round(float(event.get("Elapsed", 0.0)), 1), failure)
     return list(rows.values())
+
+
+def suites_of(rows: Iterable[Row]) -> list[str]:
+    """The SUITES names that produced these rows, in the table's order."""
+    names = {function: name for name, function in SUITES.items()}
+    return sorted({names.get(row.suite, row.suite) for row in rows})
 
 
 def merge(previous: Iterable[Row], latest: Iterable[Row]) -> list[Row]:

@@ -53,6 +53,10 @@ EVENTS = [
     _event("output", "TestCanarySuite/TestBad", "        \tError Trace:\tcanary_test.go:88\n"),
     _event("output", "TestCanarySuite/TestBad", "        \tError:      \tNot equal: \n"),
     _event("fail", "TestCanarySuite/TestBad", elapsed=90.0),
+    _event("run", "TestCanarySuite/TestSuiteLevelFailure"),
+    _event("output", "TestCanarySuite/TestSuiteLevelFailure", 'level=info msg="Deleting e2e-test-name=x"\n'),
+    _event("output", "TestCanarySuite", "    common.go:150: Found multiple ReplicaSets with revision: 1\n"),
+    _event("fail", "TestCanarySuite/TestSuiteLevelFailure", elapsed=3.0),
     _event("run", "TestCanarySuite/TestTable/case_1"),
     _event(
         "output", "TestCanarySuite/TestTable/case_1", "    when.go:555: timeout after 1m30s waiting for condition\n"
@@ -70,11 +74,13 @@ def test_events_become_one_row_per_method_with_the_telling_failure_line() -> Non
     assert sorted(rows) == [
         "TestCanarySuite/TestBad",
         "TestCanarySuite/TestGood",
+        "TestCanarySuite/TestSuiteLevelFailure",
         "TestCanarySuite/TestTable",
         "TestIstioSuite/TestIstioHostSplit",
     ]
     assert rows["TestCanarySuite/TestGood"] == Row("TestCanarySuite", "TestGood", PASS, 12.3)
     assert rows["TestCanarySuite/TestBad"].failure == "Not equal:"
+    assert rows["TestCanarySuite/TestSuiteLevelFailure"].failure == "Found multiple ReplicaSets with revision: 1"
     assert rows["TestCanarySuite/TestTable"] == Row(
         "TestCanarySuite", "TestTable", FAIL, 3.1, "timeout after 1m30s waiting for condition"
     )
@@ -103,6 +109,15 @@ def test_a_failure_argo_shares_is_an_environment_limit() -> None:
     argo = {"S/a": Row("S", "a", FAIL, 1), "S/b": Row("S", "b", PASS, 1), "S/c": Row("S", "c", FAIL, 1)}
     assert [results.verdict(row, argo) for row in ours] == [ENV_LIMIT, FAIL, PASS, FAIL]
     assert results.score(ours, argo) == {PASS: 1, FAIL: 2, SKIP: 0, ENV_LIMIT: 1}
+
+
+def test_suites_of_rows_names_them_as_make_takes_them() -> None:
+    rows = [
+        Row("TestIstioSuite", "a", PASS, 1),
+        Row("TestCanarySuite", "b", PASS, 1),
+        Row("TestIstioSuite", "c", PASS, 1),
+    ]
+    assert results.suites_of(rows) == ["canary", "istio"]
 
 
 def test_a_later_run_replaces_its_tests_and_keeps_the_others() -> None:
