@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             _install_crds(
                 cluster, argo, baseline=options.baseline, scratch=logs / f"{options.controller}-istio-crds.yaml"
             )
-            with _controller(cluster, argo, options, logs / f"{options.controller}-controller.log"):
+            with _controller(
+                cluster, argo, options, logs / f"{options.controller}-controller-{'-'.join(options.suites)}.log"
+            ):
                 events = _run_e2e(cluster, argo, pattern, logs / f"{options.controller}-e2e-{'-'.join(options.suites)}")
     except (results.SelectionError, BuildError, ClusterError) as error:
         print(f"error: {error}", file=sys.stderr)
