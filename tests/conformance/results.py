@@ -153,6 +153,23 @@ def score(rows: Iterable[Row], baseline: Mapping[str, Row]) -> dict[str, int]:
     return counts
 
 
+def suite_scores(rows: list[Row], baseline: Mapping[str, Row]) -> str:
+    """Per suite: our pass / fail / environment limits / skips, and Argo's own passes where it ran."""
+    lines = [
+        "| Suite | Tests | Pass | Fail | Env limit | Skip | Argo's controller passes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for suite in sorted({row.suite for row in rows}):
+        own = [row for row in rows if row.suite == suite]
+        counts = score(own, baseline)
+        argo = [baseline[row.key] for row in own if row.key in baseline]
+        argo_passes = f"{sum(row.outcome == PASS for row in argo)} of {len(argo)}" if argo else "-"
+        lines.append(
+            f"| {suite} | {len(own)} | {counts[PASS]} | {counts[FAIL]} | {counts[ENV_LIMIT]} | {counts[SKIP]} | {argo_passes} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def rows_to_json(rows: Iterable[Row]) -> str:
     return json.dumps([asdict(row) for row in rows], indent=2) + "\n"
 
@@ -176,6 +193,7 @@ def to_markdown(title: str, rows: list[Row], baseline: Mapping[str, Row], comman
         f"{counts[PASS]} pass, {counts[FAIL]} fail, {counts[ENV_LIMIT]} environment limits"
         f" (fail against Argo's controller too), {counts[SKIP]} skipped, of {sum(counts.values())} tests.",
         "",
+        suite_scores(rows, baseline),
         "| Test | Result | Argo | Seconds | First failure line |",
         "|---|---|---|---|---|",
     ]

@@ -134,3 +134,10 @@ def test_markdown_shows_both_controllers_and_the_command() -> None:
     assert "1 pass, 0 fail, 1 environment limits" in text
     assert "| S/a | env-limit | fail | 1.5 | x \\| y |" in text
     assert "| S/b | pass | - | 2 |  |" in text
+
+
+def test_suite_scores_count_ours_and_argos() -> None:
+    rows = [Row("A", "x", PASS, 1), Row("A", "y", FAIL, 1), Row("B", "z", SKIP, 0)]
+    table = results.suite_scores(rows, {"A/x": Row("A", "x", PASS, 1), "A/y": Row("A", "y", PASS, 1)})
+    assert "| A | 2 | 1 | 1 | 0 | 0 | 2 of 2 |" in table
+    assert "| B | 1 | 0 | 0 | 0 | 1 | - |" in table
