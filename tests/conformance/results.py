@@ -80,11 +80,13 @@ _FAILURE_PATTERNS = (
     re.compile(r"^\s*[\w./-]+\.go:\d+: (?P<line>\S.*)$"),
 )
 _MAX_FAILURE = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _NOISE = re.compile(r"^\s*(---|===)|level=(info|debug)")
 
 
 def first_failure_line(output: Iterable[str]) -> str:
-    lines = [line.rstrip("\n") for line in output]
+    # test2json keeps Go's framing bytes around error output (\x0e, \x0f): drop control characters.
+    lines = [_CONTROL.sub("", line).rstrip("\n") for line in output]
     for pattern in _FAILURE_PATTERNS:
         for line in lines:
             if match := pattern.search(line):

@@ -97,6 +97,7 @@ def test_events_become_one_row_per_method_with_the_telling_failure_line() -> Non
             "timeout after 90s waiting for condition status=Healthy",
         ),
         (["=== RUN x\n", "panic: nil map\n"], "panic: nil map"),
+        (["\x0f    then.go:81: Expected 2 ready replicas. Actual: 3\x0e\n"], "Expected 2 ready replicas. Actual: 3"),
         ([], ""),
     ],
 )
