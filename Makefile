@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test toolchain system-deps venv crds bench chaos clean
+.PHONY: demo test toolchain system-deps venv crds bench chaos conformance clean
 
 demo: toolchain system-deps
 	$(BIN)/rollouts demo
@@ -46,6 +46,12 @@ bench: toolchain
 # (also written to tests/chaos/results/latest.md).
 chaos: toolchain system-deps
 	ROLLOUTS_CHAOS=1 $(BIN)/python -m pytest tests/chaos -s $(PYTEST_ARGS)
+
+# Argo Rollouts' own e2e suite against our controller (ARGS=--baseline: against Argo's), not part of `make test`.
+# Builds Argo's pinned e2e binary and controller the first time (cached). SUITES=canary,istio and RUN=<regexp>
+# select; Argo's E2E_* variables pass through; tables land in tests/conformance/results/.
+conformance: toolchain
+	SUITES="$(SUITES)" RUN="$(RUN)" $(BIN)/python -m tests.conformance $(ARGS)
 
 crds: venv
 	$(BIN)/rollouts crds generate

@@ -18,8 +18,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rollouts.cluster import processes
+from rollouts.cluster import pod_stages, processes
 from rollouts.cluster.build import Toolchain, ensure_toolchain
 from rollouts.cluster.pki import Pki, ensure_pki
 
@@ -120,12 +121,30 @@ class LocalCluster:
             launcher.start("etcd", self._etcd_args(toolchain, state.ports))
             _wait_http(f"http://127.0.0.1:{state.ports.etcd}/health", deadline, launcher, "etcd")
             launcher.start("kube-apiserver", self._apiserver_args(toolchain, state.ports, pki))
-            _wait_http(f"https://127.0.0.1:{state.ports.apiserver}/readyz", deadline, launcher, "kube-apiserver", cafile=pki.ca_cert)
+            _wait_http(
+                f"https://127.0.0.1:{state.ports.apiserver}/readyz",
+                deadline,
+                launcher,
+                "kube-apiserver",
+                cafile=pki.ca_cert,
+            )
             launcher.start("kube-controller-manager", self._controller_manager_args(toolchain, state.ports, pki))
             launcher.start("kube-scheduler", self._scheduler_args(toolchain, state.ports))
             launcher.start("kwok", self._kwok_args(toolchain))
-            _wait_http(f"https://127.0.0.1:{state.ports.controller_manager}/healthz", deadline, launcher, "kube-controller-manager", insecure=True)
-            _wait_http(f"https://127.0.0.1:{state.ports.scheduler}/healthz", deadline, launcher, "kube-scheduler", insecure=True)
+            _wait_http(
+                f"https://127.0.0.1:{state.ports.controller_manager}/healthz",
+                deadline,
+                launcher,
+                "kube-controller-manager",
+                insecure=True,
+            )
+            _wait_http(
+                f"https://127.0.0.1:{state.ports.scheduler}/healthz",
+                deadline,
+                launcher,
+                "kube-scheduler",
+                insecure=True,
+            )
             self._register_nodes(deadline, launcher)
         except BaseException:
             self.down(progress=lambda _line: None)
@@ -185,7 +204,9 @@ class LocalCluster:
             raise ClusterError(f"no cluster in {self.dir}; run `rollouts cluster up` first")
         return f"export KUBECONFIG={self.kubeconfig}\nexport PATH={state.bin_dir}:$PATH"
 
-    def kubectl(self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         state = self.state()
         if state is None:
             raise ClusterError(f"no cluster in {self.dir}")
@@ -246,8 +267,9 @@ class LocalCluster:
         ]  # fmt: skip
 
     def _kwok_args(self, toolchain: Toolchain) -> list[str]:
+        stages = self._write_kwok_stages(toolchain)
         return [
-            str(toolchain.path("kwok")), f"--kubeconfig={self.kubeconfig}", f"--config={toolchain.stages}",
+            str(toolchain.path("kwok")), f"--kubeconfig={self.kubeconfig}", f"--config={stages}",
             "--manage-all-nodes=true", "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1", "--node-lease-duration-seconds=40",
         ]  # fmt: skip
 
@@ -257,8 +279,15 @@ class LocalCluster:
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "rollouts-local", "cluster": {"server": f"https://127.0.0.1:{port}", "certificate-authority": str(pki.ca_cert)}}],
-            "users": [{"name": "admin", "user": {"client-certificate": str(pki.admin_cert), "client-key": str(pki.admin_key)}}],
+            "clusters": [
+                {
+                    "name": "rollouts-local",
+                    "cluster": {"server": f"https://127.0.0.1:{port}", "certificate-authority": str(pki.ca_cert)},
+                }
+            ],
+            "users": [
+                {"name": "admin", "user": {"client-certificate": str(pki.admin_cert), "client-key": str(pki.admin_key)}}
+            ],
             "contexts": [{"name": "rollouts-local", "context": {"cluster": "rollouts-local", "user": "admin"}}],
             "current-context": "rollouts-local",
         }
@@ -274,20 +303,33 @@ class LocalCluster:
             if result.returncode == 0:
                 return
             if time.monotonic() > deadline:
-                raise ClusterError(f"kwok nodes did not become Ready: {result.stderr.strip()}; see {self.dir / 'logs' / 'kwok.log'}")
+                raise ClusterError(
+                    f"kwok nodes did not become Ready: {result.stderr.strip()}; see {self.dir / 'logs' / 'kwok.log'}"
+                )
+
+    def _write_kwok_stages(self, toolchain: Toolchain) -> Path:
+        """kwok's node stages from the toolchain with our pod stages (rollouts/cluster/pod_stages.py)."""
+        path = self.dir / "kwok-stages.yaml"
+        path.write_text(pod_stages.kwok_config(toolchain.stages.read_text()))
+        return path
 
     def _save(self, state: State) -> None:
         self.state_file.write_text(json.dumps(asdict(state), indent=2) + "\n")
 
 
-def _node(name: str) -> dict:
+def _node(name: str) -> dict[str, Any]:
     capacity = {"cpu": "64", "memory": "512Gi", "pods": "2000"}
     return {
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {
             "name": name,
-            "labels": {"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
+            "labels": {
+                "type": "kwok",
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+            },
             "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
         },
         "status": {"allocatable": capacity, "capacity": capacity},
@@ -321,11 +363,14 @@ class _Launcher:
     def check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise ClusterError(f"{name} exited with code {process.returncode}:\n{_tail(self.dir / 'logs' / f'{name}.log')}")
+                raise ClusterError(
+                    f"{name} exited with code {process.returncode}:\n{_tail(self.dir / 'logs' / f'{name}.log')}"
+                )
 
 
-
-def _wait_http(url: str, deadline: float, launcher: _Launcher, name: str, *, cafile: Path | None = None, insecure: bool = False) -> None:
+def _wait_http(
+    url: str, deadline: float, launcher: _Launcher, name: str, *, cafile: Path | None = None, insecure: bool = False
+) -> None:
     while not _http_ok(url, cafile=cafile, insecure=insecure):
         launcher.check_alive()
         if time.monotonic() > deadline:
@@ -342,7 +387,7 @@ def _http_ok(url: str, *, cafile: Path | None = None, insecure: bool = False) ->
             context.verify_mode = ssl.CERT_NONE
     try:
         with urllib.request.urlopen(url, timeout=2, context=context) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (OSError, urllib.error.URLError, ValueError):
         return False
 
@@ -354,9 +399,6 @@ def _is_ours(pid: int, bin_dir: str) -> bool:
     except OSError:
         return False
     return command.startswith(bin_dir)
-
-
-
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 
 from helpers import wait_until
-
 from rollouts.cluster.local import LocalCluster, iter_component_pids
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
@@ -50,8 +49,12 @@ def is_ready(pod: dict) -> bool:
 def test_replicaset_pods_become_ready_and_scale_down(kube: Kube, namespace: str) -> None:
     kube.create(resources.REPLICASETS, namespace, a_replicaset("web", 3))
 
-    ready = wait_until(lambda: [p for p in pods_of(kube, namespace, "web") if is_ready(p)] if len(pods_of(kube, namespace, "web")) == 3 else [], what="3 ready pods")
-    assert len(ready) == 3
+    def all_three_ready() -> list[dict]:
+        pods = pods_of(kube, namespace, "web")
+        return pods if len(pods) == 3 and all(is_ready(pod) for pod in pods) else []
+
+    # kwok readies pods one at a time: wait for all three, not for the first ready one.
+    ready = wait_until(all_three_ready, what="3 ready pods")
     assert all(pod["spec"].get("nodeName", "").startswith("kwok-node-") for pod in ready)
     wait_until(lambda: kube.get(resources.REPLICASETS, namespace, "web").get("status", {}).get("readyReplicas") == 3, what="readyReplicas == 3")
 
