@@ -16,6 +16,7 @@ Not tested here: the tag convention (test_behaviour.py), the informers and the l
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,7 +87,8 @@ YELLOW = replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-50", 1)
 YELLOW_NOT_READY = replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-50", 0)
 
 Row = tuple[str, str, str, str, float]
-"""(destination_service_name, destination_workload, pod_template_hash, image, share); versions behind one Service by name."""
+"""(destination_service_name, destination_workload, pod_template_hash, image, share);
+versions behind one Service by name."""
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,8 @@ CASES = [
         [],
         virtual_services=[virtual_service(route(("stable", 80), ("canary", 20)))],
         problems=[
-            f"ReplicaSet web-{CANARY}: annotation {behaviour.ERROR_RATE_ANNOTATION}: 'lots' is not a fraction from 0 to 1"
+            f"ReplicaSet web-{CANARY}: annotation {behaviour.ERROR_RATE_ANNOTATION}: "
+            "'lots' is not a fraction from 0 to 1"
         ],
     ),
 ]
@@ -339,9 +342,13 @@ CASES = [
 @pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_split(case: Case) -> None:
     split = traffic.split(
-        target=case.target, namespace=NS, virtual_services=case.virtual_services, destination_rules=case.destination_rules,
-        services=case.services, replica_sets=case.replica_sets,
-    )  # fmt: skip
+        target=case.target,
+        namespace=NS,
+        virtual_services=case.virtual_services,
+        destination_rules=case.destination_rules,
+        services=case.services,
+        replica_sets=case.replica_sets,
+    )
     rows = [(d.service, d.workload, d.pod_template_hash, d.image, pytest.approx(d.share)) for d in split.destinations]
     assert rows == case.expected
     assert all(d.namespace == NS for d in split.destinations)
@@ -354,9 +361,16 @@ def test_split(case: Case) -> None:
 
 def test_split_carries_each_versions_behaviour() -> None:
     split = traffic.split_virtual_service(
-        virtual_service(route(("stable", 80), ("canary", 20))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
-        replica_sets=[BLUE, replica_set(CANARY, "demo:yellow-errors-30", 1, annotations={behaviour.LATENCY_ANNOTATION: "450"})],
-    )  # fmt: skip
+        virtual_service(route(("stable", 80), ("canary", 20))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
+        replica_sets=[
+            BLUE,
+            replica_set(CANARY, "demo:yellow-errors-30", 1, annotations={behaviour.LATENCY_ANNOTATION: "450"}),
+        ],
+    )
     assert [d.behaviour for d in split.destinations] == [
         behaviour.HEALTHY,
         behaviour.Behaviour(error_rate=0.3, latency_ms=450.0),
@@ -365,14 +379,22 @@ def test_split_carries_each_versions_behaviour() -> None:
 
 def test_describe() -> None:
     split = traffic.split_virtual_service(
-        virtual_service(route(("stable", 90), ("canary", 10))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 90), ("canary", 10))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-30", 1)],
-    )  # fmt: skip
+    )
     assert traffic.describe(split) == "stable 9f8a… 90% (blue), canary 7c6d… 10% (yellow-errors-30)"
     unready = traffic.split_virtual_service(
-        virtual_service(route(("stable", 90), ("canary", 10))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 90), ("canary", 10))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, YELLOW_NOT_READY],
-    )  # fmt: skip
+    )
     assert (
         traffic.describe(unready)
         == "stable 9f8a… 100% (blue); canary (10% of the weight) has no ready pods: not simulated"
@@ -420,16 +442,21 @@ def test_requests_due(rate: float, before: float, now: float, due: int) -> None:
 def test_requests_due_never_drift_over_ticks(rate: float) -> None:
     ticks = [round(i * 0.1, 10) for i in range(601)]  # 60 s of 100 ms ticks
     total = sum(
-        traffic.requests_due(rate_per_second=rate, elapsed_before=a, elapsed_now=b) for a, b in zip(ticks, ticks[1:])
+        traffic.requests_due(rate_per_second=rate, elapsed_before=a, elapsed_now=b)
+        for a, b in itertools.pairwise(ticks)
     )
     assert total == int(rate * 60)
 
 
 def split_80_20(canary_image: str = "demo:yellow-errors-30") -> traffic.Split:
     return traffic.split_virtual_service(
-        virtual_service(route(("stable", 80), ("canary", 20))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 80), ("canary", 20))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, replica_set(CANARY, canary_image, 1)],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
