@@ -7,11 +7,11 @@ adds comes from a generator seeded here, so the same inputs always give the same
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 CONFIDENCE = 0.98
 """Kayenta's judge fixes the interval at 98 %."""
@@ -57,34 +57,45 @@ def compare(canary: Sequence[float], baseline: Sequence[float], *, confidence: f
     """Mann-Whitney U of canary against baseline, the Hodges-Lehmann shift and its `confidence` interval.
 
     The interval inverts the two-sided normal-approximation test (tie-corrected, with continuity correction): its
-    bounds are the shifts μ at which canary − μ stops differing from baseline. Two constant sides get a little
-    seeded noise first. Raises TooFewPoints when even the largest shift is not significant (under 5 points a side).
+    bounds are the shifts μ at which canary − μ stops differing from baseline. The test's score only changes at a
+    pairwise difference, so the bounds are pairwise differences, found by bisection. Two constant sides get a
+    little seeded noise first. Raises TooFewPoints when even the largest shift is not significant (under 5 points
+    a side).
     """
     x, y = _untied(np.asarray(canary, dtype=float), np.asarray(baseline, dtype=float))
     test = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
+    differences = np.unique(np.subtract.outer(x, y))
     shift = float(np.median(np.subtract.outer(x, y)))
     critical = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    lowest, highest = float(x.min() - y.max()), float(x.max() - y.min())
-    if _z(x, y, lowest) < critical or _z(x, y, highest) > -critical:
+    # Between two consecutive differences the score is constant: test there, just past each difference.
+    past = np.append((differences[:-1] + differences[1:]) / 2, differences[-1] + 1.0)
+    if _z(x, y, differences[0] - 1.0) < critical or _z(x, y, past[-1]) > -critical:
         raise TooFewPoints(f"too few points for a {confidence:.0%} interval (canary {x.size}, baseline {y.size})")
-    lower = optimize.brentq(lambda mu: _z(x, y, mu) - critical, lowest, highest, xtol=_tolerance(lowest, highest))
-    upper = optimize.brentq(lambda mu: _z(x, y, mu) + critical, lowest, highest, xtol=_tolerance(lowest, highest))
+    lower = differences[_first(past, lambda mu: _z(x, y, mu) <= critical)]
+    upper = differences[_first(past, lambda mu: _z(x, y, mu) < -critical)]
     means = float(x.mean()), float(y.mean())
     mean_ratio = means[0] / means[1] if means[0] != 0 and means[1] != 0 else math.nan
     cles = float(test.statistic) / (x.size * y.size)
     return Comparison(shift, float(lower), float(upper), mean_ratio, cles, float(test.pvalue))
 
 
+def _first(points: np.ndarray, holds: Callable[[float], bool]) -> int:
+    """The first index whose point `holds`, for a condition that, once true, stays true (it holds at the last)."""
+    low, high = 0, len(points) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if holds(float(points[middle])):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def _z(x: np.ndarray, y: np.ndarray, mu: float) -> float:
     # The signed normal score of the test of x − μ against y, read back from SciPy's tie-corrected p-value.
-    shifted = x - mu
-    test = stats.mannwhitneyu(shifted, y, alternative="two-sided", method="asymptotic")
+    test = stats.mannwhitneyu(x - mu, y, alternative="two-sided", method="asymptotic")
     sign = np.sign(float(test.statistic) - x.size * y.size / 2)
     return float(sign * stats.norm.isf(float(test.pvalue) / 2))
-
-
-def _tolerance(lowest: float, highest: float) -> float:
-    return max(abs(lowest), abs(highest), 1e-12) * 1e-9
 
 
 def _untied(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
