@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test toolchain system-deps venv crds bench chaos clean
+.PHONY: demo test toolchain system-deps venv crds bench chaos decisions clean
 
 demo: toolchain system-deps
 	$(BIN)/rollouts demo
@@ -46,6 +46,11 @@ bench: toolchain
 # (also written to tests/chaos/results/latest.md).
 chaos: toolchain system-deps
 	ROLLOUTS_CHAOS=1 $(BIN)/python -m pytest tests/chaos -s $(PYTEST_ARGS)
+
+# Decision quality (not part of `make test`): threshold templates against the judge on simulated canaries, seeds
+# fixed; README's "Decision quality" section quotes its tables.
+decisions: venv
+	$(BIN)/python tests/benchmarks/decisions.py
 
 crds: venv
 	$(BIN)/rollouts crds generate

@@ -112,14 +112,16 @@ def p99(requests: Sequence[tuple[int, float]]) -> float:
     """histogram_quantile(0.99, …) over Istio's buckets: linear inside the bucket that holds the 99th percentile."""
     if not requests:
         return math.nan
-    counts = np.histogram([duration for _, duration in requests], bins=[0.0, *exporter.DURATION_BUCKETS_MS, math.inf])[0]
+    counts = np.histogram([duration for _, duration in requests], bins=[0.0, *exporter.DURATION_BUCKETS_MS, math.inf])[
+        0
+    ]
     cumulative, rank = np.cumsum(counts), 0.99 * len(requests)
     index = int(np.searchsorted(cumulative, rank))
     bounds = [0.0, *exporter.DURATION_BUCKETS_MS]
     if index >= len(exporter.DURATION_BUCKETS_MS):
         return bounds[-1]
     below = cumulative[index - 1] if index else 0
-    return bounds[index] + (bounds[index + 1] - bounds[index]) * (rank - below) / counts[index]
+    return float(bounds[index] + (bounds[index + 1] - bounds[index]) * (rank - below) / counts[index])
 
 
 JUDGE_SERIES: Mapping[str, Callable[[Sequence[tuple[int, float]]], float]] = {
@@ -128,7 +130,10 @@ JUDGE_SERIES: Mapping[str, Callable[[Sequence[tuple[int, float]]], float]] = {
     "latency-mean": mean_latency,
 }
 """The judge templates' metrics by name, computed on one step's requests as their PromQL does."""
-THRESHOLD_RESULTS: Mapping[str, Callable[[Sequence[tuple[int, float]]], float]] = {"success-rate": success_rate, "latency-p99": p99}
+THRESHOLD_RESULTS: Mapping[str, Callable[[Sequence[tuple[int, float]]], float]] = {
+    "success-rate": success_rate,
+    "latency-p99": p99,
+}
 THRESHOLD_WINDOW = 15.0  # the threshold templates' [15s]
 
 
@@ -147,7 +152,10 @@ class Schedule:
 
 def load_metric(path: str) -> tuple[dict[str, Any], Schedule]:
     document = yaml.safe_load((REPO / path).read_text())
-    metric = args.substitute(document["spec"]["metrics"][0], {"namespace": "bench", "service-name": "web", "baseline-hash": "baseline", "canary-hash": "canary"})
+    metric = args.substitute(
+        document["spec"]["metrics"][0],
+        {"namespace": "bench", "service-name": "web", "baseline-hash": "baseline", "canary-hash": "canary"},
+    )
     seconds = {key: float(str(metric.get(key, "0s")).rstrip("s")) for key in ("initialDelay", "interval")}
     return metric, Schedule(seconds["initialDelay"], seconds["interval"], int(metric["count"]))
 
@@ -158,7 +166,9 @@ def threshold_measurements(traffic_: Traffic, path: str) -> list[tuple[float, st
     results = []
     for t in schedule.times():
         value = measure(traffic_.window("canary", t - THRESHOLD_WINDOW, t))
-        verdict = assess.judge_measurement([value], success_condition=metric.get("successCondition"), failure_condition=metric.get("failureCondition"))
+        verdict = assess.judge_measurement(
+            [value], success_condition=metric.get("successCondition"), failure_condition=metric.get("failureCondition")
+        )
         results.append((t, verdict.phase))
     return results
 
@@ -170,11 +180,12 @@ def judge_measurements(traffic_: Traffic, path: str) -> list[tuple[float, str]]:
     results = []
     for t in schedule.times():
         ends = [t - k * step for k in range(points) if t - k * step > 0]
-        series = {
-            m.name: tuple([JUDGE_SERIES[m.name](traffic_.window(v, end - step, end)) for end in ends] for v in ("baseline", "canary"))
-            for m in settings.metrics
-        }
-        verdict = judge.judge(settings, series).verdict  # type: ignore[arg-type]
+
+        def points_of(name: str, version: str, ends: list[float] = ends) -> list[float]:
+            return [JUDGE_SERIES[name](traffic_.window(version, end - step, end)) for end in ends]
+
+        series = {m.name: (points_of(m.name, "baseline"), points_of(m.name, "canary")) for m in settings.metrics}
+        verdict = judge.judge(settings, series).verdict
         results.append((t, {"Pass": "Successful", "Marginal": "Inconclusive", "Fail": "Failed"}[verdict]))
     return results
 
@@ -208,12 +219,18 @@ def run(method: str, scenario: Scenario, runs: int, seed: int) -> dict[str, Any]
 
 
 def table(method: str, runs: int) -> list[str]:
-    lines = [f"{method} ({runs} runs per scenario)", "| Scenario | Detection | False aborts | Paused | Median time to verdict |", "|---|---|---|---|---|"]
+    lines = [
+        f"{method} ({runs} runs per scenario)",
+        "| Scenario | Detection | False aborts | Paused | Median time to verdict |",
+        "|---|---|---|---|---|",
+    ]
     for index, scenario in enumerate(SCENARIOS):
         figures = run(method, scenario, runs, seed=1000 * index)
         share = f"{figures['aborted']:.0%}"
         detection, false_aborts = (share, "–") if scenario.bad else ("–", share)
-        lines.append(f"| {scenario.name} | {detection} | {false_aborts} | {figures['paused']:.0%} | {figures['median']:g} s |")
+        lines.append(
+            f"| {scenario.name} | {detection} | {false_aborts} | {figures['paused']:.0%} | {figures['median']:g} s |"
+        )
     return lines
 
 
