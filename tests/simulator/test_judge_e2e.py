@@ -35,7 +35,7 @@ STABLE_IMAGE = "argoproj/rollouts-demo:blue-errors-5"
 
 
 def judge_template() -> dict[str, Any]:
-    template = yaml.safe_load(TEMPLATE.read_text())
+    template: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text())
     metric = template["spec"]["metrics"][0]
     metric.update(initialDelay="25s", interval="5s", count=2)
     metric["provider"]["plugin"]["rollouts/judge"]["lookback"] = "30s"
