@@ -1,6 +1,6 @@
 """Decision quality: how often the threshold templates and the judge abort a bad canary, and a good one.
 
-    .venv/bin/python tests/benchmarks/decisions.py [--runs 50]        (make decisions)
+    .venv/bin/python tests/benchmarks/decisions.py [--runs 40] [--method judge]        (make decisions)
 
 Offline and fast: requests come from the traffic simulator's own code (`rollouts.simulator.traffic` and
 `behaviour`, seeded), 80 % to the stable version (the baseline) and 20 % to the canary, one second at a time.
@@ -236,7 +236,7 @@ def table(method: str, runs: int) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50, help="canaries per scenario and method (seeds fixed)")
+    parser.add_argument("--runs", type=int, default=40, help="canaries per scenario and method (seeds fixed)")
     parser.add_argument("--method", choices=sorted(METHODS), action="append", help="only these methods (default: all)")
     options = parser.parse_args()
     started = time.monotonic()
