@@ -28,8 +28,6 @@ from analysis.providers.prometheus import PrometheusProvider
 
 PLUGIN_NAME = "rollouts/judge"
 PHASES: Mapping[str, Phase] = {"Pass": SUCCESSFUL, "Marginal": INCONCLUSIVE, "Fail": FAILED}
-MAX_TEXT = 512
-"""Every string we store in a measurement is cut to this many characters (status stays small)."""
 
 
 class JudgeProvider(SingleShot):
@@ -43,14 +41,14 @@ class JudgeProvider(SingleShot):
             raw = _judge_settings(config)
             settings = judge.parse(raw)
         except (ValueError, judge.JudgeConfigError) as error:
-            return errored(_cut(str(error)), ctx.now)
+            return errored(str(error), ctx.now)
         series: dict[str, tuple[list[float], list[float]]] = {}
         for metric in settings.metrics:
             sides = []
             for side, query in (("baseline", metric.baseline_query), ("canary", metric.canary_query)):
                 measured = self._prometheus.run(_range_query(raw, settings, query), ctx)
                 if measured.phase != SUCCESSFUL:
-                    return errored(_cut(f"metric {metric.name}, {side} query: {measured.message}"), ctx.now)
+                    return errored(f"metric {metric.name}, {side} query: {measured.message}", ctx.now)
                 sides.append(list(measured.result or []))
             series[metric.name] = (sides[0], sides[1])
         return _measurement(judge.judge(settings, series), ctx)
@@ -79,11 +77,11 @@ def _range_query(raw: Mapping[str, Any], settings: judge.JudgeConfig, query: str
 def _measurement(result: judge.Judgement, ctx: MeasureContext) -> Measurement:
     metadata = {"verdict": result.verdict, "score": format_float(result.score)}
     for outcome in result.outcomes:
-        metadata[f"metric.{outcome.name}"] = _cut(describe(outcome))
+        metadata[f"metric.{outcome.name}"] = describe(outcome)
     message = (
         None
         if result.verdict == "Pass"
-        else _cut(f"judge score {format_float(result.score)} ({result.verdict}): {result.reason}")
+        else f"judge score {format_float(result.score)} ({result.verdict}): {result.reason}"
     )
     return Measurement(
         PHASES[result.verdict],
@@ -104,7 +102,3 @@ def describe(outcome: judge.MetricOutcome) -> str:
         return f"{head}: {outcome.reason}, {points}"
     interval = f"shift {outcome.shift:.4g} [{outcome.lower:.4g}, {outcome.upper:.4g}]"
     return f"{head}: {interval}, effect {outcome.effect:.3g}, meanRatio {outcome.mean_ratio:.3g}, {points}"
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
