@@ -41,7 +41,10 @@ def test_demo_with_the_judge(tmp_path: Path) -> None:
     assert "applying examples/judge-templates/ (its analysis steps using the judge)" in output
     assert "good version argoproj/rollouts-demo:green: passed analysis (2 AnalysisRuns) and became Healthy" in output
     assert "metric judge-success-rate = score 0 (error-rate High (critical)) Failed" in output, output
-    rows = [line.split() for line in output.splitlines() if line.startswith(("  good ", "  bad "))]
+    decisions = [
+        line for line in output.splitlines() if line.startswith(("  good ", "  bad ")) and "judge-success-rate" in line
+    ]
+    rows = [line.split() for line in decisions]
     assert [(row[0], row[2], row[3], row[4]) for row in rows] == [
         ("good", "judge-success-rate", "score", "100"),
         ("good", "judge-success-rate", "score", "100"),
