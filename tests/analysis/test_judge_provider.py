@@ -85,7 +85,8 @@ def test_a_doubled_critical_metric_fails(prometheus: PrometheusServer, latency: 
     assert (measurement.phase, measurement.value) == ("Failed", "0")
     prefix = "judge score 0 (Fail): critical metric latency is High: canary higher: shift "
     assert re.match(
-        re.escape(prefix) + r"(19|20)\.\d+ in \[1\d\.\d+, 2\d\.\d+\], meanRatio (1\.9\d*|2(\.0\d*)?)$", measurement.message or ""
+        re.escape(prefix) + r"(19|20)\.\d+ in \[1\d\.\d+, 2\d\.\d+\], meanRatio (1\.9\d*|2(\.0\d*)?)$",
+        measurement.message or "",
     )
     assert re.match(
         r"High \(critical\): shift (19|20)\.\d+ \[.*\], effect (1\.9\d*|2(\.0\d*)?), meanRatio (1\.9\d*|2(\.0\d*)?), points [89]/[89]$",
