@@ -3,7 +3,9 @@ Prometheus scraping it. A canary identical to its stable version is promoted; on
 aborted, and the Rollout's message carries the judge's explanation.
 
 The template is examples/judge-templates/judge-success-rate.yaml with a shorter schedule (first judgement after
-25 s over a 30 s lookback, two judgements 5 s apart), so that each update takes about half a minute.
+35 s over a 35 s lookback, so 7 or 8 points a side; two judgements 5 s apart), so that each update takes about
+40 s. Errors go from 10 % to 20 %: at 50 requests per second a side, 5 % → 10 % was seen to slip through once on a
+loaded machine (6 to 7 points a side are few for Mann-Whitney at 98 %).
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOST_SPLIT = EXAMPLES / "istio-host-split" / "rollout.yaml"
 TEMPLATE = EXAMPLES / "judge-templates" / "judge-success-rate.yaml"
 NAME = "istio-host-split"
-STABLE_IMAGE = "argoproj/rollouts-demo:blue-errors-5"
+STABLE_IMAGE = "argoproj/rollouts-demo:blue-errors-10"
 
 
 def judge_template() -> dict[str, Any]:
     template: dict[str, Any] = yaml.safe_load(TEMPLATE.read_text())
     metric = template["spec"]["metrics"][0]
-    metric.update(initialDelay="25s", interval="5s", count=2)
-    metric["provider"]["plugin"]["rollouts/judge"]["lookback"] = "30s"
+    metric.update(initialDelay="35s", interval="5s", count=2)
+    metric["provider"]["plugin"]["rollouts/judge"]["lookback"] = "35s"
     return template
 
 
@@ -114,11 +116,11 @@ def test_the_judge_promotes_an_identical_canary_and_aborts_doubled_errors(
     apply(cluster, namespace, tmp_path / "rollout.yaml")
     wait_for_phase(kube, namespace, NAME, "Healthy", timeout=60)
 
-    set_image(kube, namespace, "argoproj/rollouts-demo:green-errors-5")  # the same behaviour, a new version
+    set_image(kube, namespace, "argoproj/rollouts-demo:green-errors-10")  # the same behaviour, a new version
     wait_for_phase(kube, namespace, NAME, "Healthy", timeout=180)
     assert (kube.get(resources.ROLLOUTS, namespace, NAME).get("status") or {}).get("abort") is not True
 
-    set_image(kube, namespace, "argoproj/rollouts-demo:red-errors-10")  # twice the errors
+    set_image(kube, namespace, "argoproj/rollouts-demo:red-errors-20")  # twice the errors
     aborted = wait_for_phase(kube, namespace, NAME, "Degraded", timeout=180)
     message = aborted["status"].get("message") or ""
     assert "judge score 0 (Fail): critical metric error-rate is High: canary higher" in message, message
