@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test toolchain system-deps venv crds bench chaos conformance clean
+.PHONY: demo test toolchain system-deps venv crds bench chaos conformance decisions clean
 
 demo: toolchain system-deps
 	$(BIN)/rollouts demo
@@ -52,6 +52,11 @@ chaos: toolchain system-deps
 # select; Argo's E2E_* variables pass through; tables land in tests/conformance/results/.
 conformance: toolchain
 	SUITES="$(SUITES)" RUN="$(RUN)" $(BIN)/python -m tests.conformance $(ARGS)
+
+# Decision quality (not part of `make test`): threshold templates against the judge on simulated canaries, seeds
+# fixed; README's "Decision quality" section quotes its tables.
+decisions: venv
+	$(BIN)/python tests/benchmarks/decisions.py
 
 crds: venv
 	$(BIN)/rollouts crds generate

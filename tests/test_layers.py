@@ -22,6 +22,7 @@ PURE = (
     "analysis/args.py",
     "analysis/templates.py",
     "analysis/decide",
+    "analysis/judge",
     "rollouts/traffic",
     "rollouts/simulator/behaviour.py",
     "rollouts/simulator/traffic.py",

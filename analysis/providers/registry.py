@@ -9,11 +9,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from analysis.providers import credentials, job, prometheus, web
+from analysis.providers import credentials, job, judge, prometheus, web
 from analysis.providers.base import Provider
 from rollouts.kube.client import Kube
 
-SUPPORTED = ("job", "prometheus", "web")
+SUPPORTED = ("job", "plugin", "prometheus", "web")
 
 
 class UnsupportedProvider(ValueError):
@@ -61,10 +61,12 @@ class Providers:
                 f"overrides: unknown provider kinds {', '.join(unknown)}; supported: {', '.join(SUPPORTED)}"
             )
         tokens = credentials.OAuth2Tokens()  # one OAuth2 token cache shared by every HTTP provider
+        queries = prometheus.PrometheusProvider(
+            default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens, environ=environ
+        )
         table: dict[str, Provider | None] = {
-            "prometheus": prometheus.PrometheusProvider(
-                default_address=environ.get(prometheus.ADDRESS_ENV), tokens=tokens, environ=environ
-            ),
+            "prometheus": queries,
+            "plugin": judge.JudgeProvider(queries),  # the only plugin is our judge, "rollouts/judge"
             "web": web.WebProvider(tokens=tokens),
             "job": job.JobProvider(kube, namespace=environ.get(job.NAMESPACE_ENV)) if kube is not None else None,
         }

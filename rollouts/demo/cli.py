@@ -22,14 +22,26 @@ def _interrupt(_signum: int, _frame: object) -> None:
     "directory",
     type=click.Path(path_type=Path),
     default=None,
-    help="Demo directory: cluster, Prometheus data, logs, pids (default: $ROLLOUTS_DEMO_DIR, else ~/.local/state/rollouts/demo).",
+    help="Demo directory: cluster, Prometheus data, logs, pids "
+    "(default: $ROLLOUTS_DEMO_DIR, else ~/.local/state/rollouts/demo).",
 )
-@click.option("--keep", is_flag=True, help="Leave everything running at the end, and print how to explore it and how to stop it.")
+@click.option(
+    "--keep", is_flag=True, help="Leave everything running at the end, and print how to explore it and how to stop it."
+)
 @click.option("--down", "stop", is_flag=True, help="Stop what `rollouts demo --keep` left running, then exit.")
+@click.option(
+    "--judge", is_flag=True, help="Analyse with the statistical judge (canary against stable) instead of thresholds."
+)
 @click.option("--plain", is_flag=True, help="Progress lines even on a terminal (no live view).")
-@click.option("--timeout", "rollout_timeout", default=ROLLOUT_TIMEOUT, show_default=True, type=click.FloatRange(min=10),
-              help="Seconds each rollout may take before the demo gives up on it.")  # fmt: skip
-def demo(directory: Path | None, keep: bool, stop: bool, plain: bool, rollout_timeout: float) -> None:
+@click.option(
+    "--timeout",
+    "rollout_timeout",
+    default=ROLLOUT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=10),
+    help="Seconds each rollout may take before the demo gives up on it.",
+)
+def demo(directory: Path | None, keep: bool, stop: bool, judge: bool, plain: bool, rollout_timeout: float) -> None:
     """Run a real canary end to end: a good version passes analysis and becomes Healthy, a bad one fails it
     and is aborted, with all traffic back on the stable version.
 
@@ -46,13 +58,22 @@ def demo(directory: Path | None, keep: bool, stop: bool, plain: bool, rollout_ti
         return
     live = not plain and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
     settings = runner.Settings(
-        directory=directory, keep=keep, live=live, color=live and "NO_COLOR" not in os.environ, rollout_timeout=rollout_timeout
+        directory=directory,
+        keep=keep,
+        live=live,
+        color=live and "NO_COLOR" not in os.environ,
+        rollout_timeout=rollout_timeout,
+        judge=judge,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = runner.run(settings, sys.stdout)
     except KeyboardInterrupt:
-        left = f"everything is left running: stop it with `{runner.stop_command(directory)}`" if keep else "everything the demo started was stopped"
+        left = (
+            f"everything is left running: stop it with `{runner.stop_command(directory)}`"
+            if keep
+            else "everything the demo started was stopped"
+        )
         click.echo(f"interrupted; {left}", err=True)
         sys.exit(130)
     sys.exit(code)

@@ -6,8 +6,10 @@ Established. The files are read from the source tree this package runs from; not
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,7 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "crds"
 ISTIO_CRDS = CRDS / "third-party" / "istio.yaml"
 TEMPLATES = REPO / "examples" / "analysis-templates"
+JUDGE_TEMPLATES = REPO / "examples" / "judge-templates"
 EXAMPLE = REPO / "examples" / "istio-canary-analysis"
+JUDGE_TEMPLATE = "judge-success-rate"
+"""What `--judge` analyses with: the error rate, canary against stable (the latency judge is left out of the demo:
+on a few requests per step its p99 is noisy enough to abort a good version now and then)."""
+JUDGE_ARGS = [
+    {"name": "namespace", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+    {"name": "baseline-hash", "valueFrom": {"podTemplateHashValue": "Stable"}},
+    {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}},
+]
 
 
 class MissingFiles(RuntimeError):
@@ -26,10 +37,13 @@ class MissingFiles(RuntimeError):
 
 def check() -> None:
     """Raise MissingFiles naming what is missing."""
-    wanted = [*sorted(CRDS.glob("*.yaml")), ISTIO_CRDS, TEMPLATES, EXAMPLE]
+    wanted = [*sorted(CRDS.glob("*.yaml")), ISTIO_CRDS, TEMPLATES, JUDGE_TEMPLATES, EXAMPLE]
     missing = [str(path) for path in wanted if not path.exists()]
     if missing or not list(CRDS.glob("*.yaml")):
-        raise MissingFiles(f"the demo needs the repository's crds/ and examples/ next to the package; missing: {', '.join(missing) or CRDS}")
+        raise MissingFiles(
+            "the demo needs the repository's crds/ and examples/ next to the package; "
+            f"missing: {', '.join(missing) or CRDS}"
+        )
 
 
 def install_crds(cluster: LocalCluster) -> None:
@@ -44,13 +58,25 @@ def create_namespace(cluster: LocalCluster, namespace: str) -> None:
     cluster.kubectl("apply", "--server-side", "-f", "-", input=json.dumps(body))
 
 
-def apply_example(cluster: LocalCluster, namespace: str) -> None:
+def apply_example(cluster: LocalCluster, namespace: str, *, judge: bool = False) -> None:
     """Everything the Rollout refers to (AnalysisTemplates, Services, VirtualService) first, then the Rollout: the
-    controller would report a Rollout whose Services do not exist yet as InvalidSpec (Degraded) until they do."""
-    files = sorted(TEMPLATES.glob("*.yaml")) + sorted(EXAMPLE.glob("*.yaml"))
-    for batch in ([path for path in files if not _has_rollout(path)], [path for path in files if _has_rollout(path)]):
-        cluster.kubectl("apply", "--server-side", "-n", namespace, *(arg for path in batch for arg in ("-f", str(path))))
+    controller would report a Rollout whose Services do not exist yet as InvalidSpec (Degraded) until they do.
+    With `judge`, the judge's templates, and the Rollout's analysis steps use the judge (`with_judge`)."""
+    files = sorted((JUDGE_TEMPLATES if judge else TEMPLATES).glob("*.yaml")) + sorted(EXAMPLE.glob("*.yaml"))
+    documents = [doc for path in files for doc in yaml.safe_load_all(path.read_text()) if doc]
+    if judge:
+        documents = [with_judge(doc) if doc.get("kind") == "Rollout" else doc for doc in documents]
+    for batch in (
+        [doc for doc in documents if doc.get("kind") != "Rollout"],
+        [doc for doc in documents if doc.get("kind") == "Rollout"],
+    ):
+        cluster.kubectl("apply", "--server-side", "-n", namespace, "-f", "-", input=yaml.safe_dump_all(batch))
 
 
-def _has_rollout(path: Path) -> bool:
-    return any(doc and doc.get("kind") == "Rollout" for doc in yaml.safe_load_all(path.read_text()))
+def with_judge(rollout: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `rollout` whose analysis steps run the judge's template against the stable version."""
+    changed = copy.deepcopy(rollout)
+    for step in changed["spec"]["strategy"]["canary"]["steps"]:
+        if "analysis" in step:
+            step["analysis"] = {"templates": [{"templateName": JUDGE_TEMPLATE}], "args": copy.deepcopy(JUDGE_ARGS)}
+    return changed

@@ -56,6 +56,8 @@ class Settings:
     live: bool = False
     """Redraw the rollout in place (a terminal); otherwise one progress line per change."""
     color: bool = False
+    judge: bool = False
+    """Analyse with the statistical judge (canary against stable) instead of the threshold templates."""
 
 
 class DemoError(RuntimeError):
@@ -67,7 +69,15 @@ def run(settings: Settings, out: TextIO) -> int:
     demo = _Demo(settings, out)
     try:
         report = demo.scenario()
-    except (DemoError, ProcessError, ClusterError, build.BuildError, manifests.MissingFiles, errors.ApiError, OSError) as error:
+    except (
+        DemoError,
+        ProcessError,
+        ClusterError,
+        build.BuildError,
+        manifests.MissingFiles,
+        errors.ApiError,
+        OSError,
+    ) as error:
         demo.say(f"demo failed: {getattr(error, 'message', None) or error}")
         demo.print_where()
         return 1
@@ -129,17 +139,27 @@ class _Demo:
         with self._timed("processes", "Prometheus, controller, traffic simulator"):
             self.say("starting Prometheus, the controller and the traffic simulator")
             self.running = components.start(
-                self.processes, kubeconfig=self.cluster.kubeconfig, namespace=NAMESPACE, virtual_service=VIRTUAL_SERVICE,
+                self.processes,
+                kubeconfig=self.cluster.kubeconfig,
+                namespace=NAMESPACE,
+                virtual_service=VIRTUAL_SERVICE,
                 data_dir=self.settings.directory / "prometheus",
-            )  # fmt: skip
-            self.echo(f"    Prometheus at {self.running.prometheus.url}, scraping the simulator and the controller every second")
+            )
+            self.echo(
+                f"    Prometheus at {self.running.prometheus.url}, "
+                "scraping the simulator and the controller every second"
+            )
         with self._timed("first version", "applied, Healthy, its traffic in Prometheus"):
             self._first_version(kube)
-        good = self._release(kube, summary.GOOD, GOOD_IMAGE, "no errors: analysis should pass and the rollout become Healthy")
+        good = self._release(
+            kube, summary.GOOD, GOOD_IMAGE, "no errors: analysis should pass and the rollout become Healthy"
+        )
         if summary.judge(good).ok:
             with self._timed("quiet canary", f"the canary Service's traffic left the {RATE_WINDOW} window"):
                 self._quiet_canary()
-            self._release(kube, summary.BAD, BAD_IMAGE, "40% errors, pods Ready: analysis should fail and the rollout abort")
+            self._release(
+                kube, summary.BAD, BAD_IMAGE, "40% errors, pods Ready: analysis should fail and the rollout abort"
+            )
         else:
             self.say("skipping the bad version: the good one did not turn out as expected")
         self.timings.append(summary.Timing("total", time.monotonic() - self.started))
@@ -156,13 +176,18 @@ class _Demo:
             shutil.rmtree(stale, ignore_errors=True)
 
     def _first_version(self, kube: Kube) -> None:
-        self.say(f"applying examples/analysis-templates/ and examples/istio-canary-analysis/ to namespace {NAMESPACE}")
-        manifests.apply_example(self.cluster, NAMESPACE)
+        templates = (
+            "judge-templates/ (its analysis steps using the judge)" if self.settings.judge else "analysis-templates/"
+        )
+        self.say(f"applying examples/{templates} and examples/istio-canary-analysis/ to namespace {NAMESPACE}")
+        manifests.apply_example(self.cluster, NAMESPACE, judge=self.settings.judge)
         self.feed = RolloutFeed(kube, NAMESPACE, ROLLOUT)
         self.feed.start()
         shown = self._follow(generation=1, settled=_past_invalid_spec)
         if shown is None or shown.status != "Healthy":
-            raise DemoError(f"the first version did not become Healthy: {render.status_line(shown) if shown else 'no status'}")
+            raise DemoError(
+                f"the first version did not become Healthy: {render.status_line(shown) if shown else 'no status'}"
+            )
         self.say("waiting until Prometheus has the stable version's traffic")
         self._until(lambda: (self._rate(STABLE_SERVICE) or 0) > 0, "traffic to the stable Service in Prometheus")
 
@@ -170,7 +195,9 @@ class _Demo:
         """Set the new image as `kubectl rollouts set image` does, follow the rollout, record the outcome."""
         self.say(f"{version} version: {image} ({expectation})")
         started = time.monotonic()
-        send.send_fresh(kube, NAMESPACE, lambda: intents.set_image(kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT), "*", image))
+        send.send_fresh(
+            kube, NAMESPACE, lambda: intents.set_image(kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT), "*", image)
+        )
         generation = int(kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT)["metadata"]["generation"])
         shown = self._follow(generation=generation)
         if shown is None or not shown.done:
@@ -200,12 +227,21 @@ class _Demo:
         pod_hash = str(status.get("currentPodHash") or "")
         runs, _ = kube.list(resources.ANALYSIS_RUNS, NAMESPACE, label_selector=f"{HASH_LABEL}={pod_hash}")
         uid = rollout["metadata"].get("uid")
-        owned = [run for run in runs if any(ref.get("uid") == uid for ref in run["metadata"].get("ownerReferences") or [])]
+        owned = [
+            run for run in runs if any(ref.get("uid") == uid for ref in run["metadata"].get("ownerReferences") or [])
+        ]
         stable_weight, canary_weight = self._weights(kube)
         return summary.Outcome(
-            version=version, image=image, phase=phase, message=message, aborted=bool(status.get("abort")), seconds=seconds,
-            decisions=tuple(summary.decisions(owned)), stable_weight=stable_weight, canary_weight=canary_weight,
-        )  # fmt: skip
+            version=version,
+            image=image,
+            phase=phase,
+            message=message,
+            aborted=bool(status.get("abort")),
+            seconds=seconds,
+            decisions=tuple(summary.decisions(owned)),
+            stable_weight=stable_weight,
+            canary_weight=canary_weight,
+        )
 
     def _weights(self, kube: Kube) -> tuple[int | None, int | None]:
         virtual_service = kube.get(resources.VIRTUAL_SERVICES, NAMESPACE, VIRTUAL_SERVICE)
@@ -213,7 +249,9 @@ class _Demo:
 
     def _rate(self, service: str) -> float | None:
         assert self.running is not None
-        selector = f'reporter="destination", destination_service_namespace="{NAMESPACE}", destination_service_name="{service}"'
+        selector = (
+            f'reporter="destination", destination_service_namespace="{NAMESPACE}", destination_service_name="{service}"'
+        )
         try:
             return self.running.prometheus.value(f"sum(rate(istio_requests_total{{{selector}}}[{RATE_WINDOW}]))")
         except (OSError, ValueError, KeyError):
@@ -224,11 +262,18 @@ class _Demo:
     def _follow(self, *, generation: int, settled: Callable[[RolloutView], bool] = watching.done) -> RolloutView | None:
         assert self.feed is not None
         return watching.follow(
-            self.feed, generation=generation, live=self.settings.live, color=self.settings.color, out=self.out,
-            timeout=self.settings.rollout_timeout, settled=settled,
-        )  # fmt: skip
+            self.feed,
+            generation=generation,
+            live=self.settings.live,
+            color=self.settings.color,
+            out=self.out,
+            timeout=self.settings.rollout_timeout,
+            settled=settled,
+        )
 
-    def _until(self, probe: Callable[[], bool], what: str, *, timeout: float = TRAFFIC_TIMEOUT, fail: bool = True) -> bool:
+    def _until(
+        self, probe: Callable[[], bool], what: str, *, timeout: float = TRAFFIC_TIMEOUT, fail: bool = True
+    ) -> bool:
         deadline = time.monotonic() + timeout
         while not probe():
             self.processes.check_alive()
@@ -249,11 +294,16 @@ class _Demo:
             ("cluster logs", f"{self.cluster.dir / 'logs'}/"),
         ]
         if not self.settings.keep:
-            return [*where, ("explore", "rollouts demo --keep   (leaves everything running, and says how to look around)")]
+            return [
+                *where,
+                ("explore", "rollouts demo --keep   (leaves everything running, and says how to look around)"),
+            ]
         stop = ("stop", stop_command(directory))
         if self.running is None:
             return [*where, stop]
-        bin_dirs = ":".join(dict.fromkeys(str(path) for path in (Path(sys.executable).parent, self._toolchain_bin()) if path))
+        bin_dirs = ":".join(
+            dict.fromkeys(str(path) for path in (Path(sys.executable).parent, self._toolchain_bin()) if path)
+        )
         return [
             *where,
             ("shell", f"export KUBECONFIG={self.cluster.kubeconfig} PATH={bin_dirs}:$PATH"),
@@ -262,7 +312,8 @@ class _Demo:
             ("try", f"kubectl rollouts -n {NAMESPACE} set image {ROLLOUT} app=argoproj/rollouts-demo:yellow-slow-800"),
             (
                 "Prometheus",
-                f"{self.running.prometheus.url}  (e.g. sum by (destination_version, response_code) (rate(istio_requests_total[{RATE_WINDOW}])))",
+                f"{self.running.prometheus.url}  (e.g. sum by (destination_version, response_code) "
+                f"(rate(istio_requests_total[{RATE_WINDOW}])))",
             ),
             stop,
         ]

@@ -82,29 +82,56 @@ def decisions(runs: Iterable[Raw]) -> list[Decision]:
 
     The deciding measurement of a failed metric is its last Failed (or Error) one; otherwise its last one.
     """
-    ordered = sorted(runs, key=lambda run: (str(_meta(run).get("creationTimestamp") or ""), str(_meta(run).get("name") or "")))
+    ordered = sorted(
+        runs, key=lambda run: (str(_meta(run).get("creationTimestamp") or ""), str(_meta(run).get("name") or ""))
+    )
     found: list[Decision] = []
     for run in ordered:
-        conditions = {str(metric.get("name")): condition_text(metric) for metric in (run.get("spec") or {}).get("metrics") or []}
+        conditions = {
+            str(metric.get("name")): condition_text(metric) for metric in (run.get("spec") or {}).get("metrics") or []
+        }
         results = {str(result.get("name")): result for result in (run.get("status") or {}).get("metricResults") or []}
         for name in [*conditions, *(name for name in results if name not in conditions)]:
-            found.append(_decision(str(_meta(run).get("name") or ""), name, conditions.get(name, ""), results.get(name) or {}))
+            found.append(
+                _decision(str(_meta(run).get("name") or ""), name, conditions.get(name, ""), results.get(name) or {})
+            )
     return found
 
 
 def _decision(run: str, metric: str, condition: str, result: Raw) -> Decision:
     verdict = str(result.get("phase") or "Pending")
     measurements = list(result.get("measurements") or [])
-    deciding = next((m for m in reversed(measurements) if m.get("phase") == verdict), None) if verdict in FAILING else None
+    deciding = (
+        next((m for m in reversed(measurements) if m.get("phase") == verdict), None) if verdict in FAILING else None
+    )
     deciding = deciding or (measurements[-1] if measurements else {})
     value = short_value(deciding.get("value")) if deciding else "-"
+    if deciding and "verdict" in (deciding.get("metadata") or {}):
+        value = judge_value(value, deciding["metadata"])
     reason = "" if verdict == "Successful" else str(deciding.get("message") or result.get("message") or "")
     count = result.get("count")
-    return Decision(run, metric, value, condition, verdict, int(count) if isinstance(count, int) else len(measurements), reason)
+    return Decision(
+        run, metric, value, condition, verdict, int(count) if isinstance(count, int) else len(measurements), reason
+    )
+
+
+def judge_value(score: str, metadata: Raw) -> str:
+    """A judge measurement's score with each compared metric's class: "score 0 (error-rate High, latency Pass)"."""
+    classes = [
+        f"{key.removeprefix('metric.')} {str(text).split(':')[0]}"
+        for key, text in metadata.items()
+        if key.startswith("metric.")
+    ]
+    return f"score {score} ({', '.join(classes)})"
 
 
 def condition_text(metric: Raw) -> str:
-    """A metric's conditions as one line: the success condition, and `failure: …` when there is one."""
+    """A metric's conditions as one line: the success condition, and `failure: …` when there is one; for the judge
+    (provider.plugin rollouts/judge), its score thresholds."""
+    settings = ((metric.get("provider") or {}).get("plugin") or {}).get("rollouts/judge")
+    if isinstance(settings, dict):
+        thresholds = settings.get("thresholds") or {}
+        return f"judge: pass ≥ {thresholds.get('pass', 95)}, marginal ≥ {thresholds.get('marginal', 75)}"
     success, failure = metric.get("successCondition"), metric.get("failureCondition")
     parts = [str(success)] if success else []
     if failure:
@@ -173,7 +200,11 @@ def _judge_good(outcome: Outcome) -> Verdict:
     failing = [decision for decision in outcome.decisions if decision.verdict != "Successful"]
     what = f"good version {outcome.image}"
     if outcome.phase == "Healthy" and runs and not failing:
-        return Verdict(True, f"{what}: passed analysis ({_plural(len(runs), 'AnalysisRun')}) and became Healthy in {outcome.seconds:.1f}s")
+        return Verdict(
+            True,
+            f"{what}: passed analysis ({_plural(len(runs), 'AnalysisRun')}) "
+            f"and became Healthy in {outcome.seconds:.1f}s",
+        )
     if outcome.phase == "Healthy" and not runs:
         return Verdict(False, f"{what}: became Healthy, but no AnalysisRun judged it (the analysis steps did not run)")
     why = f"; {_metric_text(failing[0])}" if failing else ""
@@ -184,7 +215,9 @@ def _judge_bad(outcome: Outcome) -> Verdict:
     failing = [decision for decision in outcome.decisions if decision.verdict in FAILING]
     what = f"bad version {outcome.image}"
     if not (outcome.phase == "Degraded" and outcome.aborted):
-        return Verdict(False, f"{what}: expected analysis to fail and the rollout to be aborted, got {_phase_text(outcome)}")
+        return Verdict(
+            False, f"{what}: expected analysis to fail and the rollout to be aborted, got {_phase_text(outcome)}"
+        )
     if not failing:
         return Verdict(False, f"{what}: aborted, but not by analysis (no AnalysisRun metric failed): {outcome.message}")
     traffic = _traffic_text(outcome)

@@ -8,7 +8,8 @@ word stands alone. Every other word is just part of the version's name (``blue``
 
 * ``errors-<N>``: N percent of requests fail with HTTP 500 (0 to 100, decimals allowed: ``errors-2.5``);
 * ``slow-<MS>``: the median (p50) latency is MS milliseconds;
-* ``bad``: half of the requests fail (as ``errors-50``), unless an ``errors-<N>`` in the same tag says otherwise.
+* ``bad``: half of the requests fail (as ``errors-50``), unless an ``errors-<N>`` in the same tag says otherwise;
+* ``tail-<N>``: the p99 latency is N percent above what the median alone gives (a longer tail, same median).
 
 Words combine in any order. Without any of them a version is healthy: no errors and a 20 ms median latency.
 
@@ -17,6 +18,7 @@ Words combine in any order. Without any of them a version is healthy: no errors 
     argoproj/rollouts-demo:green-slow-800    → errors 0 %,  p50  800 ms
     argoproj/rollouts-demo:red-errors-10-slow-300 → errors 10 %, p50 300 ms
     argoproj/rollouts-demo:bad-red           → errors 50 %, p50   20 ms
+    argoproj/rollouts-demo:blue-tail-30      → errors 0 %,  p50   20 ms, p99 30 % higher (about 52 ms, not 40)
     registry:5000/demo  (no tag: latest)     → errors 0 %,  p50   20 ms
 
 A word that would take a number but is not followed by one (``no-errors``, ``slow-start``) is just a name. A
@@ -26,12 +28,14 @@ percentage above 100 (``errors-150``) is an error: the tag clearly meant to conf
 its own):
 
 * ``simulator.rollouts.dev/error-rate: "0.3"``: the fraction of requests that fail, 0 to 1;
-* ``simulator.rollouts.dev/latency-ms: "500"``: the median latency in milliseconds, 0 or more.
+* ``simulator.rollouts.dev/latency-ms: "500"``: the median latency in milliseconds, 0 or more;
+* ``simulator.rollouts.dev/latency-spread: "0.4"``: the sigma of the log-normal latency (see below), 0 to 3.
 
 A value that does not parse raises `BehaviourError`, whose message names the annotation and the value.
 
-**Latencies** are log-normal around the median: ``median × e^(0.3·z)`` for a standard normal z, so the p90 is
-about 1.5 × and the p99 about 2 × the median. A median of 0 gives 0 ms every time.
+**Latencies** are log-normal around the median: ``median × e^(σ·z)`` for a standard normal z, with σ = 0.3 unless
+said otherwise, so the p90 is about 1.5 × and the p99 about 2 × the median. ``tail-<N>`` raises σ by
+ln(1 + N/100) / 2.326, which moves the p99 up by N % and leaves the median. A median of 0 gives 0 ms every time.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ __all__ = [
     "HEALTHY",
     "LATENCY_ANNOTATION",
     "LATENCY_SPREAD",
+    "SPREAD_ANNOTATION",
     "Behaviour",
     "BehaviourError",
     "Response",
@@ -61,9 +66,12 @@ __all__ = [
 
 ERROR_RATE_ANNOTATION = "simulator.rollouts.dev/error-rate"
 LATENCY_ANNOTATION = "simulator.rollouts.dev/latency-ms"
+SPREAD_ANNOTATION = "simulator.rollouts.dev/latency-spread"
 BAD_ERROR_RATE = 0.5
 LATENCY_SPREAD = 0.3
 """The sigma of the log-normal latency distribution (see the module docstring)."""
+P99_Z = 2.3263478740408408
+"""The standard normal's 99th percentile: a log-normal's p99 is median × e^(σ·P99_Z)."""
 
 
 class BehaviourError(ValueError):
@@ -72,12 +80,14 @@ class BehaviourError(ValueError):
 
 @dataclass(frozen=True)
 class Behaviour:
-    """How one version answers: the share of requests that fail, and the median latency."""
+    """How one version answers: the share of requests that fail, the median latency and how widely it spreads."""
 
     error_rate: float
     """Fraction of requests answered with HTTP 500, from 0 to 1."""
     latency_ms: float
     """Median (p50) request duration in milliseconds."""
+    spread: float = LATENCY_SPREAD
+    """Sigma of the log-normal latency around the median."""
 
 
 HEALTHY = Behaviour(error_rate=0.0, latency_ms=20.0)
@@ -110,6 +120,7 @@ def from_tag(tag: str) -> Behaviour:
     words = tag.lower().split("-")
     error_percent: float | None = None
     latency_ms: float | None = None
+    spread = LATENCY_SPREAD
     bad = False
     for i, word in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -121,22 +132,34 @@ def from_tag(tag: str) -> Behaviour:
                 raise BehaviourError(f"image tag {tag!r}: errors-<N> wants a percentage from 0 to 100, got {after}")
         elif word == "slow" and _is_number(after):
             latency_ms = float(after)
+        elif word == "tail" and _is_number(after):
+            spread = LATENCY_SPREAD + math.log1p(float(after) / 100) / P99_Z
     if error_percent is not None:
         error_rate = error_percent / 100
     else:
         error_rate = BAD_ERROR_RATE if bad else HEALTHY.error_rate
-    return Behaviour(error_rate=error_rate, latency_ms=HEALTHY.latency_ms if latency_ms is None else latency_ms)
+    return Behaviour(
+        error_rate=error_rate, latency_ms=HEALTHY.latency_ms if latency_ms is None else latency_ms, spread=spread
+    )
 
 
 def from_annotations(base: Behaviour, annotations: Mapping[str, Any] | None) -> Behaviour:
     """`base` with whatever the simulator annotations set; raises `BehaviourError` naming a bad annotation."""
     annotations = annotations or {}
-    error_rate, latency_ms = base.error_rate, base.latency_ms
+    error_rate, latency_ms, spread = base.error_rate, base.latency_ms, base.spread
     if ERROR_RATE_ANNOTATION in annotations:
-        error_rate = _annotation_number(annotations, ERROR_RATE_ANNOTATION, low=0.0, high=1.0, example="0.3", wants="a fraction from 0 to 1")
+        error_rate = _annotation_number(
+            annotations, ERROR_RATE_ANNOTATION, low=0.0, high=1.0, example="0.3", wants="a fraction from 0 to 1"
+        )
     if LATENCY_ANNOTATION in annotations:
-        latency_ms = _annotation_number(annotations, LATENCY_ANNOTATION, low=0.0, high=math.inf, example="500", wants="milliseconds, 0 or more")
-    return Behaviour(error_rate=error_rate, latency_ms=latency_ms)
+        latency_ms = _annotation_number(
+            annotations, LATENCY_ANNOTATION, low=0.0, high=math.inf, example="500", wants="milliseconds, 0 or more"
+        )
+    if SPREAD_ANNOTATION in annotations:
+        spread = _annotation_number(
+            annotations, SPREAD_ANNOTATION, low=0.0, high=3.0, example="0.4", wants="a sigma from 0 to 3"
+        )
+    return Behaviour(error_rate=error_rate, latency_ms=latency_ms, spread=spread)
 
 
 def image_of(template: Mapping[str, Any] | None) -> str:
@@ -158,7 +181,7 @@ def respond(behaviour: Behaviour, rng: random.Random) -> Response:
     """
     failed = rng.random() < behaviour.error_rate
     z = rng.gauss(0.0, 1.0)
-    return Response(code=500 if failed else 200, duration_ms=behaviour.latency_ms * math.exp(LATENCY_SPREAD * z))
+    return Response(code=500 if failed else 200, duration_ms=behaviour.latency_ms * math.exp(behaviour.spread * z))
 
 
 def _is_number(word: str) -> bool:
@@ -167,7 +190,9 @@ def _is_number(word: str) -> bool:
     return digits.isdigit() and digits.isascii()
 
 
-def _annotation_number(annotations: Mapping[str, Any], key: str, *, low: float, high: float, example: str, wants: str) -> float:
+def _annotation_number(
+    annotations: Mapping[str, Any], key: str, *, low: float, high: float, example: str, wants: str
+) -> float:
     raw = annotations[key]
     try:
         value = float(str(raw).strip())

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import analysis.providers
-from analysis.providers import base, job, prometheus, registry, web
+from analysis.providers import base, job, judge, prometheus, registry, web
 from analysis.providers.base import MeasureContext
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -23,6 +23,7 @@ CTX = MeasureContext("default", "run", "uid-1", "metric", NOW)
         pytest.param({"prometheus": {"query": "up"}}, "prometheus", prometheus.PrometheusProvider, id="prometheus"),
         pytest.param({"web": {"url": "http://x"}}, "web", web.WebProvider, id="web"),
         pytest.param({"job": {"spec": {}}}, "job", job.JobProvider, id="job"),
+        pytest.param({"plugin": {"rollouts/judge": {}}}, "plugin", judge.JudgeProvider, id="judge-plugin"),
         pytest.param({"web": {}, "datadog": None}, "web", web.WebProvider, id="null-kinds-are-unset"),
     ],
 )
@@ -35,11 +36,10 @@ def test_provider_for_supported_kinds(metric_provider: dict, kind: str, provider
 @pytest.mark.parametrize(
     ("metric_provider", "message"),
     [
-        pytest.param({"datadog": {"query": "x"}}, 'provider: unsupported metric provider "datadog"; supported: job, prometheus, web', id="datadog"),
-        pytest.param({"plugin": {"argoproj-labs/x": {}}}, 'unsupported metric provider "plugin"', id="plugin"),
-        pytest.param({}, "provider: no metric provider is set; supported: job, prometheus, web", id="none"),
+        pytest.param({"datadog": {"query": "x"}}, 'provider: unsupported metric provider "datadog"; supported: job, plugin, prometheus, web', id="datadog"),
+        pytest.param({}, "provider: no metric provider is set; supported: job, plugin, prometheus, web", id="none"),
         pytest.param({"web": {}, "prometheus": {}}, "provider: exactly one metric provider may be set, found prometheus, web", id="two"),
-        pytest.param(["web"], "provider: expected an object with one of job, prometheus, web, got list", id="not-an-object"),
+        pytest.param(["web"], "provider: expected an object with one of job, plugin, prometheus, web, got list", id="not-an-object"),
     ],
 )
 def test_unknown_or_ambiguous_providers_fail_loudly(metric_provider: Any, message: str) -> None:

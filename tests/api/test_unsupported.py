@@ -61,7 +61,7 @@ spec:
 
 CANARY = "spec.strategy.canary"
 ROUTING = f"{CANARY}.trafficRouting"
-PROVIDERS = "supported: prometheus, web, job"
+PROVIDERS = "supported: prometheus, web, job, plugin.rollouts/judge"
 
 
 def _rollout(spec: dict[str, Any] | None = None, canary: dict[str, Any] | None = None) -> dict[str, Any]:

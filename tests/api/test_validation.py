@@ -684,7 +684,7 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(RUN, spec__metrics__0__provider={}),
-            "spec.metrics[0].provider: a metric must set exactly one provider; supported: prometheus, web, job",
+            "spec.metrics[0].provider: a metric must set exactly one provider; supported: prometheus, web, job, plugin.rollouts/judge",
             id="no-provider",
         ),
         pytest.param(
@@ -694,19 +694,19 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(RUN, spec__metrics__0__provider={"statsd": {"query": "x"}}),
-            'spec.metrics[0].provider.statsd: unknown metric provider "statsd"; supported: prometheus, web, job',
+            'spec.metrics[0].provider.statsd: unknown metric provider "statsd"; supported: prometheus, web, job, plugin.rollouts/judge',
             id="unknown-provider",
         ),
         pytest.param(
             changed(RUN, spec__metrics__0__provider={"datadog": {"query": "x"}}),
             "spec.metrics[0].provider.datadog: metric provider datadog is not supported by this controller; "
-            "supported: prometheus, web, job",
+            "supported: prometheus, web, job, plugin.rollouts/judge",
             id="datadog-unsupported",
         ),
         pytest.param(
             changed(RUN, spec__metrics__0__provider={"plugin": {"argoproj-labs/sample": {}}}),
             "spec.metrics[0].provider.plugin.argoproj-labs/sample: metric provider plugin.argoproj-labs/sample is not "
-            "supported by this controller; supported: prometheus, web, job",
+            "supported by this controller; supported: prometheus, web, job, plugin.rollouts/judge",
             id="plugin-provider-unsupported",
         ),
         pytest.param(
@@ -850,7 +850,7 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(CLUSTER_TEMPLATE, spec__metrics__0__provider={}),
-            "spec.metrics[0].provider: a metric must set exactly one provider; supported: prometheus, web, job",
+            "spec.metrics[0].provider: a metric must set exactly one provider; supported: prometheus, web, job, plugin.rollouts/judge",
             id="cluster-template-checked-too",
         ),
         # --- experiments

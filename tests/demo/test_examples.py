@@ -66,7 +66,9 @@ def test_analysis_steps_name_the_templates_and_give_their_arguments() -> None:
         for name in names:
             wanted = {arg["name"] for arg in TEMPLATES[name]["spec"]["args"] if "value" not in arg}
             assert wanted <= given, f"{name} needs {wanted - given}"
-        assert {"name": "service-name", "value": ROLLOUT["spec"]["strategy"]["canary"]["canaryService"]} in analysis["args"]
+        assert {"name": "service-name", "value": ROLLOUT["spec"]["strategy"]["canary"]["canaryService"]} in analysis[
+            "args"
+        ]
 
 
 def test_traffic_routing_matches_the_virtual_service_and_services() -> None:
@@ -99,7 +101,9 @@ def test_traffic_routing_matches_the_virtual_service_and_services() -> None:
 )
 def test_template_conditions(template: str, result: list[float], phase: str) -> None:
     [metric] = TEMPLATES[template]["spec"]["metrics"]
-    verdict = assess.judge_measurement(result, success_condition=metric.get("successCondition"), failure_condition=metric.get("failureCondition"))
+    verdict = assess.judge_measurement(
+        result, success_condition=metric.get("successCondition"), failure_condition=metric.get("failureCondition")
+    )
     assert verdict.phase == phase
 
 
@@ -108,7 +112,11 @@ def test_template_queries_parse(tmp_path: Path) -> None:
     rules = []
     for name, template in TEMPLATES.items():
         for metric in template["spec"]["metrics"]:
-            query = re.sub(r"\{\{\s*args\.([\w-]+)\s*\}\}", lambda match: f"demo-{match.group(1)}", metric["provider"]["prometheus"]["query"])
+            query = re.sub(
+                r"\{\{\s*args\.([\w-]+)\s*\}\}",
+                lambda match: f"demo-{match.group(1)}",
+                metric["provider"]["prometheus"]["query"],
+            )
             assert "{{" not in query
             rules.append({"record": f"demo:{name.replace('-', '_')}:{metric['name'].replace('-', '_')}", "expr": query})
     path = tmp_path / "rules.yaml"
@@ -121,3 +129,44 @@ def test_readme_names_every_example() -> None:
     readme = (EXAMPLES / "README.md").read_text()
     directories = sorted(path.name for path in EXAMPLES.iterdir() if path.is_dir())
     assert [name for name in directories if f"`{name}/`" not in readme] == []
+
+
+JUDGE_TEMPLATES = by_kind(EXAMPLES / "judge-templates", "AnalysisTemplate")
+
+
+def test_the_judge_demo_runs_the_judge_template_in_every_analysis_step_with_its_arguments() -> None:
+    from rollouts.demo import manifests
+
+    judged = manifests.with_judge(ROLLOUT)
+    steps = judged["spec"]["strategy"]["canary"]["steps"]
+    analyses = [step["analysis"] for step in steps if "analysis" in step]
+    assert len(analyses) == 2 and all(a["templates"] == [{"templateName": "judge-success-rate"}] for a in analyses)
+    declared = {arg["name"] for arg in JUDGE_TEMPLATES["judge-success-rate"]["spec"]["args"]}
+    assert all({arg["name"] for arg in a["args"]} == declared for a in analyses)
+    assert [s for s in steps if "analysis" not in s] == [
+        s for s in ROLLOUT["spec"]["strategy"]["canary"]["steps"] if "analysis" not in s
+    ]
+    assert (
+        ROLLOUT["spec"]["strategy"]["canary"]["steps"][1]["analysis"]["templates"][0]["templateName"] == "success-rate"
+    )
+    assert [str(error) for error in validate(judged)] == []
+
+
+@pytest.mark.parametrize("name", sorted(JUDGE_TEMPLATES))
+def test_judge_templates_parse_as_judge_settings(name: str) -> None:
+    from analysis import args, judge
+
+    metric = args.substitute(
+        JUDGE_TEMPLATES[name]["spec"]["metrics"][0], {"namespace": "ns", "baseline-hash": "aaa", "canary-hash": "bbb"}
+    )
+    settings = judge.parse(metric["provider"]["plugin"]["rollouts/judge"])
+    assert all(
+        'destination_version="aaa"' in m.baseline_query and 'destination_version="bbb"' in m.canary_query
+        for m in settings.metrics
+    )
+    assert (settings.lookback_seconds, settings.step_seconds, settings.pass_score, settings.marginal_score) == (
+        60.0,
+        5.0,
+        90.0,
+        75.0,
+    )

@@ -51,6 +51,14 @@ def test_short_value(value: str | None, shown: str) -> None:
         pytest.param({"failureCondition": "result[0] > 0.1"}, "failure: result[0] > 0.1", id="failure-only"),
         pytest.param({"successCondition": "a", "failureCondition": "b"}, "a; failure: b", id="both"),
         pytest.param({}, "(none)", id="neither"),
+        pytest.param(
+            {"provider": {"plugin": {"rollouts/judge": {"thresholds": {"pass": 90, "marginal": 75}}}}},
+            "judge: pass ≥ 90, marginal ≥ 75",
+            id="judge",
+        ),
+        pytest.param(
+            {"provider": {"plugin": {"rollouts/judge": {}}}}, "judge: pass ≥ 95, marginal ≥ 75", id="judge-defaults"
+        ),
     ],
 )
 def test_condition_text(metric: dict, text: str) -> None:
@@ -64,7 +72,12 @@ def measurement(phase: str, value: str, message: str = "") -> dict:
 def analysis_run(name: str, created: str, results: list[dict]) -> dict:
     return {
         "metadata": {"name": name, "creationTimestamp": created},
-        "spec": {"metrics": [{"name": "success-rate", "successCondition": SUCCESS}, {"name": "latency-p99", "successCondition": LATENCY}]},
+        "spec": {
+            "metrics": [
+                {"name": "success-rate", "successCondition": SUCCESS},
+                {"name": "latency-p99", "successCondition": LATENCY},
+            ]
+        },
         "status": {"phase": "Running", "metricResults": results},
     }
 
@@ -75,11 +88,24 @@ def test_decisions_in_creation_order_with_the_deciding_measurement() -> None:
         "demo-abc-3-1",
         "2026-01-01T00:01:00Z",
         [
-            {"name": "success-rate", "phase": "Failed", "count": 3,
-             "measurements": [measurement("Successful", "[1]"), measurement("Failed", "[0.58]", failed), measurement("Successful", "[0.99]")]},
-            {"name": "latency-p99", "phase": "Successful", "count": 2, "measurements": [measurement("Successful", "[48.7]")]},
+            {
+                "name": "success-rate",
+                "phase": "Failed",
+                "count": 3,
+                "measurements": [
+                    measurement("Successful", "[1]"),
+                    measurement("Failed", "[0.58]", failed),
+                    measurement("Successful", "[0.99]"),
+                ],
+            },
+            {
+                "name": "latency-p99",
+                "phase": "Successful",
+                "count": 2,
+                "measurements": [measurement("Successful", "[48.7]")],
+            },
         ],
-    )  # fmt: skip
+    )
     earlier = analysis_run("demo-xyz-2-1", "2026-01-01T00:00:00Z", [])
     assert summary.decisions([later, earlier]) == [
         summary.Decision("demo-xyz-2-1", "success-rate", "-", SUCCESS, "Pending", 0, ""),
@@ -95,6 +121,24 @@ def test_decision_of_a_metric_only_in_the_status() -> None:
     assert summary.decisions([run]) == [summary.Decision("r", "extra", "-", "", "Error", 1, "query returned no data")]
 
 
+def test_a_judge_decision_shows_the_score_and_each_metric_class() -> None:
+    metadata = {
+        "verdict": "Fail",
+        "score": "0",
+        "metric.error-rate": "High (critical): shift 0.3 [0.2, 0.4], ...",
+        "metric.p99": "Pass: ...",
+    }
+    failed = {
+        **measurement("Failed", "0", "judge score 0 (Fail): critical metric error-rate is High"),
+        "metadata": metadata,
+    }
+    result = {"name": "judge-success-rate", "phase": "Failed", "count": 1, "measurements": [failed]}
+    run = {"metadata": {"name": "r"}, "spec": {"metrics": []}, "status": {"metricResults": [result]}}
+    (decision,) = summary.decisions([run])
+    assert decision.value == "score 0 (error-rate High (critical), p99 Pass)"
+    assert decision.reason == "judge score 0 (Fail): critical metric error-rate is High"
+
+
 def virtual_service(route: list[dict], name: str = "primary") -> dict:
     return {"spec": {"http": [{"name": "other", "route": []}, {"name": name, "route": route}]}}
 
@@ -102,13 +146,24 @@ def virtual_service(route: list[dict], name: str = "primary") -> dict:
 @pytest.mark.parametrize(
     "route, weights",
     [
-        pytest.param([{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}, "weight": 0}], (100, 0), id="host-split"),
         pytest.param(
-            [{"destination": {"host": "h", "subset": "s"}, "weight": 80}, {"destination": {"host": "h", "subset": "c"}, "weight": 20}],
+            [{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}, "weight": 0}],
+            (100, 0),
+            id="host-split",
+        ),
+        pytest.param(
+            [
+                {"destination": {"host": "h", "subset": "s"}, "weight": 80},
+                {"destination": {"host": "h", "subset": "c"}, "weight": 20},
+            ],
             (80, 20),
             id="subset-split",
         ),
-        pytest.param([{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}}], (100, 0), id="no-weight-is-0"),
+        pytest.param(
+            [{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}}],
+            (100, 0),
+            id="no-weight-is-0",
+        ),
         pytest.param([{"destination": {"host": "s"}, "weight": 100}], (100, None), id="canary-missing"),
     ],
 )
@@ -130,7 +185,10 @@ GOOD_DECISIONS = (
     decision("demo-a-2-3", "success-rate", "1", "Successful"),
     decision("demo-a-2-3", "latency-p99", "48.8", "Successful"),
 )
-BAD_DECISIONS = (decision("demo-b-3-1", "success-rate", "0.585", "Failed"), decision("demo-b-3-1", "latency-p99", "48.9", "Successful"))
+BAD_DECISIONS = (
+    decision("demo-b-3-1", "success-rate", "0.585", "Failed"),
+    decision("demo-b-3-1", "latency-p99", "48.9", "Successful"),
+)
 ABORT_MESSAGE = "RolloutAborted: Rollout aborted update to revision 3"
 GOOD = summary.Outcome(summary.GOOD, "demo:green", "Healthy", "", False, 22.8, GOOD_DECISIONS, 100, 0)
 BAD = summary.Outcome(summary.BAD, "demo:red-errors-40", "Degraded", ABORT_MESSAGE, True, 6.1, BAD_DECISIONS, 100, 0)
@@ -144,25 +202,40 @@ class Case:
 
 
 BAD_SAYS = (
-    'aborted by analysis in 6.1s: metric success-rate = 0.585 Failed ("isNaN(result[0]) || result[0] >= 0.95") in demo-b-3-1; '
+    "aborted by analysis in 6.1s: metric success-rate = 0.585 Failed "
+    '("isNaN(result[0]) || result[0] >= 0.95") in demo-b-3-1; '
     "VirtualService back to 100% stable (stable 100, canary 0)"
 )
 GOOD_ABORTED = replace(GOOD, phase="Degraded", message="RolloutAborted: x", aborted=True, decisions=BAD_DECISIONS)
-BAD_ERRORED = replace(BAD, decisions=(replace(BAD_DECISIONS[0], verdict="Error", value="-", reason="query returned no data"),))
+BAD_ERRORED = replace(
+    BAD, decisions=(replace(BAD_DECISIONS[0], verdict="Error", value="-", reason="query returned no data"),)
+)
 
 
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param(Case(GOOD, True, "good version demo:green: passed analysis (2 AnalysisRuns) and became Healthy in 22.8s"), id="good-healthy"),
-        pytest.param(Case(replace(GOOD, decisions=()), False, "became Healthy, but no AnalysisRun judged it"), id="good-without-analysis"),
+        pytest.param(
+            Case(GOOD, True, "good version demo:green: passed analysis (2 AnalysisRuns) and became Healthy in 22.8s"),
+            id="good-healthy",
+        ),
+        pytest.param(
+            Case(replace(GOOD, decisions=()), False, "became Healthy, but no AnalysisRun judged it"),
+            id="good-without-analysis",
+        ),
         pytest.param(
             Case(
-                GOOD_ABORTED, False, "expected Healthy after passing analysis, got Degraded - RolloutAborted: x; metric success-rate = 0.585 Failed"
+                GOOD_ABORTED,
+                False,
+                "expected Healthy after passing analysis, got Degraded - RolloutAborted: x; "
+                "metric success-rate = 0.585 Failed",
             ),
             id="good-aborted",
         ),
-        pytest.param(Case(replace(GOOD, phase="Progressing", message="waiting"), False, "got Progressing - waiting"), id="good-stuck"),
+        pytest.param(
+            Case(replace(GOOD, phase="Progressing", message="waiting"), False, "got Progressing - waiting"),
+            id="good-stuck",
+        ),
         pytest.param(Case(BAD, True, BAD_SAYS), id="bad-aborted"),
         pytest.param(
             Case(
@@ -172,9 +245,16 @@ BAD_ERRORED = replace(BAD, decisions=(replace(BAD_DECISIONS[0], verdict="Error",
             ),
             id="bad-promoted",
         ),
-        pytest.param(Case(replace(BAD, decisions=BAD_DECISIONS[1:]), False, "aborted, but not by analysis"), id="bad-aborted-without-failed-metric"),
         pytest.param(
-            Case(replace(BAD, stable_weight=80, canary_weight=20), False, "VirtualService NOT back to stable (stable 80, canary 20)"),
+            Case(replace(BAD, decisions=BAD_DECISIONS[1:]), False, "aborted, but not by analysis"),
+            id="bad-aborted-without-failed-metric",
+        ),
+        pytest.param(
+            Case(
+                replace(BAD, stable_weight=80, canary_weight=20),
+                False,
+                "VirtualService NOT back to stable (stable 80, canary 20)",
+            ),
             id="bad-traffic-not-back",
         ),
         pytest.param(Case(BAD_ERRORED, True, "metric success-rate = - Error"), id="bad-errored-counts-as-failed"),
@@ -214,12 +294,17 @@ def test_lines() -> None:
         "",
         "Decisions",
         "  VERSION  ANALYSISRUN  METRIC        VALUE  CONDITION                              VERDICT",
-        "  good     demo-a-2-1   success-rate  1      isNaN(result[0]) || result[0] >= 0.95  Successful (3 measurements)",
-        "  good     demo-a-2-1   latency-p99   48.5   isNaN(result[0]) || result[0] < 500    Successful (3 measurements)",
-        "  good     demo-a-2-3   success-rate  1      isNaN(result[0]) || result[0] >= 0.95  Successful (3 measurements)",
-        "  good     demo-a-2-3   latency-p99   48.8   isNaN(result[0]) || result[0] < 500    Successful (3 measurements)",
+        "  good     demo-a-2-1   success-rate  1      isNaN(result[0]) || result[0] >= 0.95"
+        "  Successful (3 measurements)",
+        "  good     demo-a-2-1   latency-p99   48.5   isNaN(result[0]) || result[0] < 500  "
+        "  Successful (3 measurements)",
+        "  good     demo-a-2-3   success-rate  1      isNaN(result[0]) || result[0] >= 0.95"
+        "  Successful (3 measurements)",
+        "  good     demo-a-2-3   latency-p99   48.8   isNaN(result[0]) || result[0] < 500  "
+        "  Successful (3 measurements)",
         "  bad      demo-b-3-1   success-rate  0.585  isNaN(result[0]) || result[0] >= 0.95  Failed (3 measurements)",
-        "  bad      demo-b-3-1   latency-p99   48.9   isNaN(result[0]) || result[0] < 500    Successful (3 measurements)",
+        "  bad      demo-b-3-1   latency-p99   48.9   isNaN(result[0]) || result[0] < 500  "
+        "  Successful (3 measurements)",
         "",
         "Result",
         "  ✔ good version demo:green: passed analysis (2 AnalysisRuns) and became Healthy in 22.8s",

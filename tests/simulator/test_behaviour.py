@@ -11,6 +11,7 @@ Not tested here: which version a request goes to (test_traffic.py).
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 
@@ -66,12 +67,18 @@ def test_from_tag(tag: str, error_rate: float, latency_ms: float) -> None:
 
 
 def test_from_tag_rejects_a_percentage_over_100() -> None:
-    with pytest.raises(behaviour.BehaviourError, match=r"image tag 'red-errors-150': errors-<N> wants a percentage from 0 to 100, got 150"):
+    with pytest.raises(
+        behaviour.BehaviourError,
+        match=r"image tag 'red-errors-150': errors-<N> wants a percentage from 0 to 100, got 150",
+    ):
         behaviour.from_tag("red-errors-150")
 
 
 def template(image: str, annotations: dict[str, str] | None = None) -> dict:
-    return {"metadata": {"labels": {"app": "web"}, "annotations": annotations or {}}, "spec": {"containers": [{"name": "app", "image": image}]}}
+    return {
+        "metadata": {"labels": {"app": "web"}, "annotations": annotations or {}},
+        "spec": {"containers": [{"name": "app", "image": image}]},
+    }
 
 
 @pytest.mark.parametrize(
@@ -88,18 +95,26 @@ def template(image: str, annotations: dict[str, str] | None = None) -> dict:
     ],
 )
 def test_from_template(image: str, annotations: dict[str, str], error_rate: float, latency_ms: float) -> None:
-    assert behaviour.from_template(template(image, annotations)) == behaviour.Behaviour(error_rate=error_rate, latency_ms=latency_ms)
+    assert behaviour.from_template(template(image, annotations)) == behaviour.Behaviour(
+        error_rate=error_rate, latency_ms=latency_ms
+    )
 
 
 @pytest.mark.parametrize(
     "annotations, message",
     [
-        pytest.param({ERRORS: "abc"}, f"annotation {ERRORS}: 'abc' is not a fraction from 0 to 1", id="error-rate-not-a-number"),
-        pytest.param({ERRORS: "30"}, f"annotation {ERRORS}: '30' is not a fraction from 0 to 1", id="error-rate-as-percent"),
+        pytest.param(
+            {ERRORS: "abc"}, f"annotation {ERRORS}: 'abc' is not a fraction from 0 to 1", id="error-rate-not-a-number"
+        ),
+        pytest.param(
+            {ERRORS: "30"}, f"annotation {ERRORS}: '30' is not a fraction from 0 to 1", id="error-rate-as-percent"
+        ),
         pytest.param({ERRORS: "-0.1"}, f"annotation {ERRORS}: '-0.1' is not a fraction", id="error-rate-negative"),
         pytest.param({ERRORS: "nan"}, f"annotation {ERRORS}: 'nan' is not a fraction", id="error-rate-nan"),
         pytest.param({ERRORS: ""}, f"annotation {ERRORS}: '' is not a fraction", id="error-rate-empty"),
-        pytest.param({LATENCY: "fast"}, f"annotation {LATENCY}: 'fast' is not milliseconds, 0 or more", id="latency-not-a-number"),
+        pytest.param(
+            {LATENCY: "fast"}, f"annotation {LATENCY}: 'fast' is not milliseconds, 0 or more", id="latency-not-a-number"
+        ),
         pytest.param({LATENCY: "-5"}, f"annotation {LATENCY}: '-5' is not milliseconds", id="latency-negative"),
         pytest.param({LATENCY: "inf"}, f"annotation {LATENCY}: 'inf' is not milliseconds", id="latency-infinite"),
     ],
@@ -145,3 +160,39 @@ def test_zero_latency_and_zero_errors_are_exact() -> None:
     rng = random.Random(1)
     answers = {behaviour.respond(behaviour.Behaviour(error_rate=0.0, latency_ms=0.0), rng) for _ in range(1000)}
     assert answers == {behaviour.Response(code=200, duration_ms=0.0)}
+
+
+SPREAD = behaviour.SPREAD_ANNOTATION
+
+
+@pytest.mark.parametrize(
+    "tag, annotations, spread",
+    [
+        pytest.param("blue", {}, 0.3, id="default"),
+        pytest.param("blue-tail-30", {}, 0.3 + math.log(1.3) / 2.3263478740408408, id="tail-30"),
+        pytest.param("blue-tail-100-errors-2", {}, 0.3 + math.log(2.0) / 2.3263478740408408, id="tail-100"),
+        pytest.param("blue-tail", {}, 0.3, id="tail-without-number-is-a-name"),
+        pytest.param("blue-tail-30", {SPREAD: "0.5"}, 0.5, id="annotation-beats-tag"),
+    ],
+)
+def test_the_latency_spread_comes_from_the_tail_word_or_the_annotation(
+    tag: str, annotations: dict[str, str], spread: float
+) -> None:
+    assert behaviour.from_template(template(f"demo:{tag}", annotations)).spread == pytest.approx(spread)
+
+
+def test_a_longer_tail_moves_the_p99_and_keeps_the_median() -> None:
+    def quantiles(tag: str) -> tuple[float, float]:
+        rng = random.Random(3)
+        durations = [behaviour.respond(behaviour.from_tag(tag), rng).duration_ms for _ in range(40_000)]
+        cuts = statistics.quantiles(durations, n=100)
+        return cuts[49], cuts[98]
+
+    (median, p99), (tail_median, tail_p99) = quantiles("blue"), quantiles("blue-tail-30")
+    assert tail_median == pytest.approx(median, rel=0.01)
+    assert tail_p99 / p99 == pytest.approx(1.3, rel=0.05)
+
+
+def test_a_bad_spread_annotation_names_it() -> None:
+    with pytest.raises(behaviour.BehaviourError, match=f"annotation {SPREAD}: '5' is not a sigma from 0 to 3"):
+        behaviour.from_template(template("demo:blue", {SPREAD: "5"}))

@@ -16,6 +16,7 @@ Not tested here: the tag convention (test_behaviour.py), the informers and the l
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ NS = "shop"
 STABLE, CANARY = "9f8a6c7d5b", "7c6d8b9f4c"
 
 
-def replica_set(hash_: str, image: str, ready: int, *, app: str = "web", annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def replica_set(
+    hash_: str, image: str, ready: int, *, app: str = "web", annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
     template = {
         "metadata": {"labels": {"app": app, "rollouts-pod-template-hash": hash_}, "annotations": annotations or {}},
         "spec": {"containers": [{"name": "app", "image": image}]},
@@ -57,18 +60,25 @@ def virtual_service(*routes: dict[str, Any], name: str = "web") -> dict[str, Any
     return {"metadata": {"name": name, "namespace": NS}, "spec": {"hosts": ["web.example.com"], "http": list(routes)}}
 
 
-def route(*destinations: tuple[str, int | None], match: list[dict[str, Any]] | None = None, subsets: bool = False) -> dict[str, Any]:
+def route(
+    *destinations: tuple[str, int | None], match: list[dict[str, Any]] | None = None, subsets: bool = False
+) -> dict[str, Any]:
     entries = []
     for host, weight in destinations:
         destination = {"host": "web", "subset": host} if subsets else {"host": host}
-        entries.append({"destination": destination} if weight is None else {"destination": destination, "weight": weight})
+        entries.append(
+            {"destination": destination} if weight is None else {"destination": destination, "weight": weight}
+        )
     return {"route": entries, **({"match": match} if match else {})}
 
 
 def destination_rule(host: str = "web", **subsets: str) -> dict[str, Any]:
     return {
         "metadata": {"name": host, "namespace": NS},
-        "spec": {"host": host, "subsets": [{"name": name, "labels": {"rollouts-pod-template-hash": h}} for name, h in subsets.items()]},
+        "spec": {
+            "host": host,
+            "subsets": [{"name": name, "labels": {"rollouts-pod-template-hash": h}} for name, h in subsets.items()],
+        },
     }
 
 
@@ -77,7 +87,8 @@ YELLOW = replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-50", 1)
 YELLOW_NOT_READY = replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-50", 0)
 
 Row = tuple[str, str, str, str, float]
-"""(destination_service_name, destination_workload, pod_template_hash, image, share); versions behind one Service by name."""
+"""(destination_service_name, destination_workload, pod_template_hash, image, share);
+versions behind one Service by name."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,30 @@ VS = traffic.Target("VirtualService", "web")
 STABLE_ROW = ("stable", f"web-{STABLE}", STABLE, "argoproj/rollouts-demo:blue")
 CANARY_ROW = ("canary", f"web-{CANARY}", CANARY, "argoproj/rollouts-demo:yellow-errors-50")
 
+BASELINE_HASH, EXPERIMENT_CANARY_HASH = "5b4c3d2e1f", "6a5b4c3d2e"
+EXPERIMENT_BASELINE = replica_set(BASELINE_HASH, "argoproj/rollouts-demo:blue", 1, app="exp-baseline")
+EXPERIMENT_CANARY = replica_set(EXPERIMENT_CANARY_HASH, "argoproj/rollouts-demo:yellow-errors-50", 1, app="exp-canary")
+
 CASES = [
+    Case(
+        # An Experiment step with weights: Argo routes a share to each experiment template's Service.
+        "experiment-replicasets-get-their-weight",
+        VS,
+        [BLUE, YELLOW, EXPERIMENT_BASELINE, EXPERIMENT_CANARY],
+        [
+            (*STABLE_ROW, 0.8),
+            ("exp-baseline", f"exp-baseline-{BASELINE_HASH}", BASELINE_HASH, STABLE_ROW[3], 0.1),
+            ("exp-canary", f"exp-canary-{EXPERIMENT_CANARY_HASH}", EXPERIMENT_CANARY_HASH, CANARY_ROW[3], 0.1),
+        ],
+        services=[
+            *hash_services(),
+            service("exp-baseline", app="exp-baseline"),
+            service("exp-canary", app="exp-canary"),
+        ],
+        virtual_services=[
+            virtual_service(route(("stable", 80), ("canary", 0), ("exp-baseline", 10), ("exp-canary", 10)))
+        ],
+    ),
     Case(
         "host-split-80-20",
         VS,
@@ -283,7 +317,12 @@ CASES = [
         VS,
         [BLUE],
         [],
-        virtual_services=[{"metadata": {"name": "web"}, "spec": {"hosts": ["web"], "tcp": [{"route": [{"destination": {"host": "stable"}}]}]}}],
+        virtual_services=[
+            {
+                "metadata": {"name": "web"},
+                "spec": {"hosts": ["web"], "tcp": [{"route": [{"destination": {"host": "stable"}}]}]},
+            }
+        ],
         problems=["VirtualService web has no HTTP route"],
     ),
     Case(
@@ -292,7 +331,10 @@ CASES = [
         [BLUE, replica_set(CANARY, "demo:yellow", 1, annotations={behaviour.ERROR_RATE_ANNOTATION: "lots"})],
         [],
         virtual_services=[virtual_service(route(("stable", 80), ("canary", 20)))],
-        problems=[f"ReplicaSet web-{CANARY}: annotation {behaviour.ERROR_RATE_ANNOTATION}: 'lots' is not a fraction from 0 to 1"],
+        problems=[
+            f"ReplicaSet web-{CANARY}: annotation {behaviour.ERROR_RATE_ANNOTATION}: "
+            "'lots' is not a fraction from 0 to 1"
+        ],
     ),
 ]
 
@@ -300,9 +342,13 @@ CASES = [
 @pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_split(case: Case) -> None:
     split = traffic.split(
-        target=case.target, namespace=NS, virtual_services=case.virtual_services, destination_rules=case.destination_rules,
-        services=case.services, replica_sets=case.replica_sets,
-    )  # fmt: skip
+        target=case.target,
+        namespace=NS,
+        virtual_services=case.virtual_services,
+        destination_rules=case.destination_rules,
+        services=case.services,
+        replica_sets=case.replica_sets,
+    )
     rows = [(d.service, d.workload, d.pod_template_hash, d.image, pytest.approx(d.share)) for d in split.destinations]
     assert rows == case.expected
     assert all(d.namespace == NS for d in split.destinations)
@@ -315,9 +361,16 @@ def test_split(case: Case) -> None:
 
 def test_split_carries_each_versions_behaviour() -> None:
     split = traffic.split_virtual_service(
-        virtual_service(route(("stable", 80), ("canary", 20))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
-        replica_sets=[BLUE, replica_set(CANARY, "demo:yellow-errors-30", 1, annotations={behaviour.LATENCY_ANNOTATION: "450"})],
-    )  # fmt: skip
+        virtual_service(route(("stable", 80), ("canary", 20))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
+        replica_sets=[
+            BLUE,
+            replica_set(CANARY, "demo:yellow-errors-30", 1, annotations={behaviour.LATENCY_ANNOTATION: "450"}),
+        ],
+    )
     assert [d.behaviour for d in split.destinations] == [
         behaviour.HEALTHY,
         behaviour.Behaviour(error_rate=0.3, latency_ms=450.0),
@@ -326,22 +379,37 @@ def test_split_carries_each_versions_behaviour() -> None:
 
 def test_describe() -> None:
     split = traffic.split_virtual_service(
-        virtual_service(route(("stable", 90), ("canary", 10))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 90), ("canary", 10))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, replica_set(CANARY, "argoproj/rollouts-demo:yellow-errors-30", 1)],
-    )  # fmt: skip
+    )
     assert traffic.describe(split) == "stable 9f8a… 90% (blue), canary 7c6d… 10% (yellow-errors-30)"
     unready = traffic.split_virtual_service(
-        virtual_service(route(("stable", 90), ("canary", 10))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 90), ("canary", 10))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, YELLOW_NOT_READY],
-    )  # fmt: skip
-    assert traffic.describe(unready) == "stable 9f8a… 100% (blue); canary (10% of the weight) has no ready pods: not simulated"
+    )
+    assert (
+        traffic.describe(unready)
+        == "stable 9f8a… 100% (blue); canary (10% of the weight) has no ready pods: not simulated"
+    )
     assert traffic.describe(traffic.Split(VS, (), ("VirtualService web not found in namespace shop",))) == (
         "no traffic; VirtualService web not found in namespace shop"
     )
 
 
 def test_discover_targets_every_virtual_service_then_unrouted_services() -> None:
-    services = [*hash_services(), service("api", app="api"), {"metadata": {"name": "kubernetes"}, "spec": {"ports": [{"port": 443}]}}]
+    services = [
+        *hash_services(),
+        service("api", app="api"),
+        {"metadata": {"name": "kubernetes"}, "spec": {"ports": [{"port": 443}]}},
+    ]
     vs = virtual_service(route(("stable", 80), (f"canary.{NS}.svc.cluster.local", 20)))
     assert traffic.discover_targets(namespace=NS, virtual_services=[vs], services=services) == [
         traffic.Target("VirtualService", "web"),
@@ -373,15 +441,22 @@ def test_requests_due(rate: float, before: float, now: float, due: int) -> None:
 @pytest.mark.parametrize("rate", [20.0, 15.0, 7.3, 0.5])
 def test_requests_due_never_drift_over_ticks(rate: float) -> None:
     ticks = [round(i * 0.1, 10) for i in range(601)]  # 60 s of 100 ms ticks
-    total = sum(traffic.requests_due(rate_per_second=rate, elapsed_before=a, elapsed_now=b) for a, b in zip(ticks, ticks[1:]))
+    total = sum(
+        traffic.requests_due(rate_per_second=rate, elapsed_before=a, elapsed_now=b)
+        for a, b in itertools.pairwise(ticks)
+    )
     assert total == int(rate * 60)
 
 
 def split_80_20(canary_image: str = "demo:yellow-errors-30") -> traffic.Split:
     return traffic.split_virtual_service(
-        virtual_service(route(("stable", 80), ("canary", 20))), name="web", namespace=NS, destination_rules=[], services=hash_services(),
+        virtual_service(route(("stable", 80), ("canary", 20))),
+        name="web",
+        namespace=NS,
+        destination_rules=[],
+        services=hash_services(),
         replica_sets=[BLUE, replica_set(CANARY, canary_image, 1)],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ PROVIDERS = (
 )
 """Every metric provider key Argo Rollouts knows (wire names)."""
 
-SUPPORTED_PROVIDERS = ("prometheus", "web", "job")
+SUPPORTED_PROVIDERS = ("prometheus", "web", "job", "plugin.rollouts/judge")
 """The providers this controller implements."""
 
 

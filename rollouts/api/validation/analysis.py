@@ -144,7 +144,7 @@ def _provider(errors: Errors, path: str, metric: Metric, raw: Any) -> None:
     if len(kinds) > 1:
         errors.invalid(path, f"a metric must set exactly one provider, found {', '.join(kinds)}")
     for kind in kinds:
-        if kind.split(".")[0] not in SUPPORTED_PROVIDERS:
+        if kind not in SUPPORTED_PROVIDERS and kind.split(".")[0] not in SUPPORTED_PROVIDERS:
             errors.unsupported(
                 f"{path}.{kind}",
                 f"metric provider {kind} is not supported by this controller; supported: {_SUPPORTED_PROVIDERS_TEXT}",
