@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+from rollouts.api import gotext
 
 from .cost import Meter
 from .lexer import INT64_MAX, INT64_MIN
@@ -48,53 +49,10 @@ def format_time(value: datetime) -> str:
 
 
 def format_float(value: float, lowest: int = -4, highest: int = 5) -> str:
-    """Go's shortest ``%v``: exponent form when the decimal exponent is below ``lowest`` or above ``highest``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    sign = "-" if value < 0 else ""
-    mantissa, _, exponent = repr(abs(value)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = (whole + fraction).lstrip("0")
-    point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len(digits))
-    digits = digits.rstrip("0")
-    power = point - 1
-    if power < lowest or power > highest:
-        tail = "." + digits[1:] if len(digits) > 1 else ""
-        return f"{sign}{digits[0]}{tail}e{'-' if power < 0 else '+'}{abs(power):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
+    """Go's shortest ``%v`` (exponent form outside ``lowest``..``highest``); one home in rollouts.api.gotext."""
+    return gotext.format_float_shortest(value, lowest=lowest, highest=highest)
 
 
 def format_duration(value: timedelta) -> str:
-    """Go's ``time.Duration.String()``, at the microsecond resolution timedelta keeps."""
-    micros = value // timedelta(microseconds=1)
-    if micros == 0:
-        return "0s"
-    sign, micros = ("-", -micros) if micros < 0 else ("", micros)
-    if micros < 1000:
-        return f"{sign}{micros}µs"
-    if micros < 1_000_000:
-        return f"{sign}{_trim_decimal(micros, 1000)}ms"
-    hours, rest = divmod(micros, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds = _trim_decimal(rest, 1_000_000) + "s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{seconds}"
-    if minutes:
-        return f"{sign}{minutes}m{seconds}"
-    return sign + seconds
-
-
-def _trim_decimal(amount: int, unit: int) -> str:
-    whole, part = divmod(amount, unit)
-    if not part:
-        return str(whole)
-    width = len(str(unit)) - 1
-    return f"{whole}.{str(part).zfill(width).rstrip('0')}"
+    """Go's ``time.Duration.String()``; one home in rollouts.api.gotext."""
+    return gotext.format_duration(value)

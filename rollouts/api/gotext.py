@@ -255,12 +255,18 @@ def format_float(number: float) -> str:
 def format_float_v(number: float) -> str:
     """`fmt.Sprint(f)` (`%v`, the shortest `%g`): an exponent when the decimal exponent is below -4 or at least 6,
     so 123456.0 -> "123456", 1234567.0 -> "1.234567e+06", 0.0001 -> "0.0001", 1e-05 -> "1e-05"."""
+    return format_float_shortest(number, lowest=-4, highest=5)
+
+
+def format_float_shortest(number: float, *, lowest: int, highest: int) -> str:
+    """Shortest digits that read back, with an exponent when the decimal exponent is below `lowest` or above
+    `highest` (`%v` is -4..5; encoding/json is -7..20 and then trims "e-07" to "e-7")."""
     special = _special(number)
     if special is not None:
         return special
     sign, digits, point = _shortest(number)
     exponent = point - 1
-    if -4 <= exponent < 6:
+    if lowest <= exponent <= highest:
         return format_float(number)
     tail = f".{digits[1:]}" if len(digits) > 1 else ""
     return f"{sign}{digits[0]}{tail}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
