@@ -9,8 +9,9 @@ way the browser only ever holds an HttpOnly, SameSite=Strict session cookie; the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,7 +24,7 @@ from rollouts.kube.client import Kube
 COOKIE = "rollouts_dashboard_session"
 CSRF_HEADER = "X-CSRF-Token"
 TOKEN_LIMIT = 16_384
-"""Longest bearer token accepted from the form (service-account JWTs are ~1 KiB)."""
+"""Largest sign-in form accepted (service-account JWTs are ~1 KiB)."""
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,13 @@ class Auth:
     async def login(self, request: Request) -> Response:
         if self.config.user_header:
             return RedirectResponse("/", 303)
-        form = await request.form()
-        token = str(form.get("token") or "").strip()
-        if not token or len(token) > TOKEN_LIMIT:
+        body = await request.body()
+        token = (
+            parse_qs(body.decode(errors="replace")).get("token", [""])[0].strip() if len(body) <= TOKEN_LIMIT else ""
+        )
+        if not token:
             return HTMLResponse(pages.login("Paste a Kubernetes bearer token."), 400)
-        user = review_token(self._kube, token)
+        user = await run_in_threadpool(review_token, self._kube, token)
         if user is None:
             return HTMLResponse(pages.login("The API server did not accept this token."), 401)
         response = RedirectResponse("/", 303)

@@ -88,7 +88,7 @@ async function renderDetail(namespace, name) {
     const facts = [["Namespace", ro.namespace], ["Strategy", ro.strategy], ["Step", ro.step], ["Set weight", ro.set_weight],
         ["Actual weight", ro.actual_weight], ["Replicas", `${ro.desired} desired · ${ro.current} current · ${ro.updated} updated · ${ro.ready} ready · ${ro.available} available`],
         ["Images", ro.images.map((i) => `${i.image}${i.tags.length ? ` (${i.tags.join(", ")})` : ""}`).join("; ")]];
-    return h("section", { id: "detail", "data-status": ro.status }, h("h1", {}, `${ro.icon} ${ro.name} `, statusBadge(ro.status)), ro.message ? h("p", { class: "message", id: "message" }, ro.message) : null, ro.attention ? h("p", { class: "attention" }, `Needs attention: ${ro.attention}`) : null, h("div", { class: "actions" }, ...buttons), h("p", { id: "flash", class: "flash" }), h("dl", {}, ...facts.filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])), h("h2", {}, "Revisions"), h("ul", { class: "tree" }, ...ro.revisions.map(revisionNode)));
+    return h("section", { id: "detail", "data-status": ro.status }, h("h1", {}, `${ro.name} `, statusBadge(ro.status)), ro.message ? h("p", { class: "message", id: "message" }, ro.message) : null, ro.attention ? h("p", { class: "attention" }, `Needs attention: ${ro.attention}`) : null, h("div", { class: "actions" }, ...buttons), h("p", { id: "flash", class: "flash" }), h("dl", {}, ...facts.filter(([, v]) => v).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])), h("h2", {}, "Revisions"), h("ul", { class: "tree" }, ...ro.revisions.map(revisionNode)));
 }
 async function render() {
     const [page, first, second] = route();

@@ -111,7 +111,7 @@ async function renderDetail(namespace: string, name: string): Promise<HTMLElemen
     ["Actual weight", ro.actual_weight], ["Replicas", `${ro.desired} desired · ${ro.current} current · ${ro.updated} updated · ${ro.ready} ready · ${ro.available} available`],
     ["Images", ro.images.map((i: Json) => `${i.image}${i.tags.length ? ` (${i.tags.join(", ")})` : ""}`).join("; ")]];
   return h("section", { id: "detail", "data-status": ro.status },
-    h("h1", {}, `${ro.icon} ${ro.name} `, statusBadge(ro.status)),
+    h("h1", {}, `${ro.name} `, statusBadge(ro.status)),
     ro.message ? h("p", { class: "message", id: "message" }, ro.message) : null,
     ro.attention ? h("p", { class: "attention" }, `Needs attention: ${ro.attention}`) : null,
     h("div", { class: "actions" }, ...buttons), h("p", { id: "flash", class: "flash" }),
