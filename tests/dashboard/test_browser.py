@@ -29,7 +29,7 @@ def sign_in(
         screenshot("sign-in")
     browser.find_element(By.ID, "token").send_keys(token)
     browser.find_element(By.ID, "sign-in").click()
-    until(browser, lambda d: d.find_element(By.ID, "user").text, "the signed-in user's name")
+    until(browser, lambda d: d.find_elements(By.ID, "nav-all"), "the signed-in page")
 
 
 def until(browser: Any, probe: Callable[[Any], Any], what: str, timeout: float = 30) -> Any:
