@@ -165,6 +165,7 @@ def build_app(dashboard: Dashboard, *, sync_timeout: float = 60.0) -> Starlette:
 
     routes = [
         Route("/", dashboard.index),
+        Route("/healthz", lambda _request: JSONResponse({"ok": True})),
         Route("/login", dashboard.auth.login_page, methods=["GET"]),
         Route("/login", dashboard.auth.login, methods=["POST"]),
         Route("/logout", dashboard.auth.logout, methods=["POST"]),

@@ -30,7 +30,7 @@ SCREENSHOTS = os.environ.get("ROLLOUTS_DASHBOARD_SCREENSHOTS")
 
 
 class DashboardProcess:
-    def __init__(self, cluster: LocalCluster, log: Path, *flags: str) -> None:
+    def __init__(self, kubeconfig: Path, log: Path, *flags: str) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -39,7 +39,7 @@ class DashboardProcess:
         command = [
             str(PLUGIN_BIN),
             "--kubeconfig",
-            str(cluster.kubeconfig),
+            str(kubeconfig),
             "dashboard",
             "--port",
             str(self.port),
@@ -69,7 +69,7 @@ def dashboard(
     cluster: LocalCluster, crds: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DashboardProcess]:
     """The dashboard with token sign-in, bound to localhost, reading with the cluster admin's kubeconfig."""
-    server = DashboardProcess(cluster, tmp_path_factory.mktemp("dashboard") / "dashboard.log")
+    server = DashboardProcess(cluster.kubeconfig, tmp_path_factory.mktemp("dashboard") / "dashboard.log")
     yield server
     server.stop()
 
@@ -80,7 +80,7 @@ def proxied_dashboard(
 ) -> Iterator[DashboardProcess]:
     """The dashboard as in-cluster behind an authenticating proxy: the user is whoever X-Forwarded-User names."""
     log = tmp_path_factory.mktemp("dashboard-proxied") / "dashboard.log"
-    server = DashboardProcess(cluster, log, "--auth-header", "X-Forwarded-User")
+    server = DashboardProcess(cluster.kubeconfig, log, "--auth-header", "X-Forwarded-User")
     yield server
     server.stop()
 
