@@ -6,6 +6,7 @@ The web stack is imported only when the command runs, so other plugin commands s
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import click
@@ -50,17 +51,30 @@ def _options(command: Any) -> Any:
 def serve(
     cli: CliContext, address: str, port: int, auth_header: str | None, auth_groups_header: str, secure_cookie: bool
 ) -> None:
-    """Start the informers, then serve until interrupted."""
+    """Fill the caches (every kind, all namespaces), then serve until interrupted."""
     import uvicorn
 
     from plugin.dashboard.auth import AuthConfig
     from plugin.dashboard.server import Dashboard, build_app
+    from rollouts.kube import errors
 
     config = AuthConfig(user_header=auth_header, groups_header=auth_groups_header, secure_cookie=secure_cookie)
-    app = build_app(Dashboard(cli.kube, config))
+    stop = threading.Event()
+    try:
+        dashboard = Dashboard(cli.kube, config)
+        dashboard.cache.start(stop)
+    except errors.ApiError as error:
+        stop.set()
+        raise click.ClickException(f"cannot reach the cluster: {error.message}") from error
+    except TimeoutError as error:
+        stop.set()
+        raise click.ClickException(f"{error}: are the CRDs installed, and may this identity list them?") from error
     mode = f"users named by the {auth_header} header" if auth_header else "sign-in with a bearer token"
     click.echo(f"rollouts dashboard on http://{address}:{port}/ ({mode})", err=True)
-    uvicorn.run(app, host=address, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    try:
+        uvicorn.run(build_app(dashboard), host=address, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    finally:
+        stop.set()
 
 
 @click.command("dashboard")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,18 +149,13 @@ async def _security_headers(request: Request, call_next: RequestResponseEndpoint
     return response
 
 
-def build_app(dashboard: Dashboard, *, sync_timeout: float = 60.0) -> Starlette:
-    """The app; its lifespan starts the informers (and waits for their first list) and stops them."""
+def build_app(dashboard: Dashboard) -> Starlette:
+    """The app over a dashboard whose cache was started; its lifespan connects the live feed to the event loop."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        stop = threading.Event()
         dashboard.feed.bind(asyncio.get_running_loop())
-        await asyncio.to_thread(dashboard.cache.start, stop, timeout=sync_timeout)
-        try:
-            yield
-        finally:
-            stop.set()
+        yield
 
     routes = [
         Route("/", dashboard.index),
