@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -122,3 +123,26 @@ def test_behind_a_proxy_the_header_names_the_user_and_rbac_still_applies(
     )
     assert hijack.status_code == 401  # alice's session is not mallory's
     assert "paused" not in kube.get(resources.ROLLOUTS, namespace, "api")["spec"]
+
+
+def test_live_events_carry_only_the_namespaces_the_user_may_list(
+    dashboard: DashboardProcess,
+    kube: Kube,
+    namespace: str,
+    other_namespace: str,
+    service_account_token: Callable[..., str],
+) -> None:
+    session = signed_in(dashboard.url, service_account_token(namespace, "watcher", reader_rules()))
+    with session.get(f"{dashboard.url}/api/events", stream=True, timeout=30) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines(decode_unicode=True)
+        assert next(lines) == "retry: 2000"
+        kube.create(resources.ROLLOUTS, other_namespace, paused_canary("hidden", labels=UNMANAGED))
+        kube.create(resources.ROLLOUTS, namespace, paused_canary("shown", labels=UNMANAGED))
+        changes = []
+        for line in lines:
+            if line.startswith('data: {"namespaces"'):
+                changes.append(json.loads(line.removeprefix("data: "))["namespaces"])
+                if changes[-1] == [namespace]:
+                    break
+    assert all(change == [namespace] for change in changes), changes
