@@ -1,6 +1,6 @@
 """The dashboard in a real browser (Debian's Chromium via chromedriver), against the real cluster and controller.
 
-Every screen is saved as a PNG (see the `screenshot` fixture); README's picture is `rollout-paused.png`.
+Every screen is saved as a PNG (see the `screenshot` fixture).
 """
 
 from __future__ import annotations
@@ -9,41 +9,24 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dashboard_support import (
+    UNMANAGED,
+    DashboardProcess,
+    open_rollout,
+    operator_rules,
+    paused_canary,
+    reader_rules,
+    sign_in,
+    texts,
+    until,
+)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
-from conftest import DashboardProcess, operator_rules, paused_canary, reader_rules
 from helpers import wait_for_phase
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
 pytestmark = pytest.mark.cluster
-UNMANAGED = {"argo-rollouts.argoproj.io/controller-instance-id": "dashboard-test"}
-
-
-def sign_in(
-    browser: Any, dashboard: DashboardProcess, token: str, screenshot: Callable[[str], Any] | None = None
-) -> None:
-    browser.get(f"{dashboard.url}/login")
-    if screenshot is not None:
-        screenshot("sign-in")
-    browser.find_element(By.ID, "token").send_keys(token)
-    browser.find_element(By.ID, "sign-in").click()
-    until(browser, lambda d: d.find_elements(By.ID, "nav-all"), "the signed-in page")
-
-
-def until(browser: Any, probe: Callable[[Any], Any], what: str, timeout: float = 30) -> Any:
-    return WebDriverWait(browser, timeout).until(probe, message=f"waiting for {what}")
-
-
-def texts(browser: Any, selector: str) -> list[str]:
-    return [element.text for element in browser.find_elements(By.CSS_SELECTOR, selector)]
-
-
-def open_rollout(browser: Any, namespace: str, name: str) -> None:
-    row = f'tr.rollout-row[data-namespace="{namespace}"][data-name="{name}"] a'
-    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, row), f"{namespace}/{name} in the table")[0].click()
-    until(browser, lambda d: d.find_elements(By.ID, "detail"), f"the page of {name}")
 
 
 def test_an_operator_sees_only_their_namespace_and_promotes_a_paused_rollout(

@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 import requests
+from dashboard_support import UNMANAGED, DashboardProcess, grant, operator_rules, paused_canary, reader_rules, signed_in
 
-from conftest import DashboardProcess, grant, operator_rules, paused_canary, reader_rules, signed_in
 from helpers import wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
 pytestmark = pytest.mark.cluster
-UNMANAGED = {"argo-rollouts.argoproj.io/controller-instance-id": "dashboard-test"}
-"""No controller acts on these Rollouts; the tests only read and patch them."""
 
 
 def rollout_names(session: requests.Session, base_url: str) -> list[tuple[str, str]]:
@@ -146,3 +144,16 @@ def test_live_events_carry_only_the_namespaces_the_user_may_list(
                 if changes[-1] == [namespace]:
                     break
     assert all(change == [namespace] for change in changes), changes
+
+
+def test_signing_out_needs_the_csrf_token_and_ends_the_session(
+    dashboard: DashboardProcess, namespace: str, service_account_token: Callable[..., str]
+) -> None:
+    session = signed_in(dashboard.url, service_account_token(namespace, "leaver", reader_rules()))
+    csrf = session.get(f"{dashboard.url}/api/session", timeout=10).json()["csrf"]
+    assert session.post(f"{dashboard.url}/logout", timeout=10).status_code == 403
+    assert session.get(f"{dashboard.url}/api/namespaces", timeout=10).status_code == 200
+    assert session.post(f"{dashboard.url}/logout", headers={"X-CSRF-Token": csrf}, timeout=10).json() == {
+        "signedOut": True
+    }
+    assert session.get(f"{dashboard.url}/api/namespaces", timeout=10).status_code == 401

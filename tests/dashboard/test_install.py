@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from dashboard_support import UNMANAGED, DashboardProcess, grant, operator_rules, paused_canary
 
-from conftest import DashboardProcess, grant, operator_rules, paused_canary
 from helpers import wait_until
 from rollouts.cluster.local import LocalCluster
 from rollouts.kube import resources
@@ -23,7 +23,6 @@ from rollouts.kube.client import Kube
 
 pytestmark = pytest.mark.cluster
 REPO = Path(__file__).resolve().parents[2]
-UNMANAGED = {"argo-rollouts.argoproj.io/controller-instance-id": "dashboard-test"}
 
 
 def installed(cluster: LocalCluster, namespace: str) -> list[dict[str, Any]]:

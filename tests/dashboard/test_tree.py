@@ -9,15 +9,22 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from dashboard_support import (
+    UNMANAGED,
+    DashboardProcess,
+    open_rollout,
+    paused_canary,
+    reader_rules,
+    sign_in,
+    texts,
+    until,
+)
 from selenium.webdriver.common.by import By
-from test_browser import open_rollout, sign_in, texts, until
 
-from conftest import DashboardProcess, paused_canary, reader_rules
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
 pytestmark = pytest.mark.cluster
-UNMANAGED = {"argo-rollouts.argoproj.io/controller-instance-id": "dashboard-test"}
 REVISION = {"rollout.argoproj.io/revision": "2"}
 RUN = "payments-7d9f5c-2-1"
 
