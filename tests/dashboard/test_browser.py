@@ -99,6 +99,12 @@ def test_a_read_only_user_is_refused_the_same_promote(
     body = paused_canary("catalog", labels=UNMANAGED)
     body["spec"]["paused"] = True
     kube.create(resources.ROLLOUTS, namespace, body)
+    browser.get(f"{dashboard.url}/login")
+    browser.find_element(By.ID, "token").send_keys("a-forged-token")
+    browser.find_element(By.ID, "sign-in").click()
+    message = until(browser, lambda d: d.find_elements(By.ID, "login-error"), "the sign-in refusal")[0].text
+    assert message == "The API server did not accept this token."
+    screenshot("sign-in-refused")
 
     sign_in(browser, dashboard, service_account_token(namespace, "viewer", reader_rules()))
     open_rollout(browser, namespace, "catalog")
