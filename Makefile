@@ -25,12 +25,15 @@ $(STAMP): pyproject.toml
 toolchain: venv
 	$(BIN)/rollouts cluster build
 
-# Debian packages the tests use: a real Prometheus, tmux for the terminal watch view, openssl for the cluster PKI.
+# Debian packages the tests use: a real Prometheus, tmux for the terminal watch view, openssl for the cluster PKI,
+# chromium and its chromedriver for the dashboard's browser tests.
 system-deps:
 	@missing=""; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

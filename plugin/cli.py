@@ -20,6 +20,7 @@ import click
 import rollouts
 from plugin import completion, durations, intents, lint, render, sources, view, watch
 from plugin.context import CliContext, current, kube_options
+from plugin.dashboard.command import dashboard
 from plugin.send import send, send_fresh
 from rollouts.kube import errors, resources
 
@@ -375,8 +376,9 @@ def completion_command(shell: str) -> None:
     click.echo(completion.script(cli, shell))
 
 
-# ---- entry point ---------------------------------------------------------------------------------------------
+cli.add_command(dashboard)
 
+# ---- entry point ---------------------------------------------------------------------------------------------
 
 BOOLEAN_WORDS = {"true": True, "1": True, "t": True, "false": False, "0": False, "f": False}
 
