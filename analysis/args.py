@@ -147,7 +147,7 @@ def substitute(document: Any, values: Mapping[str, str]) -> Any:
 
     def replace(match: re.Match[str]) -> str:
         tag = match.group(1).strip()
-        name = tag[len(_ARG_PREFIX):] if tag.startswith(_ARG_PREFIX) else None
+        name = tag[len(_ARG_PREFIX) :] if tag.startswith(_ARG_PREFIX) else None
         if name is None or name not in values:
             unresolved.append(match.group(1))
             return ""
@@ -191,14 +191,20 @@ def resolve_field_path(obj: Mapping[str, Any], path: str) -> str:
     for position, segment in enumerate(segments):
         if isinstance(segment, int):
             if not isinstance(current, list):
-                raise FieldPathError(f'fieldPath "{path}": {walked or "the object"} is not a list, cannot take [{segment}]')
+                raise FieldPathError(
+                    f'fieldPath "{path}": {walked or "the object"} is not a list, cannot take [{segment}]'
+                )
             if not 0 <= segment < len(current):
-                raise FieldPathError(f'fieldPath "{path}": index {segment} is out of range at {walked} (length {len(current)})')
+                raise FieldPathError(
+                    f'fieldPath "{path}": index {segment} is out of range at {walked} (length {len(current)})'
+                )
             current = current[segment]
             walked += f"[{segment}]"
             continue
         if not isinstance(current, Mapping):
-            raise FieldPathError(f'fieldPath "{path}": {walked or "the object"} is not an object, cannot take "{segment}"')
+            raise FieldPathError(
+                f'fieldPath "{path}": {walked or "the object"} is not an object, cannot take "{segment}"'
+            )
         if segment not in current:
             if _is_label_lookup(segments, position):
                 return ""
@@ -207,7 +213,8 @@ def resolve_field_path(obj: Mapping[str, Any], path: str) -> str:
         current = current[segment]
         walked = f"{walked}.{segment}" if walked else segment
     if isinstance(current, Mapping | list):
-        raise FieldPathError(f'fieldPath "{path}" must end on a single value, found {"an object" if isinstance(current, Mapping) else "a list"}')
+        found = "an object" if isinstance(current, Mapping) else "a list"
+        raise FieldPathError(f'fieldPath "{path}" must end on a single value, found {found}')
     if current is None:
         raise FieldPathError(f'fieldPath "{path}": the field is null')
     return _go_text(current)
@@ -233,7 +240,12 @@ def _parse_path(path: str) -> list[str | int]:
 
 def _is_label_lookup(segments: list[str | int], position: int) -> bool:
     # metadata.labels['x'] with no such label (or no labels at all) reads as "", as in the downward API.
-    return position in (1, 2) and len(segments) == 3 and segments[0] == "metadata" and segments[1] in ("labels", "annotations")
+    return (
+        position in (1, 2)
+        and len(segments) == 3
+        and segments[0] == "metadata"
+        and segments[1] in ("labels", "annotations")
+    )
 
 
 def _go_text(value: Any) -> str:

@@ -12,7 +12,7 @@ Raises TemplateError (or args.ArgumentError, both ValueError) naming the templat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar, Union
+from typing import TypeVar
 
 from analysis import args as arguments
 from rollouts.api import (
@@ -26,7 +26,7 @@ from rollouts.api import (
     Metric,
 )
 
-Template = Union[AnalysisTemplate, ClusterAnalysisTemplate]
+Template = AnalysisTemplate | ClusterAnalysisTemplate
 Lookup = Callable[[str, bool], Template | None]
 """(template name, cluster scope) → the template, or None when there is none."""
 

@@ -62,7 +62,12 @@ def calculate_phase(rollout: Obj) -> tuple[str, str]:
             return "Progressing", "active service cutover pending"
         if not fully_promoted:
             post = (status.get("blueGreen") or {}).get("postPromotionAnalysisRunStatus") or {}
-            if blue_green.get("postPromotionAnalysis") and post.get("status") not in ("Successful", "Failed", "Error", "Inconclusive"):
+            if blue_green.get("postPromotionAnalysis") and post.get("status") not in (
+                "Successful",
+                "Failed",
+                "Error",
+                "Inconclusive",
+            ):
                 return "Progressing", "waiting for analysis to complete"
             return "Progressing", "waiting for post-promotion verification to complete"
     elif (canary := raw.canary(rollout)) is not None:

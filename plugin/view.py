@@ -260,7 +260,9 @@ def _replicaset_views(
                 available=raw.as_int(status.get("availableReplicas")),
                 images=tuple(str(c.get("image") or "") for c in raw.pod_spec(rs).get("containers") or []),
                 experiment_template=str(annotations.get(EXPERIMENT_TEMPLATE_ANNOTATION) or ""),
-                pods=tuple(pod_view(pod, now) for pod in raw.oldest_first([p for p in pods if raw.owned_by(p, rs_uid)])),
+                pods=tuple(
+                    pod_view(pod, now) for pod in raw.oldest_first([p for p in pods if raw.owned_by(p, rs_uid)])
+                ),
             )
         )
     views.sort(key=lambda view: (-view.revision, view.name))
@@ -364,7 +366,12 @@ def analysis_run_view(run: Obj, now: datetime | None) -> AnalysisRunView:
 
 
 def _experiment_views(
-    owner_uid: str | None, experiments: Iterable[Obj], replicasets: Sequence[Obj], runs: Sequence[Obj], pods: Sequence[Obj], now: datetime | None
+    owner_uid: str | None,
+    experiments: Iterable[Obj],
+    replicasets: Sequence[Obj],
+    runs: Sequence[Obj],
+    pods: Sequence[Obj],
+    now: datetime | None,
 ) -> list[ExperimentView]:
     views = []
     for experiment in experiments:
@@ -390,7 +397,9 @@ def _experiment_views(
 def _revisions(
     replicasets: Sequence[ReplicaSetView], experiments: Sequence[ExperimentView], runs: Sequence[AnalysisRunView]
 ) -> tuple[RevisionView, ...]:
-    numbers = sorted({v.revision for v in replicasets} | {v.revision for v in experiments} | {v.revision for v in runs}, reverse=True)
+    numbers = sorted(
+        {v.revision for v in replicasets} | {v.revision for v in experiments} | {v.revision for v in runs}, reverse=True
+    )
     return tuple(
         RevisionView(
             number=number,

@@ -38,7 +38,9 @@ def initial_replicas(observed: Observed, strategy: BlueGreenStrategy, *, has_sta
     return min(strategy.preview_replica_count, replicas)
 
 
-def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
+def reconcile(
+    observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime
+) -> Decision:
     decision = Decision(status=status, now_text=format_time(now))
     spec = observed.rollout.spec
     replicas = spec.effective_replicas
@@ -104,7 +106,9 @@ def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, 
     preview_count = initial_replicas(observed, strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
     if not promoting:
-        analysis_passed = skip_analysis or _pre_promotion_passed(decision, observed, strategy, new, serving, preview_count)
+        analysis_passed = skip_analysis or _pre_promotion_passed(
+            decision, observed, strategy, new, serving, preview_count
+        )
         promoting = analysis_passed and _may_promote(decision, strategy, new, preview_count, spec.paused, now)
     promoting = promoting and not spec.paused and not decision.status.abort
     _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
@@ -129,7 +133,14 @@ def reconcile(observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, 
     return decision
 
 
-def _pre_promotion_passed(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, serving: ReplicaSet, preview_count: int) -> bool:
+def _pre_promotion_passed(
+    decision: Decision,
+    observed: Observed,
+    strategy: BlueGreenStrategy,
+    new: ReplicaSet,
+    serving: ReplicaSet,
+    preview_count: int,
+) -> bool:
     """Pre-promotion analysis: starts once the preview is available; Successful allows promotion."""
     analysis = strategy.pre_promotion_analysis
     if analysis is None:
@@ -139,7 +150,9 @@ def _pre_promotion_passed(decision: Decision, observed: Observed, strategy: Blue
     return _analysis_passed(decision, observed, "PrePromotion", analysis, new, serving.hash)
 
 
-def _post_promotion_passed(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, stable: ReplicaSet | None) -> bool:
+def _post_promotion_passed(
+    decision: Decision, observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, stable: ReplicaSet | None
+) -> bool:
     """Post-promotion analysis: runs after the switch; only Successful makes the new ReplicaSet stable."""
     analysis = strategy.post_promotion_analysis
     if analysis is None:
@@ -147,7 +160,14 @@ def _post_promotion_passed(decision: Decision, observed: Observed, strategy: Blu
     return _analysis_passed(decision, observed, "PostPromotion", analysis, new, stable.hash if stable else None)
 
 
-def _analysis_passed(decision: Decision, observed: Observed, kind: runs.Kind, analysis: RolloutAnalysis, new: ReplicaSet, stable_hash: str | None) -> bool:
+def _analysis_passed(
+    decision: Decision,
+    observed: Observed,
+    kind: runs.Kind,
+    analysis: RolloutAnalysis,
+    new: ReplicaSet,
+    stable_hash: str | None,
+) -> bool:
     field = "pre_promotion_analysis_run_status" if kind == "PrePromotion" else "post_promotion_analysis_run_status"
     current_bg = decision.status.blue_green or BlueGreenStatus()
     run = runs.current(observed, getattr(current_bg, field))
@@ -173,7 +193,14 @@ def _terminate_runs(decision: Decision, observed: Observed) -> None:
     runs.terminate(decision, runs.current(observed, current_bg.post_promotion_analysis_run_status))
 
 
-def _may_promote(decision: Decision, strategy: BlueGreenStrategy, new: ReplicaSet, preview_count: int, paused: bool | None, now: datetime) -> bool:
+def _may_promote(
+    decision: Decision,
+    strategy: BlueGreenStrategy,
+    new: ReplicaSet,
+    preview_count: int,
+    paused: bool | None,
+    now: datetime,
+) -> bool:
     """Whether the preview may be promoted: it must be available at its preview count, then the pause rules."""
     if new.saturated_at < preview_count or new.replicas != preview_count or not new.fully_observed:
         return False
@@ -187,7 +214,10 @@ def _may_promote(decision: Decision, strategy: BlueGreenStrategy, new: ReplicaSe
         if paused:
             return False
         decision.update(
-            pause_conditions=[*(status.pause_conditions or []), PauseCondition(reason=BLUE_GREEN_PAUSE, start_time=format_time(now))],
+            pause_conditions=[
+                *(status.pause_conditions or []),
+                PauseCondition(reason=BLUE_GREEN_PAUSE, start_time=format_time(now)),
+            ],
             controller_pause=True,
         )
         if strategy.effective_auto_promotion_enabled:
@@ -198,13 +228,17 @@ def _may_promote(decision: Decision, strategy: BlueGreenStrategy, new: ReplicaSe
     started = parse_time(pause.start_time) or now
     due = started + timedelta(seconds=strategy.effective_auto_promotion_seconds)
     if now >= due:
-        decision.update(pause_conditions=[c for c in status.pause_conditions or () if c.reason != BLUE_GREEN_PAUSE] or None)
+        decision.update(
+            pause_conditions=[c for c in status.pause_conditions or () if c.reason != BLUE_GREEN_PAUSE] or None
+        )
         return True
     decision.wake_in((due - now).total_seconds())
     return False
 
 
-def _abort_preview(decision: Decision, new: ReplicaSet, strategy: BlueGreenStrategy, now: datetime, replicas: int) -> None:
+def _abort_preview(
+    decision: Decision, new: ReplicaSet, strategy: BlueGreenStrategy, now: datetime, replicas: int
+) -> None:
     delay = strategy.effective_abort_scale_down_delay_seconds
     if delay == 0:
         return  # 0 keeps the preview up after an abort
@@ -212,7 +246,9 @@ def _abort_preview(decision: Decision, new: ReplicaSet, strategy: BlueGreenStrat
     if deadline is None:
         if new.replicas > 0:
             decision.actions.append(
-                AnnotateReplicaSet(new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))})
+                AnnotateReplicaSet(
+                    new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}
+                )
             )
             decision.wake_in(delay)
         return
@@ -233,7 +269,9 @@ def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
     )
 
 
-def _scale(decision: Decision, rs: ReplicaSet, replicas: int, desired_total: int, *, clear_deadline: bool = True) -> None:
+def _scale(
+    decision: Decision, rs: ReplicaSet, replicas: int, desired_total: int, *, clear_deadline: bool = True
+) -> None:
     annotations = {SCALE_DOWN_DEADLINE_ANNOTATION: None} if clear_deadline else None
     if action := replicasets.scale(rs, replicas, desired_total=desired_total, annotations=annotations):
         decision.actions.append(action)
@@ -246,10 +284,14 @@ def _point(decision: Decision, service: str, current: str | None, pod_hash: str)
 
 def _point_preview(decision: Decision, observed: Observed, strategy: BlueGreenStrategy, pod_hash: str) -> None:
     if strategy.preview_service:
-        _point(decision, strategy.preview_service, selector_hash(observed.services.get(strategy.preview_service)), pod_hash)
+        _point(
+            decision, strategy.preview_service, selector_hash(observed.services.get(strategy.preview_service)), pod_hash
+        )
 
 
-def _retire(decision: Decision, observed: Observed, *, keep: set[str], now: datetime, strategy: BlueGreenStrategy, replicas: int) -> None:
+def _retire(
+    decision: Decision, observed: Observed, *, keep: set[str], now: datetime, strategy: BlueGreenStrategy, replicas: int
+) -> None:
     actions, wake = replicasets.retire_old(
         observed, keep=keep, now=now, desired_total=replicas, revision_limit=strategy.scale_down_delay_revision_limit
     )

@@ -41,7 +41,9 @@ def initial_replicas(observed: Observed, strategy: CanaryStrategy, *, has_stable
     return observed.rollout.spec.effective_replicas if not has_stable else 0
 
 
-def reconcile(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime) -> Decision:
+def reconcile(
+    observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime
+) -> Decision:
     decision = Decision(status=status, now_text=format_time(now))
     step_list = strategy.steps or []
     step_hash = steps.steps_hash(step_list)
@@ -68,17 +70,32 @@ def reconcile(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, sta
 # ---- not updating: the new ReplicaSet is (or becomes) stable ------------------------------------------------------
 
 
-def _settle(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet | None, now: datetime) -> None:
+def _settle(
+    decision: Decision,
+    observed: Observed,
+    strategy: CanaryStrategy,
+    new: ReplicaSet,
+    stable: ReplicaSet | None,
+    now: datetime,
+) -> None:
     """First deploy, or the template is back to the stable one: run everything on the new ReplicaSet."""
     replicas = observed.rollout.spec.effective_replicas
     step_count = len(strategy.steps or [])
     _scale(decision, new, replicas, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
     _route(decision, observed, strategy, canary=new, stable=new, weight=0)
-    decision.update(current_step_index=step_count if strategy.steps is not None else None, pause_conditions=None, controller_pause=None)
+    decision.update(
+        current_step_index=step_count if strategy.steps is not None else None,
+        pause_conditions=None,
+        controller_pause=None,
+    )
     if decision.status.stable_rs != new.hash and new.saturated_at >= replicas:
         _complete(decision, new, "Initial deploy")
-    elif stable is not None and decision.status.current_step_index != observed.status.get("currentStepIndex") and step_count:
+    elif (
+        stable is not None
+        and decision.status.current_step_index != observed.status.get("currentStepIndex")
+        and step_count
+    ):
         decision.events.append(EventNote("SkipSteps", "Rollback to stable ReplicaSets"))
     _retire(decision, observed, strategy, keep={new.hash}, now=now)
 
@@ -86,7 +103,9 @@ def _settle(decision: Decision, observed: Observed, strategy: CanaryStrategy, ne
 # ---- aborted ------------------------------------------------------------------------------------------------------
 
 
-def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime) -> None:
+def _abort(
+    decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime
+) -> None:
     replicas = observed.rollout.spec.effective_replicas
     canary_status = decision.status.canary
     if canary_status is not None:
@@ -95,7 +114,14 @@ def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new
     # Traffic first: all of it back to stable in this very reconcile, unless (dynamicStableScale) stable was scaled
     # down with the canary's growth; then traffic follows stable's pods back up.
     stable_ready = not strategy.dynamic_stable_scale or stable.available >= replicas
-    _route(decision, observed, strategy, canary=new, stable=stable, weight=0 if stable_ready else _routed_weight(decision.status))
+    _route(
+        decision,
+        observed,
+        strategy,
+        canary=new,
+        stable=stable,
+        weight=0 if stable_ready else _routed_weight(decision.status),
+    )
     if not stable_ready:
         _scale(decision, stable, replicas, replicas)
         return
@@ -106,7 +132,11 @@ def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new
         deadline = new.scale_down_deadline
         if delay > 0 and new.replicas > 0:
             if deadline is None:
-                decision.actions.append(AnnotateReplicaSet(new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}))
+                decision.actions.append(
+                    AnnotateReplicaSet(
+                        new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}
+                    )
+                )
                 decision.wake_in(delay)
             elif now >= deadline:
                 _scale(decision, new, 0, replicas)
@@ -123,7 +153,15 @@ def _abort(decision: Decision, observed: Observed, strategy: CanaryStrategy, new
 # ---- updating: follow the steps -----------------------------------------------------------------------------------
 
 
-def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int, now: datetime) -> None:
+def _advance(
+    decision: Decision,
+    observed: Observed,
+    strategy: CanaryStrategy,
+    new: ReplicaSet,
+    stable: ReplicaSet,
+    index: int,
+    now: datetime,
+) -> None:
     spec = observed.rollout.spec
     replicas = spec.effective_replicas
     step_list = strategy.steps or []
@@ -143,7 +181,15 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
     if strategy.traffic_routing:
         # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
         routed = weight if at_targets else min(weight, _routed_weight(decision.status))
-        _route(decision, observed, strategy, canary=new, stable=stable, weight=routed if new.available > 0 else 0, index=index)
+        _route(
+            decision,
+            observed,
+            strategy,
+            canary=new,
+            stable=stable,
+            weight=routed if new.available > 0 else 0,
+            index=index,
+        )
 
     if not _background_analysis(decision, observed, strategy, new, stable, index):
         return  # the background analysis failed: aborted
@@ -159,13 +205,22 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
 
     decision.update(current_step_index=len(step_list) if strategy.steps is not None else None)
     if new.saturated_at >= replicas and new.fully_observed and at_targets:
-        reason = "Full promotion requested" if decision.status.promote_full else f"Completed all {len(step_list)} canary steps"
+        reason = (
+            "Full promotion requested"
+            if decision.status.promote_full
+            else f"Completed all {len(step_list)} canary steps"
+        )
         _complete(decision, new, reason)
         canary_status = decision.status.canary
-        runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None))
+        runs.terminate(
+            decision,
+            runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None),
+        )
         _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
         _route(decision, observed, strategy, canary=new, stable=new, weight=0)
-        delay = 0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds  # dynamic: already scaled down
+        delay = (
+            0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds
+        )  # dynamic: already scaled down
         if strategy.traffic_routing and delay > 0:
             if action := replicasets.delay_scale_down(stable, delay_seconds=delay, now=now, desired_total=replicas):
                 decision.actions.append(action)
@@ -174,13 +229,24 @@ def _advance(decision: Decision, observed: Observed, strategy: CanaryStrategy, n
             _scale(decision, stable, 0, replicas)
 
 
-def _step_done(decision: Decision, observed: Observed, step: CanaryStep, now: datetime, *, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
+def _step_done(
+    decision: Decision,
+    observed: Observed,
+    step: CanaryStep,
+    now: datetime,
+    *,
+    new: ReplicaSet,
+    stable: ReplicaSet,
+    index: int,
+) -> bool:
     """Whether the current step is complete (its replica targets are already met)."""
     if step.analysis is not None:
         return _step_analysis(decision, observed, step.analysis, new=new, stable=stable, index=index)
     pause = step.pause
     if pause is None:
-        return not observed.rollout.spec.paused  # setWeight, setCanaryScale, header and mirror routes: done once applied
+        return (
+            not observed.rollout.spec.paused
+        )  # setWeight, setCanaryScale, header and mirror routes: done once applied
     status = decision.status
     condition = next((c for c in status.pause_conditions or () if c.reason == CANARY_PAUSE_STEP), None)
     if observed.rollout.spec.paused:
@@ -189,7 +255,10 @@ def _step_done(decision: Decision, observed: Observed, step: CanaryStep, now: da
         if status.controller_pause:
             return True  # we paused and a user cleared the pause: promoted
         decision.update(
-            pause_conditions=[*(status.pause_conditions or []), PauseCondition(reason=CANARY_PAUSE_STEP, start_time=format_time(now))],
+            pause_conditions=[
+                *(status.pause_conditions or []),
+                PauseCondition(reason=CANARY_PAUSE_STEP, start_time=format_time(now)),
+            ],
             controller_pause=True,
         )
         if (seconds := pause.duration_seconds) is not None:
@@ -200,7 +269,9 @@ def _step_done(decision: Decision, observed: Observed, step: CanaryStep, now: da
         return False
     due = (parse_time(condition.start_time) or now) + timedelta(seconds=seconds)
     if now >= due:
-        decision.update(pause_conditions=[c for c in status.pause_conditions or () if c.reason != CANARY_PAUSE_STEP] or None)
+        decision.update(
+            pause_conditions=[c for c in status.pause_conditions or () if c.reason != CANARY_PAUSE_STEP] or None
+        )
         return True
     decision.wake_in((due - now).total_seconds())
     return False
@@ -209,20 +280,32 @@ def _step_done(decision: Decision, observed: Observed, step: CanaryStep, now: da
 # ---- analysis ------------------------------------------------------------------------------------------------------
 
 
-def _step_analysis(decision: Decision, observed: Observed, analysis: RolloutAnalysis, *, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
+def _step_analysis(
+    decision: Decision,
+    observed: Observed,
+    analysis: RolloutAnalysis,
+    *,
+    new: ReplicaSet,
+    stable: ReplicaSet,
+    index: int,
+) -> bool:
     """Run the step's analysis: Successful completes the step, Failed or Error aborts, Inconclusive pauses."""
     canary_status = decision.status.canary or CanaryStatus()
     run = runs.current(observed, canary_status.current_step_analysis_run_status)
     if run is not None and (run.step_index != index or run.pod_hash != new.hash):
         run = None  # a previous step's (or update's) run
-    run = runs.ensure(decision, observed, runs.Slot("Step", analysis, index), new=new, stable_hash=stable.hash, existing=run)
+    run = runs.ensure(
+        decision, observed, runs.Slot("Step", analysis, index), new=new, stable_hash=stable.hash, existing=run
+    )
     if run is None:
         return False
     _record_run(decision, step=run)
     return _judge(decision, "Step", run)
 
 
-def _background_analysis(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int) -> bool:
+def _background_analysis(
+    decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int
+) -> bool:
     """Keep the background analysis running from startingStep on; False when it failed (the rollout aborts)."""
     analysis = strategy.analysis
     if analysis is None or index < (analysis.starting_step or 0):
@@ -231,7 +314,9 @@ def _background_analysis(decision: Decision, observed: Observed, strategy: Canar
     run = runs.current(observed, canary_status.current_background_analysis_run_status)
     if run is not None and run.pod_hash != new.hash:
         run = None
-    run = runs.ensure(decision, observed, runs.Slot("Background", analysis), new=new, stable_hash=stable.hash, existing=run)
+    run = runs.ensure(
+        decision, observed, runs.Slot("Background", analysis), new=new, stable_hash=stable.hash, existing=run
+    )
     if run is None:
         return not decision.status.abort
     _record_run(decision, background=run)
@@ -244,27 +329,36 @@ def _judge(decision: Decision, kind: runs.Kind, run: AnalysisRunView) -> bool:
     if verdict == "fail":
         decision.update(abort=True)
         decision.abort_reason = runs.failure_message(kind, run)
-    elif verdict == "inconclusive" and not any(c.reason == runs.INCONCLUSIVE_PAUSE for c in decision.status.pause_conditions or ()):
-        if not decision.status.controller_pause:
+    elif verdict == "inconclusive" and not decision.status.controller_pause:
+        pauses = decision.status.pause_conditions or []
+        if not any(pause.reason == runs.INCONCLUSIVE_PAUSE for pause in pauses):
             pause = PauseCondition(reason=runs.INCONCLUSIVE_PAUSE, start_time=decision.now_text)
-            decision.update(pause_conditions=[*(decision.status.pause_conditions or []), pause], controller_pause=True)
+            decision.update(pause_conditions=[*pauses, pause], controller_pause=True)
     return verdict == "pass"
 
 
-def _record_run(decision: Decision, *, step: AnalysisRunView | None = None, background: AnalysisRunView | None = None) -> None:
+def _record_run(
+    decision: Decision, *, step: AnalysisRunView | None = None, background: AnalysisRunView | None = None
+) -> None:
     canary_status = decision.status.canary or CanaryStatus()
     if step is not None:
         canary_status = canary_status.model_copy(update={"current_step_analysis_run_status": runs.reference(step)})
     if background is not None:
-        canary_status = canary_status.model_copy(update={"current_background_analysis_run_status": runs.reference(background)})
+        canary_status = canary_status.model_copy(
+            update={"current_background_analysis_run_status": runs.reference(background)}
+        )
     decision.update(canary=canary_status)
 
 
 # ---- replica targets ---------------------------------------------------------------------------------------------
 
 
-def _basic_targets(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int) -> tuple[int, int]:
-    others = sum(rs.replicas for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash) and not rs.deleting)
+def _basic_targets(
+    observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int
+) -> tuple[int, int]:
+    others = sum(
+        rs.replicas for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash) and not rs.deleting
+    )
     return arithmetic.basic_canary_replica_counts(
         replicas=observed.rollout.spec.effective_replicas,
         weight=weight,
@@ -279,7 +373,9 @@ def _basic_targets(observed: Observed, strategy: CanaryStrategy, new: ReplicaSet
     )
 
 
-def _routed_targets(observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int, status: RolloutStatus) -> tuple[int, int]:
+def _routed_targets(
+    observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int, status: RolloutStatus
+) -> tuple[int, int]:
     scale = steps.current_canary_scale(step_list, index)
     canary_scale = arithmetic.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
     routed = _routed_weight(status)
@@ -296,30 +392,52 @@ def _routed_targets(observed: Observed, strategy: CanaryStrategy, step_list: lis
     )
 
 
-def _at_targets(observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int) -> bool:
+def _at_targets(
+    observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int
+) -> bool:
     """Both ReplicaSets asked for and reached their targets, and nothing older still runs pods."""
     others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
     return (
-        new.replicas == canary_target and new.available >= canary_target and new.fully_observed
-        and stable.replicas == stable_target and stable.available >= stable_target and not others_running
-    )  # fmt: skip
+        new.replicas == canary_target
+        and new.available >= canary_target
+        and new.fully_observed
+        and stable.replicas == stable_target
+        and stable.available >= stable_target
+        and not others_running
+    )
 
 
 # ---- effects ------------------------------------------------------------------------------------------------------
 
 
 def _scale(decision: Decision, rs: ReplicaSet, replicas: int, desired_total: int) -> None:
-    if action := replicasets.scale(rs, replicas, desired_total=desired_total, annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None} if replicas else None):
+    if action := replicasets.scale(
+        rs,
+        replicas,
+        desired_total=desired_total,
+        annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None} if replicas else None,
+    ):
         decision.actions.append(action)
 
 
-def _point_services(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, canary: str, stable: str) -> None:
+def _point_services(
+    decision: Decision, observed: Observed, strategy: CanaryStrategy, *, canary: str, stable: str
+) -> None:
     for service, pod_hash in ((strategy.stable_service, stable), (strategy.canary_service, canary)):
         if service and (current := selector_hash(observed.services.get(service))) != pod_hash:
             decision.actions.append(PointService(service, pod_hash, current))
 
 
-def _route(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, canary: ReplicaSet, stable: ReplicaSet, weight: int, index: int | None = None) -> None:
+def _route(
+    decision: Decision,
+    observed: Observed,
+    strategy: CanaryStrategy,
+    *,
+    canary: ReplicaSet,
+    stable: ReplicaSet,
+    weight: int,
+    index: int | None = None,
+) -> None:
     """Ask the traffic router for `weight` to the canary (the router writes only what differs) and record it."""
     routing = strategy.traffic_routing
     if routing is None:
@@ -329,16 +447,22 @@ def _route(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, 
     mirror_routes = steps.current_mirror_routes(step_list, index) if index is not None else {}
     max_weight = strategy.effective_max_traffic_weight
     split = TrafficSplit(
-        canary_hash=canary.hash, stable_hash=stable.hash, canary_weight=weight, stable_weight=max_weight - weight,
-        header_routes=tuple(header_routes.values()), mirror_routes=tuple(mirror_routes.values()),
-    )  # fmt: skip
+        canary_hash=canary.hash,
+        stable_hash=stable.hash,
+        canary_weight=weight,
+        stable_weight=max_weight - weight,
+        header_routes=tuple(header_routes.values()),
+        mirror_routes=tuple(mirror_routes.values()),
+    )
     if weight < _routed_weight(decision.status):
         decision.actions.insert(0, RouteTraffic(split))  # less canary traffic: move it before any pod goes away
     else:
         decision.actions.append(RouteTraffic(split))  # more: only after the canary was scaled for it
     weights = TrafficWeights(
         canary=WeightDestination(weight=weight, service_name=strategy.canary_service, pod_template_hash=canary.hash),
-        stable=WeightDestination(weight=max_weight - weight, service_name=strategy.stable_service, pod_template_hash=stable.hash),
+        stable=WeightDestination(
+            weight=max_weight - weight, service_name=strategy.stable_service, pod_template_hash=stable.hash
+        ),
     )
     canary_status = (decision.status.canary or CanaryStatus()).model_copy(update={"weights": weights})
     decision.update(canary=canary_status)
@@ -356,9 +480,12 @@ def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
 
 def _retire(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, keep: set[str], now: datetime) -> None:
     actions, wake = replicasets.retire_old(
-        observed, keep=keep, now=now, desired_total=observed.rollout.spec.effective_replicas,
+        observed,
+        keep=keep,
+        now=now,
+        desired_total=observed.rollout.spec.effective_replicas,
         revision_limit=strategy.scale_down_delay_revision_limit,
-    )  # fmt: skip
+    )
     decision.actions.extend(actions)
     if wake is not None:
         decision.wake_in(wake)

@@ -51,10 +51,21 @@ def put(
     stamp = format_time(now)
     existing = find(conditions, kind)
     others = [c for c in conditions or () if c.type != kind]
-    if existing is not None and (existing.status, existing.reason, existing.message) == (status, reason, message) and not touch:
+    if (
+        existing is not None
+        and (existing.status, existing.reason, existing.message) == (status, reason, message)
+        and not touch
+    ):
         return [*others, existing]
     transition = existing.last_transition_time if existing is not None and existing.status == status else stamp
-    updated = Condition(type=kind, status=status, reason=reason, message=message, last_update_time=stamp, last_transition_time=transition)
+    updated = Condition(
+        type=kind,
+        status=status,
+        reason=reason,
+        message=message,
+        last_update_time=stamp,
+        last_transition_time=transition,
+    )
     return [*others, updated]
 
 
@@ -62,7 +73,9 @@ def drop(conditions: Sequence[Condition] | None, kind: str) -> list[Condition]:
     return [c for c in conditions or () if c.type != kind]
 
 
-def phase_of(status: RolloutStatus, *, desired_replicas: int, spec_paused: bool, blue_green: bool, restart_pending: bool) -> tuple[RolloutPhase, str]:
+def phase_of(
+    status: RolloutStatus, *, desired_replicas: int, spec_paused: bool, blue_green: bool, restart_pending: bool
+) -> tuple[RolloutPhase, str]:
     """The phase and its message from a computed status, in Argo's order: the first rule that holds wins."""
     invalid = find(status.conditions, INVALID_SPEC)
     if invalid is not None and invalid.status == "True":

@@ -46,7 +46,9 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
     if new.revision < latest:
         # Going back to an older template makes its ReplicaSet the newest revision again (history kept).
         history = ",".join(filter(None, [new.annotations.get(REVISION_HISTORY_ANNOTATION), str(new.revision)]))
-        bump = AnnotateReplicaSet(new.name, {REVISION_ANNOTATION: str(latest + 1), REVISION_HISTORY_ANNOTATION: history})
+        bump = AnnotateReplicaSet(
+            new.name, {REVISION_ANNOTATION: str(latest + 1), REVISION_HISTORY_ANNOTATION: history}
+        )
         return Plan(actions=(bump,), status=before)
 
     status = _baseline(before, new.hash, now)
@@ -64,7 +66,9 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
     actions = list(step.actions)
     actions += podmeta.role_actions(observed, _roles(observed, status, new))
     actions += runs.history_actions(observed, keep_names=_current_runs(status))
-    restarts, restarted, restart_wake = podmeta.restart(observed, now=now, max_unavailable=_max_unavailable(observed), order=_restart_order(status, new))
+    restarts, restarted, restart_wake = podmeta.restart(
+        observed, now=now, max_unavailable=_max_unavailable(observed), order=_restart_order(status, new)
+    )
     actions += restarts
     if restarted:
         status = status.model_copy(update={"restarted_at": rollout.spec.restart_at})
@@ -75,7 +79,9 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
-    status = _with_counts(observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None))
+    status = _with_counts(
+        observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None)
+    )
     status, deadline_wake = _with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
@@ -91,7 +97,9 @@ def rollout_revision(observed: Observed) -> str | None:
 def _invalid(observed: Observed, before: RolloutStatus, now: datetime, errors: tuple[str, ...] | None = None) -> Plan:
     problems = errors or observed.spec_errors
     message = f'The Rollout "{observed.name}" is invalid: {problems[0]}'
-    found = conditions.put(before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False)
+    found = conditions.put(
+        before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False
+    )
     status = before.model_copy(update={"conditions": found, "observed_generation": str(observed.generation)})
     status = _with_phase(observed, status)
     events = ()
@@ -115,7 +123,14 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     _prepare_pods(body, observed, first=not has_stable, stable_hash=stable_hash)
     name = body["metadata"]["name"]
     status = _baseline(before, pod_hash, now)
-    progressing = conditions.put(status.conditions, conditions.PROGRESSING, "True", conditions.NEW_RS_CREATED, f'Created new replica set "{name}"', now)
+    progressing = conditions.put(
+        status.conditions,
+        conditions.PROGRESSING,
+        "True",
+        conditions.NEW_RS_CREATED,
+        f'Created new replica set "{name}"',
+        now,
+    )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = _with_phase(observed, status)
     return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
@@ -124,9 +139,15 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
 def _current_runs(status: RolloutStatus) -> set[str]:
     references = []
     if status.canary is not None:
-        references += [status.canary.current_step_analysis_run_status, status.canary.current_background_analysis_run_status]
+        references += [
+            status.canary.current_step_analysis_run_status,
+            status.canary.current_background_analysis_run_status,
+        ]
     if status.blue_green is not None:
-        references += [status.blue_green.pre_promotion_analysis_run_status, status.blue_green.post_promotion_analysis_run_status]
+        references += [
+            status.blue_green.pre_promotion_analysis_run_status,
+            status.blue_green.post_promotion_analysis_run_status,
+        ]
     return {ref.name for ref in references if ref is not None and ref.name}
 
 
@@ -156,7 +177,10 @@ def _prepare_pods(body: dict[str, Any], observed: Observed, *, first: bool, stab
         role, anti_affinity = (bg.active_metadata if first else bg.preview_metadata), bg.anti_affinity
     else:
         assert strategy.canary is not None
-        role, anti_affinity = (strategy.canary.stable_metadata if first else strategy.canary.canary_metadata), strategy.canary.anti_affinity
+        role, anti_affinity = (
+            (strategy.canary.stable_metadata if first else strategy.canary.canary_metadata),
+            strategy.canary.anti_affinity,
+        )
     template = body["spec"]["template"]
     if recorded := podmeta.with_role(template, podmeta.as_metadata(role)):
         body["metadata"]["annotations"][EPHEMERAL_METADATA_ANNOTATION] = recorded
@@ -168,9 +192,15 @@ def _max_unavailable(observed: Observed) -> int:
     strategy = observed.rollout.spec.strategy
     replicas = observed.rollout.spec.effective_replicas
     if strategy is not None and strategy.blue_green is not None:
-        return arithmetic.resolve_int_or_percent(strategy.blue_green.effective_max_unavailable, replicas, round_up=False)
+        return arithmetic.resolve_int_or_percent(
+            strategy.blue_green.effective_max_unavailable, replicas, round_up=False
+        )
     if strategy is not None and strategy.canary is not None:
-        return arithmetic.resolve_surge_unavailable(max_surge=strategy.canary.effective_max_surge, max_unavailable=strategy.canary.effective_max_unavailable, replicas=replicas)[1]
+        return arithmetic.resolve_surge_unavailable(
+            max_surge=strategy.canary.effective_max_surge,
+            max_unavailable=strategy.canary.effective_max_unavailable,
+            replicas=replicas,
+        )[1]
     return 1
 
 
@@ -181,25 +211,45 @@ def _restart_order(status: RolloutStatus, new: ReplicaSet) -> list[str]:
 def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> RolloutStatus:
     """The status a strategy starts from: per-update state is reset when the template changed, and abort
     bookkeeping is kept in step with the abort flag."""
-    status = before.model_copy(update={"conditions": conditions.drop(before.conditions, conditions.INVALID_SPEC) or None})
+    status = before.model_copy(
+        update={"conditions": conditions.drop(before.conditions, conditions.INVALID_SPEC) or None}
+    )
     if before.current_pod_hash and before.current_pod_hash != current_hash:
         # A new update supersedes whatever the previous one was doing.
-        blue_green = before.blue_green.model_copy(update={"scale_up_preview_check_point": None}) if before.blue_green else None
-        canary_status = before.canary.model_copy(update={"current_step_analysis_run_status": None, "current_background_analysis_run_status": None}) if before.canary else None
+        blue_green = (
+            before.blue_green.model_copy(update={"scale_up_preview_check_point": None}) if before.blue_green else None
+        )
+        canary_status = (
+            before.canary.model_copy(
+                update={"current_step_analysis_run_status": None, "current_background_analysis_run_status": None}
+            )
+            if before.canary
+            else None
+        )
         status = status.model_copy(
             update={
-                "pause_conditions": None, "controller_pause": None, "abort": None, "aborted_at": None,
-                "promote_full": None, "blue_green": blue_green, "canary": canary_status, "current_step_index": None,
+                "pause_conditions": None,
+                "controller_pause": None,
+                "abort": None,
+                "aborted_at": None,
+                "promote_full": None,
+                "blue_green": blue_green,
+                "canary": canary_status,
+                "current_step_index": None,
             }
-        )  # fmt: skip
+        )
     if status.abort and not status.aborted_at:
-        status = status.model_copy(update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None})
+        status = status.model_copy(
+            update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None}
+        )
     elif not status.abort and status.aborted_at:
         status = status.model_copy(update={"aborted_at": None, "abort": None})
     return status.model_copy(update={"current_pod_hash": current_hash})
 
 
-def _with_counts(observed: Observed, status: RolloutStatus, new: ReplicaSet, *, active_hash: str | None) -> RolloutStatus:
+def _with_counts(
+    observed: Observed, status: RolloutStatus, new: ReplicaSet, *, active_hash: str | None
+) -> RolloutStatus:
     live = [rs for rs in observed.replica_sets if not rs.deleting]
     total, ready, available = replicasets.counts(live)
     active = observed.replica_set_by_hash(active_hash)
@@ -221,7 +271,12 @@ def _with_counts(observed: Observed, status: RolloutStatus, new: ReplicaSet, *, 
 
 
 def _with_conditions(
-    observed: Observed, before: RolloutStatus, status: RolloutStatus, new: ReplicaSet, now: datetime, abort_reason: str | None
+    observed: Observed,
+    before: RolloutStatus,
+    status: RolloutStatus,
+    new: ReplicaSet,
+    now: datetime,
+    abort_reason: str | None,
 ) -> tuple[RolloutStatus, float | None]:
     spec = observed.rollout.spec
     replicas = spec.effective_replicas
@@ -237,17 +292,25 @@ def _with_conditions(
         message = f"Rollout aborted update to revision {new.revision}" + (f": {abort_reason}" if abort_reason else "")
         if progressing is not None and progressing.reason == conditions.ROLLOUT_ABORTED and not abort_reason:
             message = str(progressing.message)
-        found = conditions.put(found, conditions.PROGRESSING, "False", conditions.ROLLOUT_ABORTED, message, now, touch=False)
+        found = conditions.put(
+            found, conditions.PROGRESSING, "False", conditions.ROLLOUT_ABORTED, message, now, touch=False
+        )
     elif healthy:
         message = f'ReplicaSet "{new.name}" has successfully progressed.'
-        found = conditions.put(found, conditions.PROGRESSING, "True", conditions.NEW_RS_AVAILABLE, message, now, touch=False)
+        found = conditions.put(
+            found, conditions.PROGRESSING, "True", conditions.NEW_RS_AVAILABLE, message, now, touch=False
+        )
     elif paused:
-        found = conditions.put(found, conditions.PROGRESSING, "Unknown", conditions.ROLLOUT_PAUSED, "Rollout is paused", now, touch=False)
+        found = conditions.put(
+            found, conditions.PROGRESSING, "Unknown", conditions.ROLLOUT_PAUSED, "Rollout is paused", now, touch=False
+        )
     else:
         made_progress = _progress_made(before, status)
         settled = progressing is not None and progressing.reason not in (
-            conditions.ROLLOUT_PAUSED, conditions.NEW_RS_AVAILABLE, conditions.ROLLOUT_ABORTED,
-        )  # fmt: skip
+            conditions.ROLLOUT_PAUSED,
+            conditions.NEW_RS_AVAILABLE,
+            conditions.ROLLOUT_ABORTED,
+        )
         if made_progress or not settled:
             # Progress (or a fresh start after a pause or abort) restarts the deadline clock.
             reason, message = conditions.RS_UPDATED, f'ReplicaSet "{new.name}" is progressing.'
@@ -255,10 +318,14 @@ def _with_conditions(
                 reason, message = progressing.reason, str(progressing.message)
             found = conditions.put(found, conditions.PROGRESSING, "True", reason, message, now, touch=made_progress)
         elif progressing is not None and progressing.reason != conditions.PROGRESS_DEADLINE_EXCEEDED:
-            due = (parse_time(progressing.last_update_time) or now) + timedelta(seconds=spec.effective_progress_deadline_seconds)
+            due = (parse_time(progressing.last_update_time) or now) + timedelta(
+                seconds=spec.effective_progress_deadline_seconds
+            )
             if now >= due:
                 message = f'ReplicaSet "{new.name}" has timed out progressing.'
-                found = conditions.put(found, conditions.PROGRESSING, "False", conditions.PROGRESS_DEADLINE_EXCEEDED, message, now)
+                found = conditions.put(
+                    found, conditions.PROGRESSING, "False", conditions.PROGRESS_DEADLINE_EXCEEDED, message, now
+                )
                 if spec.progress_deadline_abort and not completed_now:
                     status = status.model_copy(update={"abort": True, "aborted_at": format_time(now)})
             else:
@@ -266,22 +333,62 @@ def _with_conditions(
 
     available_now = new.saturated_at >= replicas if completed_now else (status.available_replicas or 0) >= replicas
     found = conditions.put(
-        found, conditions.AVAILABLE, "True" if available_now else "False", "AvailableReason",
-        "Rollout has minimum availability" if available_now else "Rollout does not have minimum availability", now, touch=False,
-    )  # fmt: skip
-    found = conditions.put(found, conditions.PAUSED, "True" if paused else "False", conditions.ROLLOUT_PAUSED, "Rollout is paused" if paused else "Rollout is not paused", now, touch=False)
-    found = conditions.put(found, conditions.COMPLETED, "True" if completed_now else "False", "RolloutCompleted", "RolloutCompleted" if completed_now else "Rollout not completed", now, touch=False)
+        found,
+        conditions.AVAILABLE,
+        "True" if available_now else "False",
+        "AvailableReason",
+        "Rollout has minimum availability" if available_now else "Rollout does not have minimum availability",
+        now,
+        touch=False,
+    )
+    found = conditions.put(
+        found,
+        conditions.PAUSED,
+        "True" if paused else "False",
+        conditions.ROLLOUT_PAUSED,
+        "Rollout is paused" if paused else "Rollout is not paused",
+        now,
+        touch=False,
+    )
+    found = conditions.put(
+        found,
+        conditions.COMPLETED,
+        "True" if completed_now else "False",
+        "RolloutCompleted",
+        "RolloutCompleted" if completed_now else "Rollout not completed",
+        now,
+        touch=False,
+    )
     is_healthy = healthy and not paused and not status.abort
-    found = conditions.put(found, conditions.HEALTHY, "True" if is_healthy else "False", "RolloutHealthy", "Rollout is healthy" if is_healthy else "Rollout is not healthy", now, touch=False)
+    found = conditions.put(
+        found,
+        conditions.HEALTHY,
+        "True" if is_healthy else "False",
+        "RolloutHealthy",
+        "Rollout is healthy" if is_healthy else "Rollout is not healthy",
+        now,
+        touch=False,
+    )
     return status.model_copy(update={"conditions": found}), wake
 
 
 def _progress_made(before: RolloutStatus, after: RolloutStatus) -> bool:
-    watched = ("updated_replicas", "ready_replicas", "available_replicas", "current_pod_hash", "stable_rs", "current_step_index")
+    watched = (
+        "updated_replicas",
+        "ready_replicas",
+        "available_replicas",
+        "current_pod_hash",
+        "stable_rs",
+        "current_step_index",
+    )
     if any(getattr(before, name) != getattr(after, name) for name in watched):
         return True
-    selectors_before = (before.blue_green.active_selector, before.blue_green.preview_selector) if before.blue_green else (None, None)
-    selectors_after = (after.blue_green.active_selector, after.blue_green.preview_selector) if after.blue_green else (None, None)
+    selectors_before = (
+        (before.blue_green.active_selector, before.blue_green.preview_selector) if before.blue_green else (None, None)
+    )
+    selectors_after = (
+        (after.blue_green.active_selector, after.blue_green.preview_selector) if after.blue_green else (None, None)
+    )
     return selectors_before != selectors_after
 
 
@@ -298,21 +405,39 @@ def _with_phase(observed: Observed, status: RolloutStatus) -> RolloutStatus:
     return status.model_copy(update={"phase": phase.value, "message": message or None})
 
 
-def _transition_events(observed: Observed, before: RolloutStatus, after: RolloutStatus, new: ReplicaSet, completed: str | None) -> list[EventNote]:
+def _transition_events(
+    observed: Observed, before: RolloutStatus, after: RolloutStatus, new: ReplicaSet, completed: str | None
+) -> list[EventNote]:
     events: list[EventNote] = []
     was_completed = conditions.find(before.conditions, conditions.COMPLETED)
-    if after.stable_rs != after.current_pod_hash and (was_completed is None or was_completed.status == "True") and before.current_pod_hash != after.current_pod_hash:
-        events.append(EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {new.revision} ({new.hash})"))
+    if (
+        after.stable_rs != after.current_pod_hash
+        and (was_completed is None or was_completed.status == "True")
+        and before.current_pod_hash != after.current_pod_hash
+    ):
+        events.append(
+            EventNote(
+                "RolloutNotCompleted", f"Rollout not completed, started update to revision {new.revision} ({new.hash})"
+            )
+        )
     if after.abort and not before.aborted_at:
         aborted = conditions.find(after.conditions, conditions.PROGRESSING)
-        message = str(aborted.message) if aborted is not None and aborted.reason == conditions.ROLLOUT_ABORTED else f"Rollout aborted update to revision {new.revision}"
+        message = (
+            str(aborted.message)
+            if aborted is not None and aborted.reason == conditions.ROLLOUT_ABORTED
+            else f"Rollout aborted update to revision {new.revision}"
+        )
         events.append(EventNote("RolloutAborted", message, "Warning"))
     if after.pause_conditions and not before.pause_conditions:
         events.append(EventNote("RolloutPaused", f"Rollout is paused ({after.pause_conditions[0].reason})"))
     elif before.pause_conditions and not after.pause_conditions and not after.abort:
         events.append(EventNote("RolloutResumed", "Rollout is resumed"))
     if completed and before.stable_rs != after.stable_rs:
-        events.append(EventNote("RolloutCompleted", f"Rollout completed update to revision {new.revision} ({new.hash}): {completed}"))
+        events.append(
+            EventNote(
+                "RolloutCompleted", f"Rollout completed update to revision {new.revision} ({new.hash}): {completed}"
+            )
+        )
     return events
 
 
@@ -324,7 +449,9 @@ def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) ->
         before = RolloutStatus()
     name = raw.get("metadata", {}).get("name", "")
     message = f'The Rollout "{name}" is invalid: {problems[0]}'
-    found = conditions.put(before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False)
+    found = conditions.put(
+        before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False
+    )
     status = before.model_copy(
         update={
             "conditions": found,
@@ -333,5 +460,9 @@ def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) ->
             "message": f"{conditions.INVALID_SPEC}: {message}",
         }
     )
-    events = () if conditions.find(before.conditions, conditions.INVALID_SPEC) else (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
+    events = (
+        ()
+        if conditions.find(before.conditions, conditions.INVALID_SPEC)
+        else (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
+    )
     return Plan(actions=(), status=status, events=events)

@@ -289,7 +289,9 @@ def _default_pull_policy(image: Any) -> str:
     name, _, digest = image.partition("@")
     components = name.split("/")
     first = components[0]
-    has_registry = len(components) > 1 and (any(mark in first for mark in ".:") or first == "localhost" or first != first.lower())
+    has_registry = len(components) > 1 and (
+        any(mark in first for mark in ".:") or first == "localhost" or first != first.lower()
+    )
     path = components[1:] if has_registry else components
     repository_end, _, tag = path[-1].partition(":")
     if any(part != part.lower() for part in (*path[:-1], repository_end)):

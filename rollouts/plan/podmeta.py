@@ -38,7 +38,11 @@ def injected(rs: ReplicaSet) -> Metadata:
         recorded = json.loads(rs.annotations.get(EPHEMERAL_METADATA_ANNOTATION) or "{}")
     except ValueError:
         return {}
-    return {kind: {str(k): str(v) for k, v in (recorded.get(kind) or {}).items()} for kind in ("labels", "annotations") if recorded.get(kind)}
+    return {
+        kind: {str(k): str(v) for k, v in (recorded.get(kind) or {}).items()}
+        for kind in ("labels", "annotations")
+        if recorded.get(kind)
+    }
 
 
 def record(metadata: Metadata) -> str | None:
@@ -74,7 +78,9 @@ def with_role(template: dict[str, Any], metadata: Metadata) -> str | None:
     return record(metadata)
 
 
-def restart(observed: Observed, *, now: datetime, max_unavailable: int, order: list[str]) -> tuple[list[Action], bool, float | None]:
+def restart(
+    observed: Observed, *, now: datetime, max_unavailable: int, order: list[str]
+) -> tuple[list[Action], bool, float | None]:
     """Evictions for a pending restart, whether it is complete, and when to look again.
 
     `order` lists pod hashes in eviction order (stable first, then the new ReplicaSet, then the rest).

@@ -113,7 +113,9 @@ def resolve_surge_unavailable(
 # --- basic canary: traffic follows the replica ratio ----------------------------------------------------------
 
 
-def split_replicas_by_weight(*, replicas: int, weight: int, max_weight: int = DEFAULT_MAX_WEIGHT, surge: int) -> tuple[int, int]:
+def split_replicas_by_weight(
+    *, replicas: int, weight: int, max_weight: int = DEFAULT_MAX_WEIGHT, surge: int
+) -> tuple[int, int]:
     """Pick ``(canary, stable)`` pod counts whose ratio comes closest to ``weight``.
 
     Without a traffic router the canary's share of traffic *is* its share of pods, so the split is chosen
@@ -209,7 +211,9 @@ def basic_canary_replica_counts(
         replicas 4,  weight 0,  surge 1, unavailable 0, canary 4/4,  stable 1/1    -> (3, 1)
         replicas 10, weight 30, surge 1, unavailable 0, canary 0/0,  stable 1/1, other RSs 3  -> (1, 7)
     """
-    surge, unavailable = resolve_surge_unavailable(max_surge=max_surge, max_unavailable=max_unavailable, replicas=replicas)
+    surge, unavailable = resolve_surge_unavailable(
+        max_surge=max_surge, max_unavailable=max_unavailable, replicas=replicas
+    )
     canary_rs = None if new_rs_replicas is None else _ReplicaSet(new_rs_replicas, new_rs_available)
     stable_rs = None if stable_rs_replicas is None else _ReplicaSet(stable_rs_replicas, stable_rs_available)
 
@@ -217,7 +221,9 @@ def basic_canary_replica_counts(
         # Nothing to split with (first deploy, or the new RS is already stable): take the new RS to full size.
         want_canary, want_stable = replicas, 0
     else:
-        want_canary, want_stable = split_replicas_by_weight(replicas=replicas, weight=weight, max_weight=max_weight, surge=surge)
+        want_canary, want_stable = split_replicas_by_weight(
+            replicas=replicas, weight=weight, max_weight=max_weight, surge=surge
+        )
 
     canary = canary_rs.replicas if canary_rs else 0
     stable = stable_rs.replicas if stable_rs else 0
@@ -233,7 +239,9 @@ def basic_canary_replica_counts(
 
     min_available = replicas - unavailable
     increasing = canary_rs is None or want_canary >= canary_rs.replicas
-    countable = _countable(canary_rs, ignore_availability=not increasing) + _countable(stable_rs, ignore_availability=increasing)
+    countable = _countable(canary_rs, ignore_availability=not increasing) + _countable(
+        stable_rs, ignore_availability=increasing
+    )
     spare = countable - min_available
     if spare <= 0:
         return canary, stable
@@ -241,12 +249,22 @@ def basic_canary_replica_counts(
     if canary_rs is not None and not increasing:
         canary = _shrink(canary, want=want_canary, by=spare)
         canary, stable = _settle(
-            draining=canary_rs, draining_to=canary, other=stable_rs, other_to=stable, ceiling=ceiling, min_available=min_available
+            draining=canary_rs,
+            draining_to=canary,
+            other=stable_rs,
+            other_to=stable,
+            ceiling=ceiling,
+            min_available=min_available,
         )
     elif stable_rs is not None:
         stable = _shrink(stable, want=want_stable, by=spare)
         stable, canary = _settle(
-            draining=stable_rs, draining_to=stable, other=canary_rs, other_to=canary, ceiling=ceiling, min_available=min_available
+            draining=stable_rs,
+            draining_to=stable,
+            other=canary_rs,
+            other_to=canary,
+            ceiling=ceiling,
+            min_available=min_available,
         )
     return canary, stable
 
@@ -420,7 +438,9 @@ def traffic_routed_canary_counts(
         canary = pinned_replicas
     else:
         canary = _at_least_min_pods(
-            replicas_for_weight(replicas=replicas, weight=sizing_weight, max_weight=max_weight), min_pods=min_pods_per_rs, replicas=replicas
+            replicas_for_weight(replicas=replicas, weight=sizing_weight, max_weight=max_weight),
+            min_pods=min_pods_per_rs,
+            replicas=replicas,
         )
     if not dynamic_stable_scale:
         return canary, replicas

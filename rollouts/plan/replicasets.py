@@ -43,7 +43,11 @@ def find_new(observed: Observed, pod_hash: str) -> ReplicaSet | None:
     if exact := observed.replica_set_by_hash(pod_hash):
         return exact
     template = dict(observed.rollout.spec.template or {})
-    candidates = [rs for rs in observed.replica_sets if not rs.deleting and hashing.templates_equal_ignoring_hash(_without_roles(rs), template)]
+    candidates = [
+        rs
+        for rs in observed.replica_sets
+        if not rs.deleting and hashing.templates_equal_ignoring_hash(_without_roles(rs), template)
+    ]
     return max(candidates, key=lambda rs: rs.revision, default=None)
 
 
@@ -56,7 +60,9 @@ def add_anti_affinity(template: dict[str, Any], anti_affinity: AntiAffinity, sta
     spec = template.setdefault("spec", {})
     pod_anti = spec.setdefault("affinity", {}).setdefault("podAntiAffinity", {})
     if (preferred := anti_affinity.preferred_during_scheduling_ignored_during_execution) is not None:
-        pod_anti.setdefault("preferredDuringSchedulingIgnoredDuringExecution", []).append({"weight": preferred.weight, "podAffinityTerm": term})
+        pod_anti.setdefault("preferredDuringSchedulingIgnoredDuringExecution", []).append(
+            {"weight": preferred.weight, "podAffinityTerm": term}
+        )
     elif anti_affinity.required_during_scheduling_ignored_during_execution is not None:
         pod_anti.setdefault("requiredDuringSchedulingIgnoredDuringExecution", []).append(term)
 
@@ -117,7 +123,9 @@ def new_replica_set(observed: Observed, pod_hash: str, *, replicas: int, revisio
     }
 
 
-def scale(rs: ReplicaSet, replicas: int, *, desired_total: int, annotations: Mapping[str, str | None] | None = None) -> Action | None:
+def scale(
+    rs: ReplicaSet, replicas: int, *, desired_total: int, annotations: Mapping[str, str | None] | None = None
+) -> Action | None:
     """Scale `rs` (and keep its desired-replicas annotation current); None when nothing would change."""
     wanted: dict[str, str | None] = {DESIRED_REPLICAS_ANNOTATION: str(desired_total), **(annotations or {})}
     changes = {key: value for key, value in wanted.items() if rs.annotations.get(key) != value}
@@ -134,7 +142,9 @@ def delay_scale_down(rs: ReplicaSet, *, delay_seconds: int, now: datetime, desir
         return scale(rs, 0, desired_total=desired_total, annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None})
     if rs.scale_down_deadline is not None or rs.replicas == 0:
         return None
-    return AnnotateReplicaSet(rs.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay_seconds))})
+    return AnnotateReplicaSet(
+        rs.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay_seconds))}
+    )
 
 
 def retire_old(
@@ -152,18 +162,28 @@ def retire_old(
     """
     actions: list[Action] = []
     wake: float | None = None
-    old = sorted((rs for rs in observed.replica_sets if rs.hash not in keep and not rs.deleting), key=lambda rs: rs.revision, reverse=True)
+    old = sorted(
+        (rs for rs in observed.replica_sets if rs.hash not in keep and not rs.deleting),
+        key=lambda rs: rs.revision,
+        reverse=True,
+    )
     waiting = 0
     for rs in old:
         deadline = rs.scale_down_deadline
-        if rs.replicas > 0 and deadline is not None and deadline > now and (revision_limit is None or waiting < revision_limit):
+        if (
+            rs.replicas > 0
+            and deadline is not None
+            and deadline > now
+            and (revision_limit is None or waiting < revision_limit)
+        ):
             waiting += 1
             remaining = (deadline - now).total_seconds()
             wake = remaining if wake is None else min(wake, remaining)
             continue
-        if rs.replicas > 0 or deadline is not None:
-            if action := scale(rs, 0, desired_total=desired_total, annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None}):
-                actions.append(action)
+        if (rs.replicas > 0 or deadline is not None) and (
+            action := scale(rs, 0, desired_total=desired_total, annotations={SCALE_DOWN_DEADLINE_ANNOTATION: None})
+        ):
+            actions.append(action)
     history_limit = observed.rollout.spec.effective_revision_history_limit
     idle = [rs for rs in old if rs.replicas == 0 and rs.current == 0]
     for rs in idle[history_limit:]:

@@ -64,7 +64,15 @@ def reference(run: AnalysisRunView) -> RolloutAnalysisRunStatus:
     return RolloutAnalysisRunStatus(name=run.name, status=run.phase or None, message=run.message or None)
 
 
-def ensure(decision: Decision, observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash: str | None, existing: AnalysisRunView | None) -> AnalysisRunView | None:
+def ensure(
+    decision: Decision,
+    observed: Observed,
+    slot: Slot,
+    *,
+    new: ReplicaSet,
+    stable_hash: str | None,
+    existing: AnalysisRunView | None,
+) -> AnalysisRunView | None:
     """The slot's run, or a CreateAnalysisRun action for it (None until it exists). Bad templates or args
     become an abort-worthy failure recorded on the decision (no traceback, nothing created)."""
     if existing is not None:
@@ -72,11 +80,21 @@ def ensure(decision: Decision, observed: Observed, slot: Slot, *, new: ReplicaSe
     try:
         body = run_manifest(observed, slot, new=new, stable_hash=stable_hash)
     except ValueError as error:  # TemplateError, ArgumentError: the spec cannot be built
-        decision.events.append(EventNote("AnalysisRunError", f"{_ABORT_TEXT[slot.kind]} cannot start: {error}", "Warning"))
+        decision.events.append(
+            EventNote("AnalysisRunError", f"{_ABORT_TEXT[slot.kind]} cannot start: {error}", "Warning")
+        )
         decision.update(abort=True)
         return None
     decision.actions.append(CreateAnalysisRun(body))
-    return AnalysisRunView(name=body["metadata"]["name"], kind=slot.kind, step_index=slot.step_index, pod_hash=new.hash, phase="", message="", terminating=False)
+    return AnalysisRunView(
+        name=body["metadata"]["name"],
+        kind=slot.kind,
+        step_index=slot.step_index,
+        pod_hash=new.hash,
+        phase="",
+        message="",
+        terminating=False,
+    )
 
 
 def terminate(decision: Decision, run: AnalysisRunView | None) -> None:
@@ -124,7 +142,14 @@ def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash
             "labels": labels,
             "annotations": annotations,
             "ownerReferences": [
-                {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": observed.name, "uid": observed.uid, "controller": True, "blockOwnerDeletion": True}
+                {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Rollout",
+                    "name": observed.name,
+                    "uid": observed.uid,
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
             ],
         },
         "spec": spec.to_dict(),
@@ -141,7 +166,8 @@ def _resolve(arg: Argument, observed: Observed, *, new_hash: str, stable_hash: s
     if source.pod_template_hash_value is not None:
         chosen = {"Stable": stable_hash, "Latest": new_hash}.get(source.pod_template_hash_value)
         if chosen is None:
-            raise ValueError(f"args.{arg.name}.valueFrom.podTemplateHashValue: expected Stable or Latest, got {source.pod_template_hash_value!r}")
+            where = f"args.{arg.name}.valueFrom.podTemplateHashValue"
+            raise ValueError(f"{where}: expected Stable or Latest, got {source.pod_template_hash_value!r}")
         return Argument(name=arg.name, value=chosen)
     return arg  # secretKeyRef: resolved by the AnalysisRun controller at measurement time
 
@@ -160,13 +186,24 @@ def history_actions(observed: Observed, keep_names: set[str]) -> list[Action]:
     """Delete finished runs beyond the history limits (newest kept), never the current ones."""
     spec = observed.rollout.spec
     live_hashes = {rs.hash for rs in observed.replica_sets if not rs.deleting}
-    done = sorted((run for run in observed.analysis_runs if run.name not in keep_names and run.phase not in ("", "Pending", "Running")), key=lambda run: run.created, reverse=True)
+    done = sorted(
+        (
+            run
+            for run in observed.analysis_runs
+            if run.name not in keep_names and run.phase not in ("", "Pending", "Running")
+        ),
+        key=lambda run: run.created,
+        reverse=True,
+    )
     actions: list[Action] = []
     # Runs of ReplicaSets that are gone go first, and do not count against the limits.
     actions += [DeleteAnalysisRun(run.name) for run in done if run.pod_hash not in live_hashes]
     kept = [run for run in done if run.pod_hash in live_hashes]
     successful = [run for run in kept if run.phase == "Successful"]
     unsuccessful = [run for run in kept if run.phase != "Successful"]
-    for runs, limit in ((successful, spec.effective_successful_run_history_limit), (unsuccessful, spec.effective_unsuccessful_run_history_limit)):
+    for runs, limit in (
+        (successful, spec.effective_successful_run_history_limit),
+        (unsuccessful, spec.effective_unsuccessful_run_history_limit),
+    ):
         actions += [DeleteAnalysisRun(run.name) for run in runs[limit:]]
     return actions

@@ -34,8 +34,14 @@ def web_metric(name: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "provider": {"web": {"url": "http://checks/{{args.service}}"}}, **fields}
 
 
-def template(name: str, *metrics: dict, template_args: list[dict] | None = None, refs: list[dict] | None = None,
-             cluster: bool = False, **spec: Any) -> AnalysisTemplate | ClusterAnalysisTemplate:
+def template(
+    name: str,
+    *metrics: dict,
+    template_args: list[dict] | None = None,
+    refs: list[dict] | None = None,
+    cluster: bool = False,
+    **spec: Any,
+) -> AnalysisTemplate | ClusterAnalysisTemplate:
     model = ClusterAnalysisTemplate if cluster else AnalysisTemplate
     body = {"metrics": list(metrics), "args": template_args, "templates": refs, **spec}
     return model.model_validate({"metadata": {"name": name}, "spec": {k: v for k, v in body.items() if v is not None}})
@@ -67,10 +73,14 @@ def test_combine_refuses_two_values() -> None:
     ("declared", "incoming", "expected"),
     [
         pytest.param([arg("service")], [arg("service", "web")], [arg("service", "web")], id="caller-supplies"),
-        pytest.param([arg("service", "default")], [arg("service", "web")], [arg("service", "web")], id="caller-overrides"),
+        pytest.param(
+            [arg("service", "default")], [arg("service", "web")], [arg("service", "web")], id="caller-overrides"
+        ),
         pytest.param([arg("service", "web")], [arg("other", "x")], [arg("service", "web")], id="undeclared-ignored"),
         pytest.param(
-            [arg("token")], [arg("token", secretKeyRef={"name": "s", "key": "k"})], [arg("token", secretKeyRef={"name": "s", "key": "k"})],
+            [arg("token")],
+            [arg("token", secretKeyRef={"name": "s", "key": "k"})],
+            [arg("token", secretKeyRef={"name": "s", "key": "k"})],
             id="caller-value-from",
         ),
     ],
@@ -91,11 +101,21 @@ def test_unresolved_arg_is_named() -> None:
     ("document", "values", "expected"),
     [
         pytest.param({"query": "up{job='{{args.job}}'}"}, {"job": "api"}, {"query": "up{job='api'}"}, id="in-a-string"),
-        pytest.param({"query": "{{ args.job }}/{{args.job}}"}, {"job": "api"}, {"query": "api/api"}, id="whitespace-inside-braces"),
+        pytest.param(
+            {"query": "{{ args.job }}/{{args.job}}"},
+            {"job": "api"},
+            {"query": "api/api"},
+            id="whitespace-inside-braces",
+        ),
         pytest.param({"count": "{{args.count}}"}, {"count": "3"}, {"count": "3"}, id="numeric-field"),
         pytest.param({"q": "{{args.v}}"}, {"v": 'say "hi"\n\ttab'}, {"q": 'say "hi"\n\ttab'}, id="json-escaped"),
         pytest.param({"q": "{{args.v}}"}, {"v": "naïve ✓"}, {"q": "naïve ✓"}, id="unicode"),
-        pytest.param({"headers": [{"key": "X", "value": "{{args.v}}"}]}, {"v": "1"}, {"headers": [{"key": "X", "value": "1"}]}, id="nested-list"),
+        pytest.param(
+            {"headers": [{"key": "X", "value": "{{args.v}}"}]},
+            {"v": "1"},
+            {"headers": [{"key": "X", "value": "1"}]},
+            id="nested-list",
+        ),
         pytest.param({"q": "no tags"}, {}, {"q": "no tags"}, id="nothing-to-do"),
     ],
 )
@@ -104,7 +124,9 @@ def test_substitute(document: Any, values: dict[str, str], expected: Any) -> Non
 
 
 def test_templated_count_becomes_an_int() -> None:
-    metric = Metric.model_validate(args.substitute(web_metric("m", count="{{args.count}}", interval="1s"), {"count": "3", "service": "s"}))
+    metric = Metric.model_validate(
+        args.substitute(web_metric("m", count="{{args.count}}", interval="1s"), {"count": "3", "service": "s"})
+    )
     assert metric.effective_count == 3
 
 
@@ -112,7 +134,11 @@ def test_templated_count_becomes_an_int() -> None:
     ("document", "message"),
     [
         pytest.param({"q": "{{args.missing}}"}, "failed to resolve {{args.missing}}", id="unknown-arg"),
-        pytest.param({"q": "{{ templates.a.podTemplateHash }}"}, "failed to resolve {{ templates.a.podTemplateHash }}", id="other-tag"),
+        pytest.param(
+            {"q": "{{ templates.a.podTemplateHash }}"},
+            "failed to resolve {{ templates.a.podTemplateHash }}",
+            id="other-tag",
+        ),
     ],
 )
 def test_substitute_refuses_unknown_tags(document: Any, message: str) -> None:
@@ -135,7 +161,9 @@ def test_argument_values_read_secrets_and_redact() -> None:
         read.append((name, key))
         return "s3cr3t"
 
-    values = args.argument_values([arg("service", "web"), arg("token", secretKeyRef={"name": "creds", "key": "token"})], read_secret=read_secret)
+    values = args.argument_values(
+        [arg("service", "web"), arg("token", secretKeyRef={"name": "creds", "key": "token"})], read_secret=read_secret
+    )
     assert values.values == {"service": "web", "token": "s3cr3t"}
     assert read == [("creds", "token")]
     assert values.redact("GET /?token=s3cr3t failed") == "GET /?token=***** failed"
@@ -160,8 +188,16 @@ def test_redaction_prefers_the_longest_secret() -> None:
 # --- field paths ---------------------------------------------------------------------------------------------------
 
 ROLLOUT = {
-    "metadata": {"name": "checkout", "labels": {"env": "prod", "app.kubernetes.io/name": "shop"}, "annotations": {"team": "pay"}},
-    "spec": {"replicas": 5, "paused": False, "template": {"spec": {"containers": [{"name": "app", "image": "shop:2"}]}}},
+    "metadata": {
+        "name": "checkout",
+        "labels": {"env": "prod", "app.kubernetes.io/name": "shop"},
+        "annotations": {"team": "pay"},
+    },
+    "spec": {
+        "replicas": 5,
+        "paused": False,
+        "template": {"spec": {"containers": [{"name": "app", "image": "shop:2"}]}},
+    },
     "status": {"canary": {"weights": {"canary": {"weight": 20.0}}}, "ratio": 0.25},
 }
 
@@ -190,7 +226,11 @@ def test_resolve_field_path(path: str, expected: str) -> None:
     ("path", "message"),
     [
         pytest.param("spec.nope", 'fieldPath "spec.nope": no field at spec.nope', id="missing-field"),
-        pytest.param("spec.template.spec.containers[3].image", "index 3 is out of range at spec.template.spec.containers (length 1)", id="index-out-of-range"),
+        pytest.param(
+            "spec.template.spec.containers[3].image",
+            "index 3 is out of range at spec.template.spec.containers (length 1)",
+            id="index-out-of-range",
+        ),
         pytest.param("spec.template", "must end on a single value, found an object", id="ends-on-object"),
         pytest.param("spec.template.spec.containers", "must end on a single value, found a list", id="ends-on-list"),
         pytest.param("spec.replicas[0]", "spec.replicas is not a list", id="index-into-scalar"),
@@ -218,7 +258,12 @@ def ref(name: str, cluster: bool = False) -> AnalysisTemplateRef:
 
 def test_merge_concatenates_metrics_and_applies_args() -> None:
     success = template("success-rate", web_metric("success"), template_args=[{"name": "service"}])
-    latency = template("latency", web_metric("latency"), template_args=[{"name": "service"}, {"name": "p", "value": "99"}], cluster=True)
+    latency = template(
+        "latency",
+        web_metric("latency"),
+        template_args=[{"name": "service"}, {"name": "p", "value": "99"}],
+        cluster=True,
+    )
     spec = templates.merge([success, latency], args=[arg("service", "checkout")])
     assert [m.name for m in spec.metrics] == ["success", "latency"]
     assert spec.args == [arg("service", "checkout"), arg("p", "99")]
@@ -228,16 +273,25 @@ def test_merge_concatenates_metrics_and_applies_args() -> None:
     ("parts", "message"),
     [
         pytest.param(
-            [template("a", web_metric("m")), template("b", web_metric("m"))], "two metrics have the same name 'm'", id="duplicate-metric",
+            [template("a", web_metric("m")), template("b", web_metric("m"))],
+            "two metrics have the same name 'm'",
+            id="duplicate-metric",
         ),
         pytest.param(
-            [template("a", web_metric("m"), dryRun=[{"metricName": "m"}]), template("b", web_metric("n"), dryRun=[{"metricName": "m"}])],
-            "two Dry-Run metric rules have the same name 'm'", id="duplicate-dry-run-rule",
+            [
+                template("a", web_metric("m"), dryRun=[{"metricName": "m"}]),
+                template("b", web_metric("n"), dryRun=[{"metricName": "m"}]),
+            ],
+            "two Dry-Run metric rules have the same name 'm'",
+            id="duplicate-dry-run-rule",
         ),
         pytest.param(
-            [template("a", web_metric("m"), measurementRetention=[{"metricName": "m", "limit": 2}]),
-             template("b", web_metric("n"), measurementRetention=[{"metricName": "m", "limit": 3}])],
-            "two Measurement Retention metric rules have the same name 'm'", id="duplicate-retention-rule",
+            [
+                template("a", web_metric("m"), measurementRetention=[{"metricName": "m", "limit": 2}]),
+                template("b", web_metric("n"), measurementRetention=[{"metricName": "m", "limit": 3}]),
+            ],
+            "two Measurement Retention metric rules have the same name 'm'",
+            id="duplicate-retention-rule",
         ),
     ],
 )
@@ -260,8 +314,17 @@ def test_merge_refuses_an_unresolved_arg() -> None:
 
 def test_caller_dry_run_and_retention_come_first() -> None:
     spec = templates.merge(
-        [template("a", web_metric("m"), dryRun=[{"metricName": "m"}], measurementRetention=[{"metricName": "m", "limit": 3}])],
-        args=[arg("service", "x")], dry_run=[DryRun(metric_name=".*")], measurement_retention=[MeasurementRetention(metric_name="^n$", limit=5)],
+        [
+            template(
+                "a",
+                web_metric("m"),
+                dryRun=[{"metricName": "m"}],
+                measurementRetention=[{"metricName": "m", "limit": 3}],
+            )
+        ],
+        args=[arg("service", "x")],
+        dry_run=[DryRun(metric_name=".*")],
+        measurement_retention=[MeasurementRetention(metric_name="^n$", limit=5)],
     )
     assert [r.metric_name for r in spec.dry_run or []] == [".*", "m"]
     assert [(r.metric_name, r.limit) for r in spec.measurement_retention or []] == [("^n$", 5), ("m", 3)]
@@ -270,8 +333,14 @@ def test_caller_dry_run_and_retention_come_first() -> None:
 def test_collect_flattens_nested_templates_once() -> None:
     leaf = template("leaf", web_metric("leaf"))
     cluster_leaf = template("cluster-leaf", web_metric("cluster-leaf"), cluster=True, refs=[{"templateName": "leaf"}])
-    middle = template("middle", web_metric("middle"), refs=[{"templateName": "leaf"}, {"templateName": "cluster-leaf", "clusterScope": True}])
-    top = template("top", web_metric("top"), refs=[{"templateName": "middle"}, {"templateName": "top"}])  # and a cycle to itself
+    middle = template(
+        "middle",
+        web_metric("middle"),
+        refs=[{"templateName": "leaf"}, {"templateName": "cluster-leaf", "clusterScope": True}],
+    )
+    top = template(
+        "top", web_metric("top"), refs=[{"templateName": "middle"}, {"templateName": "top"}]
+    )  # and a cycle to itself
     found = templates.collect([ref("top"), ref("leaf")], lookup_in(leaf, cluster_leaf, middle, top))
     assert [t.metadata.name for t in found] == ["top", "middle", "leaf", "cluster-leaf"]
 
@@ -284,6 +353,8 @@ def test_collect_names_a_missing_template() -> None:
 def test_build_run_spec_end_to_end() -> None:
     base = template("base", web_metric("base"), template_args=[{"name": "service"}])
     wrapper = template("wrapper", refs=[{"templateName": "base"}])
-    spec = templates.build_run_spec([ref("wrapper"), ref("base")], lookup_in(base, wrapper), args=[arg("service", "checkout")])
+    spec = templates.build_run_spec(
+        [ref("wrapper"), ref("base")], lookup_in(base, wrapper), args=[arg("service", "checkout")]
+    )
     assert [m.name for m in spec.metrics] == ["base"]
     assert spec.args == [arg("service", "checkout")]

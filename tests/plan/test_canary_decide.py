@@ -28,22 +28,48 @@ OLD_HASH, NEW_HASH = hashing.pod_template_hash(OLD), hashing.pod_template_hash(N
 def a_replica_set(pod_hash: str, revision: int, template: dict, replicas: int, available: int | None = None) -> dict:
     available = replicas if available is None else available
     return {
-        "metadata": {"name": f"demo-{pod_hash}", "uid": f"uid-{pod_hash}", "generation": 1, "labels": {"rollouts-pod-template-hash": pod_hash},
-                     "annotations": {"rollout.argoproj.io/revision": str(revision), "rollout.argoproj.io/desired-replicas": "10"}},
+        "metadata": {
+            "name": f"demo-{pod_hash}",
+            "uid": f"uid-{pod_hash}",
+            "generation": 1,
+            "labels": {"rollouts-pod-template-hash": pod_hash},
+            "annotations": {
+                "rollout.argoproj.io/revision": str(revision),
+                "rollout.argoproj.io/desired-replicas": "10",
+            },
+        },
         "spec": {"replicas": replicas, "template": template},
-        "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": available, "availableReplicas": available},
-    }  # fmt: skip
+        "status": {
+            "observedGeneration": 1,
+            "replicas": replicas,
+            "readyReplicas": available,
+            "availableReplicas": available,
+        },
+    }
 
 
 def a_canary(step_list: list[dict], status: dict, *, routed: bool = False, **canary: Any) -> dict:
     strategy: dict[str, Any] = {"steps": step_list, **canary}
     if routed:
-        strategy.update(stableService="stable", canaryService="canary", trafficRouting={"istio": {"virtualService": {"name": "vs"}}})
+        strategy.update(
+            stableService="stable", canaryService="canary", trafficRouting={"istio": {"virtualService": {"name": "vs"}}}
+        )
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "uid", "generation": 1, "annotations": {"rollout.argoproj.io/revision": "2"}},
-        "spec": {"replicas": 10, "selector": {"matchLabels": {"app": "demo"}}, "template": copy.deepcopy(NEW), "strategy": {"canary": strategy}},
+        "metadata": {
+            "name": "demo",
+            "namespace": "ns",
+            "uid": "uid",
+            "generation": 1,
+            "annotations": {"rollout.argoproj.io/revision": "2"},
+        },
+        "spec": {
+            "replicas": 10,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": copy.deepcopy(NEW),
+            "strategy": {"canary": strategy},
+        },
         "status": status,
     }
 
@@ -53,19 +79,34 @@ def observe(rollout: dict, old: int, new: int, *, runs: tuple[AnalysisRunView, .
     assert not isinstance(model, list)
     selector = lambda h: {"spec": {"selector": {"app": "demo", "rollouts-pod-template-hash": h}}}  # noqa: E731
     return Observed(
-        rollout=model, raw=rollout, analysis_runs=runs,
-        replica_sets=(ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, old)), ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, new))),
+        rollout=model,
+        raw=rollout,
+        analysis_runs=runs,
+        replica_sets=(
+            ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, old)),
+            ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, new)),
+        ),
         services={"stable": selector(OLD_HASH), "canary": selector(NEW_HASH)},
-    )  # fmt: skip
+    )
 
 
 def updating(step_list: list[dict], index: int, **extra: Any) -> dict:
     step_hash = steps.steps_hash([api.CanaryStep.model_validate(s) for s in step_list])
-    return {"stableRS": OLD_HASH, "currentPodHash": NEW_HASH, "currentStepIndex": index, "currentStepHash": step_hash, **extra}
+    return {
+        "stableRS": OLD_HASH,
+        "currentPodHash": NEW_HASH,
+        "currentStepIndex": index,
+        "currentStepHash": step_hash,
+        **extra,
+    }
 
 
 def targets(plan: Any) -> dict[str, int]:
-    return {("new" if a.name.endswith(NEW_HASH) else "old"): a.replicas for a in plan.actions if isinstance(a, ScaleReplicaSet)}
+    return {
+        ("new" if a.name.endswith(NEW_HASH) else "old"): a.replicas
+        for a in plan.actions
+        if isinstance(a, ScaleReplicaSet)
+    }
 
 
 def routed(plan: Any) -> list[int]:
@@ -86,16 +127,26 @@ def test_basic_canary_moves_within_surge(weight: int, expected: dict[str, int]) 
 
 
 def wants_weights(**weights: Any) -> dict:
-    return {"canary": {"weights": {"canary": {"weight": weights["canary"]}, "stable": {"weight": 100 - weights["canary"]}}}}
+    return {
+        "canary": {"weights": {"canary": {"weight": weights["canary"]}, "stable": {"weight": 100 - weights["canary"]}}}
+    }
 
 
 @pytest.mark.parametrize(
     ("dynamic", "expected_old"),
-    [pytest.param(False, 10, id="stable-stays-full"), pytest.param(True, 5, id="dynamicStableScale-shrinks-stable-with-its-share")],
+    [
+        pytest.param(False, 10, id="stable-stays-full"),
+        pytest.param(True, 5, id="dynamicStableScale-shrinks-stable-with-its-share"),
+    ],
 )
 def test_traffic_routed_targets(dynamic: bool, expected_old: int) -> None:
     step_list = [{"setWeight": 50}, {"pause": {}}]
-    rollout = a_canary(step_list, updating(step_list, 0, **wants_weights(canary=50)), routed=True, **({"dynamicStableScale": True} if dynamic else {}))
+    rollout = a_canary(
+        step_list,
+        updating(step_list, 0, **wants_weights(canary=50)),
+        routed=True,
+        **({"dynamicStableScale": True} if dynamic else {}),
+    )
     plan = decide(observed=observe(rollout, old=10, new=5), now=NOW)
     assert targets(plan).get("old", 10) == expected_old
     assert routed(plan) == [50]
@@ -103,7 +154,12 @@ def test_traffic_routed_targets(dynamic: bool, expected_old: int) -> None:
 
 def test_weight_waits_until_the_canary_is_scaled_for_it() -> None:
     step_list = [{"setWeight": 50}, {"pause": {}}]
-    plan = decide(observed=observe(a_canary(step_list, updating(step_list, 0, **wants_weights(canary=0)), routed=True), old=10, new=1), now=NOW)
+    plan = decide(
+        observed=observe(
+            a_canary(step_list, updating(step_list, 0, **wants_weights(canary=0)), routed=True), old=10, new=1
+        ),
+        now=NOW,
+    )
     assert targets(plan) == {"new": 5}
     assert routed(plan) == [0], "no traffic beyond what the canary's ready pods can take"
 
@@ -118,7 +174,15 @@ def test_abort_routes_everything_back_before_anything_else() -> None:
 
 def test_edited_steps_restart_the_update() -> None:
     old_steps, new_steps = [{"setWeight": 20}, {"pause": {}}], [{"setWeight": 10}, {"pause": {}}, {"setWeight": 50}]
-    rollout = a_canary(new_steps, updating(old_steps, 2, pauseConditions=[{"reason": "CanaryPauseStep", "startTime": "2026-01-01T11:00:00Z"}], controllerPause=True))
+    rollout = a_canary(
+        new_steps,
+        updating(
+            old_steps,
+            2,
+            pauseConditions=[{"reason": "CanaryPauseStep", "startTime": "2026-01-01T11:00:00Z"}],
+            controllerPause=True,
+        ),
+    )
     plan = decide(observed=observe(rollout, old=8, new=2), now=NOW)
     assert plan.status.current_step_index == 0
     assert plan.status.current_step_hash == steps.steps_hash([api.CanaryStep.model_validate(s) for s in new_steps])
@@ -127,16 +191,28 @@ def test_edited_steps_restart_the_update() -> None:
 
 def test_run_history_keeps_the_newest_and_never_the_current() -> None:
     def run(name: str, phase: str, created: str, pod_hash: str = NEW_HASH) -> AnalysisRunView:
-        return AnalysisRunView(name=name, kind="Step", step_index=0, pod_hash=pod_hash, phase=phase, message="", terminating=False, created=created)
+        return AnalysisRunView(
+            name=name,
+            kind="Step",
+            step_index=0,
+            pod_hash=pod_hash,
+            phase=phase,
+            message="",
+            terminating=False,
+            created=created,
+        )
 
     history = tuple(run(f"ok-{n}", "Successful", f"2026-01-01T00:00:0{n}Z") for n in range(4)) + (
-        run("bad-1", "Failed", "2026-01-01T00:00:05Z"), run("gone", "Successful", "2026-01-01T00:00:06Z", pod_hash="deleted-rs"),
+        run("bad-1", "Failed", "2026-01-01T00:00:05Z"),
+        run("gone", "Successful", "2026-01-01T00:00:06Z", pod_hash="deleted-rs"),
         run("current", "Successful", "2026-01-01T00:00:00Z"),
-    )  # fmt: skip
+    )
     step_list = [{"setWeight": 20}, {"pause": {}}]
     status = updating(step_list, 1, canary={"currentStepAnalysisRunStatus": {"name": "current"}})
     rollout = a_canary(step_list, status)
     rollout["spec"]["analysis"] = {"successfulRunHistoryLimit": 2, "unsuccessfulRunHistoryLimit": 1}
     plan = decide(observed=observe(rollout, old=8, new=2, runs=history), now=NOW)
     deleted = sorted(a.name for a in plan.actions if isinstance(a, DeleteAnalysisRun))
-    assert deleted == ["gone", "ok-0", "ok-1"], "newest two successful kept (ok-3, ok-2), the only failure kept, current never touched"
+    assert deleted == ["gone", "ok-0", "ok-1"], (
+        "newest two successful kept (ok-3, ok-2), the only failure kept, current never touched"
+    )

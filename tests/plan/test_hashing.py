@@ -76,14 +76,19 @@ def test_pod_template_hash_golden(collision_count: int | None, expected: str) ->
 
 def test_collision_count_is_a_little_endian_uint32_plus_four_zero_bytes() -> None:
     canonical = (
-        b'{"metadata":{"labels":{"app":"guestbook"}},"spec":{"containers":[{"image":"argoproj/rollouts-demo:blue","name":"guestbook"}]}}'
+        b'{"metadata":{"labels":{"app":"guestbook"}},'
+        b'"spec":{"containers":[{"image":"argoproj/rollouts-demo:blue","name":"guestbook"}]}}'
     )
     mixed = canonical + bytes([5, 0, 0, 0, 0, 0, 0, 0])
-    assert hashing.pod_template_hash(a_template(), collision_count=5) == hashing.safe_encode(str(hashing.fnv1a_32(mixed)))
+    assert hashing.pod_template_hash(a_template(), collision_count=5) == hashing.safe_encode(
+        str(hashing.fnv1a_32(mixed))
+    )
 
 
 def test_negative_collision_count_wraps_like_uint32() -> None:
-    assert hashing.pod_template_hash(a_template(), collision_count=-1) == hashing.pod_template_hash(a_template(), collision_count=2**32 - 1)
+    assert hashing.pod_template_hash(a_template(), collision_count=-1) == hashing.pod_template_hash(
+        a_template(), collision_count=2**32 - 1
+    )
 
 
 @pytest.mark.parametrize("collision_count", [None, 0, 1, 2, 99, 2**31 - 1])
@@ -109,14 +114,19 @@ def with_labels(labels: Any) -> dict[str, Any]:
         ),
         pytest.param(with_labels({"app": "guestbook", hashing.HASH_LABEL: "6d9f7c8b5d"}), id="hash-label-added"),
         pytest.param(
-            {**a_template(), "metadata": {"labels": {"app": "guestbook"}, "annotations": {}, "creationTimestamp": None}},
+            {
+                **a_template(),
+                "metadata": {"labels": {"app": "guestbook"}, "annotations": {}, "creationTimestamp": None},
+            },
             id="empty-annotations-and-null-timestamp",
         ),
         pytest.param(
             {
                 **a_template(),
                 "spec": {
-                    "containers": [{"name": "guestbook", "image": "argoproj/rollouts-demo:blue", "env": [], "resources": {}}],
+                    "containers": [
+                        {"name": "guestbook", "image": "argoproj/rollouts-demo:blue", "env": [], "resources": {}}
+                    ],
                     "initContainers": [],
                     "nodeSelector": {},
                     "securityContext": {},
@@ -129,7 +139,9 @@ def with_labels(labels: Any) -> dict[str, Any]:
             {
                 **a_template(),
                 "spec": {
-                    "containers": [{"name": "guestbook", "image": "argoproj/rollouts-demo:blue", "stdin": False, "tty": False}],
+                    "containers": [
+                        {"name": "guestbook", "image": "argoproj/rollouts-demo:blue", "stdin": False, "tty": False}
+                    ],
                     "hostNetwork": False,
                 },
             },
@@ -160,22 +172,28 @@ def test_pod_template_hash_compares_quantities_by_value() -> None:
         container = {"name": "app", "image": "nginx", "resources": {"requests": {"cpu": cpu, "memory": memory}}}
         return {"spec": {"containers": [container]}}
 
-    assert hashing.pod_template_hash(with_requests("0.5", "1Gi")) == hashing.pod_template_hash(with_requests("500m", "1024Mi"))
+    assert hashing.pod_template_hash(with_requests("0.5", "1Gi")) == hashing.pod_template_hash(
+        with_requests("500m", "1024Mi")
+    )
     assert hashing.pod_template_hash(with_requests(1, "1Gi")) == hashing.pod_template_hash(with_requests("1", "1Gi"))
-    assert hashing.pod_template_hash(with_requests("0.5", "1Gi")) != hashing.pod_template_hash(with_requests("0.6", "1Gi"))
+    assert hashing.pod_template_hash(with_requests("0.5", "1Gi")) != hashing.pod_template_hash(
+        with_requests("0.6", "1Gi")
+    )
 
 
 @pytest.mark.parametrize(
     "changed",
     [
         pytest.param(
-            {**a_template(), "spec": {"containers": [{"name": "guestbook", "image": "argoproj/rollouts-demo:green"}]}}, id="image"
+            {**a_template(), "spec": {"containers": [{"name": "guestbook", "image": "argoproj/rollouts-demo:green"}]}},
+            id="image",
         ),
         pytest.param(with_labels({"app": "guestbook-v2"}), id="label-value"),
         pytest.param(with_labels({"app": "guestbook", "tier": ""}), id="empty-label-value-is-a-value"),
         pytest.param(with_labels({}), id="label-removed"),
         pytest.param(
-            {**a_template(), "spec": {**a_template()["spec"], "automountServiceAccountToken": False}}, id="pointer-false-is-a-value"
+            {**a_template(), "spec": {**a_template()["spec"], "automountServiceAccountToken": False}},
+            id="pointer-false-is-a-value",
         ),
         pytest.param(
             {
@@ -236,8 +254,12 @@ def test_steps_hash_equivalence(left: list[Any] | None, right: list[Any] | None,
 
 
 def test_steps_hash_ignores_key_order() -> None:
-    step = {"analysis": {"templates": [{"templateName": "success-rate"}], "args": [{"name": "svc", "value": "guestbook"}]}}
-    reordered = {"analysis": {"args": [{"value": "guestbook", "name": "svc"}], "templates": [{"templateName": "success-rate"}]}}
+    step = {
+        "analysis": {"templates": [{"templateName": "success-rate"}], "args": [{"name": "svc", "value": "guestbook"}]}
+    }
+    reordered = {
+        "analysis": {"args": [{"value": "guestbook", "name": "svc"}], "templates": [{"templateName": "success-rate"}]}
+    }
     assert hashing.steps_hash([step]) == hashing.steps_hash([reordered])
 
 
@@ -418,7 +440,11 @@ def container(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("user", "stored"),
     [
-        pytest.param(pod(containers=[container()]), pod(containers=[container(imagePullPolicy="IfNotPresent")]), id="pull-policy-tagged"),
+        pytest.param(
+            pod(containers=[container()]),
+            pod(containers=[container(imagePullPolicy="IfNotPresent")]),
+            id="pull-policy-tagged",
+        ),
         pytest.param(
             pod(containers=[container(image="nginx")]),
             pod(containers=[container(image="nginx", imagePullPolicy="Always")]),
@@ -484,11 +510,24 @@ def container(**fields: Any) -> dict[str, Any]:
             id="grpc-probe",
         ),
         pytest.param(
-            pod(containers=[container(env=[{"name": "F", "valueFrom": {"fileKeyRef": {"path": "p", "key": "k", "volumeName": "v"}}}])]),
             pod(
                 containers=[
                     container(
-                        env=[{"name": "F", "valueFrom": {"fileKeyRef": {"path": "p", "key": "k", "volumeName": "v", "optional": False}}}]
+                        env=[{"name": "F", "valueFrom": {"fileKeyRef": {"path": "p", "key": "k", "volumeName": "v"}}}]
+                    )
+                ]
+            ),
+            pod(
+                containers=[
+                    container(
+                        env=[
+                            {
+                                "name": "F",
+                                "valueFrom": {
+                                    "fileKeyRef": {"path": "p", "key": "k", "volumeName": "v", "optional": False}
+                                },
+                            }
+                        ]
                     )
                 ]
             ),
@@ -515,12 +554,20 @@ def container(**fields: Any) -> dict[str, Any]:
             id="size-limit-quantity",
         ),
         pytest.param(
-            pod(volumes=[{"name": "v", "ephemeral": {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"]}}}}]),
+            pod(
+                volumes=[
+                    {"name": "v", "ephemeral": {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"]}}}}
+                ]
+            ),
             pod(
                 volumes=[
                     {
                         "name": "v",
-                        "ephemeral": {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"], "volumeMode": "Filesystem"}}},
+                        "ephemeral": {
+                            "volumeClaimTemplate": {
+                                "spec": {"accessModes": ["ReadWriteOnce"], "volumeMode": "Filesystem"}
+                            }
+                        },
                     }
                 ]
             ),
@@ -531,7 +578,11 @@ def container(**fields: Any) -> dict[str, Any]:
                 volumes=[
                     {
                         "name": "v",
-                        "projected": {"sources": [{"downwardAPI": {"items": [{"path": "n", "fieldRef": {"fieldPath": "metadata.name"}}]}}]},
+                        "projected": {
+                            "sources": [
+                                {"downwardAPI": {"items": [{"path": "n", "fieldRef": {"fieldPath": "metadata.name"}}]}}
+                            ]
+                        },
                     }
                 ]
             ),
@@ -542,7 +593,16 @@ def container(**fields: Any) -> dict[str, Any]:
                         "projected": {
                             "defaultMode": 420,
                             "sources": [
-                                {"downwardAPI": {"items": [{"path": "n", "fieldRef": {"fieldPath": "metadata.name", "apiVersion": "v1"}}]}}
+                                {
+                                    "downwardAPI": {
+                                        "items": [
+                                            {
+                                                "path": "n",
+                                                "fieldRef": {"fieldPath": "metadata.name", "apiVersion": "v1"},
+                                            }
+                                        ]
+                                    }
+                                }
                             ],
                         },
                     }
@@ -559,7 +619,16 @@ def container(**fields: Any) -> dict[str, Any]:
             pod(volumes=[{"name": "v", "rbd": {"monitors": ["m"], "image": "i"}}]),
             pod(
                 volumes=[
-                    {"name": "v", "rbd": {"monitors": ["m"], "image": "i", "pool": "rbd", "user": "admin", "keyring": "/etc/ceph/keyring"}}
+                    {
+                        "name": "v",
+                        "rbd": {
+                            "monitors": ["m"],
+                            "image": "i",
+                            "pool": "rbd",
+                            "user": "admin",
+                            "keyring": "/etc/ceph/keyring",
+                        },
+                    }
                 ]
             ),
             id="rbd-volume",
@@ -570,9 +639,15 @@ def container(**fields: Any) -> dict[str, Any]:
             id="plain-zero-fields-dropped-by-server",
         ),
         pytest.param(pod(nodeSelector={}, tolerations=[], affinity=None), pod(), id="empty-and-null-fields"),
-        pytest.param(pod(serviceAccountName="sa"), pod(serviceAccountName="sa", serviceAccount="sa"), id="deprecated-service-account"),
         pytest.param(
-            {"spec": {}}, {"metadata": {"labels": {hashing.HASH_LABEL: "abc"}, "creationTimestamp": None}, "spec": {}}, id="only-hash-label"
+            pod(serviceAccountName="sa"),
+            pod(serviceAccountName="sa", serviceAccount="sa"),
+            id="deprecated-service-account",
+        ),
+        pytest.param(
+            {"spec": {}},
+            {"metadata": {"labels": {hashing.HASH_LABEL: "abc"}, "creationTimestamp": None}, "spec": {}},
+            id="only-hash-label",
         ),
     ],
 )
@@ -599,7 +674,9 @@ def changed(path: str, value: Any) -> dict[str, Any]:
     "user",
     [
         pytest.param(changed("spec.containers.0.image", "argoproj/rollouts-demo:green"), id="image"),
-        pytest.param(changed("spec.containers.0.imagePullPolicy", "Always"), id="explicit-pull-policy-differs-from-default"),
+        pytest.param(
+            changed("spec.containers.0.imagePullPolicy", "Always"), id="explicit-pull-policy-differs-from-default"
+        ),
         pytest.param(changed("spec.terminationGracePeriodSeconds", 0), id="grace-period-0-is-a-value"),
         pytest.param(changed("metadata.labels.tier", None), id="empty-label-value-removed"),
         pytest.param(changed("metadata.labels.app", "guestbook-v2"), id="label-value"),

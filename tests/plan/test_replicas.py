@@ -111,7 +111,10 @@ def test_resolve_int_or_percent_rejects(value: object) -> None:
 def test_resolve_surge_unavailable(
     max_surge: int | str | None, max_unavailable: int | str | None, count: int, expected: tuple[int, int]
 ) -> None:
-    assert replicas.resolve_surge_unavailable(max_surge=max_surge, max_unavailable=max_unavailable, replicas=count) == expected
+    assert (
+        replicas.resolve_surge_unavailable(max_surge=max_surge, max_unavailable=max_unavailable, replicas=count)
+        == expected
+    )
 
 
 # --- split_replicas_by_weight (argo: TestApproximateWeightedNewStableReplicaCounts, every row) ---------------
@@ -200,8 +203,12 @@ def test_split_replicas_by_weight(count: int, weight: int, surge: int, expected:
         pytest.param(4, 1000, 1000, 1, (4, 0), id="max-weight-1000-full"),
     ],
 )
-def test_split_replicas_by_weight_with_max_weight(count: int, weight: int, max_weight: int, surge: int, expected: tuple[int, int]) -> None:
-    assert replicas.split_replicas_by_weight(replicas=count, weight=weight, max_weight=max_weight, surge=surge) == expected
+def test_split_replicas_by_weight_with_max_weight(
+    count: int, weight: int, max_weight: int, surge: int, expected: tuple[int, int]
+) -> None:
+    assert (
+        replicas.split_replicas_by_weight(replicas=count, weight=weight, max_weight=max_weight, surge=surge) == expected
+    )
 
 
 # --- basic_canary_replica_counts ----------------------------------------------------------------------------
@@ -235,7 +242,9 @@ BASIC_CANARY_CASES = [
     Case("argo-scale-down-extra-stable", 10, 20, "20%", 0, canary=(2, 2), stable=(10, 10), expected=(2, 8)),
     Case("argo-do-not-go-past-surge", 10, 30, 2, 0, canary=(0, 0), stable=(10, 10), expected=(2, 10)),
     Case("argo-unavailable-int-scales-down-stable", 10, 20, 0, 2, canary=(0, 0), stable=(10, 10), expected=(0, 8)),
-    Case("argo-unavailable-percent-scales-down-stable", 10, 20, 0, "20%", canary=(0, 0), stable=(10, 10), expected=(0, 8)),
+    Case(
+        "argo-unavailable-percent-scales-down-stable", 10, 20, 0, "20%", canary=(0, 0), stable=(10, 10), expected=(0, 8)
+    ),
     Case("argo-do-not-go-past-unavailable", 10, 30, 0, 2, canary=(0, 0), stable=(10, 10), expected=(0, 8)),
     Case("argo-surge-and-unavailable", 10, 50, 2, 1, canary=(0, 0), stable=(10, 10), expected=(2, 9)),
     Case("argo-weight-0-scales-canary-to-zero", 10, 0, 1, 1, canary=(1, 1), stable=(10, 10), expected=(0, 10)),
@@ -268,7 +277,9 @@ BASIC_CANARY_CASES = [
     Case("surge-string-3-is-3-percent", 10, 30, "3", 0, canary=(0, 0), stable=(10, 10), expected=(1, 10)),
     Case("defaults-25-percent", 10, 30, None, None, canary=(0, 0), stable=(10, 10), expected=(3, 8)),
     Case("zero-replicas", 0, 50, None, None, canary=(0, 0), stable=(0, 0), expected=(0, 0)),
-    Case("scaled-to-zero-mid-canary-stable-first-to-ceiling", 0, 50, 1, 0, canary=(1, 1), stable=(3, 3), expected=(0, 1)),
+    Case(
+        "scaled-to-zero-mid-canary-stable-first-to-ceiling", 0, 50, 1, 0, canary=(1, 1), stable=(3, 3), expected=(0, 1)
+    ),
     Case("scaled-to-zero-mid-canary-then-empty", 0, 50, 1, 0, canary=(0, 0), stable=(1, 1), expected=(0, 0)),
     Case("no-new-rs-yet", 10, 20, None, None, canary=None, stable=(10, 10), expected=(0, 8)),
     Case("weight-0-at-rest", 10, 0, 1, 0, canary=(0, 0), stable=(10, 10), expected=(0, 10)),
@@ -303,10 +314,14 @@ def test_basic_canary_replica_counts(case: Case) -> None:
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7, 10])
 @pytest.mark.parametrize("weight", [0, 1, 10, 25, 33, 50, 67, 90, 99, 100])
 @pytest.mark.parametrize(("surge", "unavailable"), [(1, 0), (0, 1), (2, 1), ("25%", "25%"), (0, "100%")])
-def test_basic_canary_converges_within_limits(count: int, weight: int, surge: int | str, unavailable: int | str) -> None:
+def test_basic_canary_converges_within_limits(
+    count: int, weight: int, surge: int | str, unavailable: int | str
+) -> None:
     """Starting from a fully scaled stable, with pods ready at once, each step keeps within surge and
     availability limits, and the rollout reaches the weight's split."""
-    max_surge, max_unavailable = replicas.resolve_surge_unavailable(max_surge=surge, max_unavailable=unavailable, replicas=count)
+    max_surge, max_unavailable = replicas.resolve_surge_unavailable(
+        max_surge=surge, max_unavailable=unavailable, replicas=count
+    )
     target = replicas.split_replicas_by_weight(replicas=count, weight=weight, surge=max_surge)
     canary, stable = 0, count
     for _ in range(4 * count + 4):
@@ -341,7 +356,9 @@ def test_basic_canary_converges_within_limits(count: int, weight: int, surge: in
         pytest.param((4, 4), (0, 0), (4, 0), id="done"),
     ],
 )
-def test_rolling_update_replica_counts(canary: tuple[int, int], stable: tuple[int, int], expected: tuple[int, int]) -> None:
+def test_rolling_update_replica_counts(
+    canary: tuple[int, int], stable: tuple[int, int], expected: tuple[int, int]
+) -> None:
     counts = replicas.rolling_update_replica_counts(
         replicas=4,
         max_surge=1,
@@ -371,7 +388,10 @@ def test_rolling_update_replica_counts(canary: tuple[int, int], stable: tuple[in
 )
 def test_approximate_weight(canary_available: int, total_available: int, max_weight: int, expected: int) -> None:
     assert (
-        replicas.approximate_weight(canary_available=canary_available, total_available=total_available, max_weight=max_weight) == expected
+        replicas.approximate_weight(
+            canary_available=canary_available, total_available=total_available, max_weight=max_weight
+        )
+        == expected
     )
 
 
@@ -432,10 +452,22 @@ ROUTED_CASES = [
     # argo: TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale (aborted rows pass the resolved weight).
     RoutedCase("argo-dynamic-scales-stable-down", 10, 10, dynamic=True, actual=(10, 90), expected=(1, 9)),
     RoutedCase("argo-dynamic-desired-canary-above-actual", 10, 20, dynamic=True, actual=(10, 90), expected=(2, 9)),
-    RoutedCase("argo-dynamic-abort-keeps-canary-with-traffic", 10, 0, dynamic=True, actual=(20, 80), aborted=True, expected=(2, 10)),
-    RoutedCase("argo-dynamic-abort-reduces-canary", 10, 0, dynamic=True, actual=(10, 90), aborted=True, expected=(1, 10)),
+    RoutedCase(
+        "argo-dynamic-abort-keeps-canary-with-traffic",
+        10,
+        0,
+        dynamic=True,
+        actual=(20, 80),
+        aborted=True,
+        expected=(2, 10),
+    ),
+    RoutedCase(
+        "argo-dynamic-abort-reduces-canary", 10, 0, dynamic=True, actual=(10, 90), aborted=True, expected=(1, 10)
+    ),
     RoutedCase("argo-dynamic-abort-steps-down", 10, 20, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 8)),
-    RoutedCase("argo-dynamic-abort-without-replicasets", 10, 0, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 10)),
+    RoutedCase(
+        "argo-dynamic-abort-without-replicasets", 10, 0, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 10)
+    ),
     # Ours.
     RoutedCase("weight-0", 10, 0, expected=(0, 10)),
     RoutedCase("weight-0-min-pods-stays-0", 10, 0, min_pods=2, expected=(0, 10)),
@@ -443,19 +475,50 @@ ROUTED_CASES = [
     RoutedCase("zero-replicas", 0, 50, min_pods=2, expected=(0, 0)),
     RoutedCase("odd-replicas-rounds-up", 5, 50, expected=(3, 5)),
     RoutedCase("max-weight-1000", 10, 5, max_weight=1000, expected=(1, 10)),
-    RoutedCase("scale-weight-is-out-of-max-weight", 10, 5, max_weight=1000, scale=replicas.CanaryScale(weight=500), expected=(5, 10)),
+    RoutedCase(
+        "scale-weight-is-out-of-max-weight",
+        10,
+        5,
+        max_weight=1000,
+        scale=replicas.CanaryScale(weight=500),
+        expected=(5, 10),
+    ),
     RoutedCase("empty-scale-uses-weight", 10, 30, scale=replicas.CanaryScale(), expected=(3, 10)),
-    RoutedCase("pinned-replicas-skip-min-pods", 10, 50, scale=replicas.CanaryScale(replicas=1), min_pods=2, expected=(1, 10)),
+    RoutedCase(
+        "pinned-replicas-skip-min-pods", 10, 50, scale=replicas.CanaryScale(replicas=1), min_pods=2, expected=(1, 10)
+    ),
     RoutedCase("pinned-replicas-may-exceed-replicas", 2, 50, scale=replicas.CanaryScale(replicas=5), expected=(5, 2)),
-    RoutedCase("scale-weight-gets-min-pods", 10, 50, scale=replicas.CanaryScale(weight=5), min_pods=2, expected=(2, 10)),
+    RoutedCase(
+        "scale-weight-gets-min-pods", 10, 50, scale=replicas.CanaryScale(weight=5), min_pods=2, expected=(2, 10)
+    ),
     RoutedCase("dynamic-without-actual-weights", 10, 30, dynamic=True, expected=(3, 7)),
     RoutedCase("dynamic-weight-100", 10, 100, dynamic=True, actual=(100, 0), expected=(10, 0)),
     RoutedCase("dynamic-min-pods-on-both", 10, 95, dynamic=True, min_pods=3, actual=(95, 5), expected=(10, 3)),
-    RoutedCase("dynamic-pinned-replicas-sizes-stable-full", 10, 50, dynamic=True, scale=replicas.CanaryScale(replicas=2), expected=(2, 10)),
     RoutedCase(
-        "dynamic-pinned-replicas-get-min-pods", 10, 50, dynamic=True, scale=replicas.CanaryScale(replicas=1), min_pods=2, expected=(2, 10)
+        "dynamic-pinned-replicas-sizes-stable-full",
+        10,
+        50,
+        dynamic=True,
+        scale=replicas.CanaryScale(replicas=2),
+        expected=(2, 10),
     ),
-    RoutedCase("dynamic-scale-weight-sizes-stable", 10, 50, dynamic=True, scale=replicas.CanaryScale(weight=20), expected=(2, 8)),
+    RoutedCase(
+        "dynamic-pinned-replicas-get-min-pods",
+        10,
+        50,
+        dynamic=True,
+        scale=replicas.CanaryScale(replicas=1),
+        min_pods=2,
+        expected=(2, 10),
+    ),
+    RoutedCase(
+        "dynamic-scale-weight-sizes-stable",
+        10,
+        50,
+        dynamic=True,
+        scale=replicas.CanaryScale(weight=20),
+        expected=(2, 8),
+    ),
     RoutedCase("not-aborted-ignores-actual-canary", 10, 10, dynamic=True, actual=(60, 40), expected=(1, 9)),
     RoutedCase("actual-ignored-without-dynamic", 10, 10, actual=(60, 40), aborted=True, expected=(1, 10)),
 ]

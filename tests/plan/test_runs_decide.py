@@ -31,19 +31,39 @@ TEMPLATE = api.parse_analysis_template(
         "metadata": {"name": "error-rate"},
         "spec": {
             "args": [{"name": "service"}, {"name": "hash"}],
-            "metrics": [{"name": "errors", "successCondition": "result[0] < 0.05", "provider": {"prometheus": {"address": "http://p:9090", "query": "q{svc='{{args.service}}'}"}}}],
+            "metrics": [
+                {
+                    "name": "errors",
+                    "successCondition": "result[0] < 0.05",
+                    "provider": {"prometheus": {"address": "http://p:9090", "query": "q{svc='{{args.service}}'}"}},
+                }
+            ],
         },
     }
 )
-STEP_ANALYSIS = {"templates": [{"templateName": "error-rate"}], "args": [{"name": "service", "value": "web"}, {"name": "hash", "valueFrom": {"podTemplateHashValue": "Latest"}}]}
+STEP_ANALYSIS = {
+    "templates": [{"templateName": "error-rate"}],
+    "args": [{"name": "service", "value": "web"}, {"name": "hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+}
 STEPS = [{"setWeight": 50}, {"analysis": STEP_ANALYSIS}, {"setWeight": 100}]
 
 
 def a_replica_set(pod_hash: str, revision: int, template: dict, replicas: int) -> dict:
     return {
-        "metadata": {"name": f"demo-{pod_hash}", "uid": f"uid-{pod_hash}", "generation": 1, "labels": {"rollouts-pod-template-hash": pod_hash}, "annotations": {"rollout.argoproj.io/revision": str(revision), "rollout.argoproj.io/desired-replicas": "2"}},
+        "metadata": {
+            "name": f"demo-{pod_hash}",
+            "uid": f"uid-{pod_hash}",
+            "generation": 1,
+            "labels": {"rollouts-pod-template-hash": pod_hash},
+            "annotations": {"rollout.argoproj.io/revision": str(revision), "rollout.argoproj.io/desired-replicas": "2"},
+        },
         "spec": {"replicas": replicas, "template": template},
-        "status": {"observedGeneration": 1, "replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas},
+        "status": {
+            "observedGeneration": 1,
+            "replicas": replicas,
+            "readyReplicas": replicas,
+            "availableReplicas": replicas,
+        },
     }
 
 
@@ -51,8 +71,19 @@ def a_canary(status: dict) -> dict:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "uid", "generation": 1, "annotations": {"rollout.argoproj.io/revision": "2"}},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "demo"}}, "template": copy.deepcopy(NEW), "strategy": {"canary": {"steps": STEPS}}},
+        "metadata": {
+            "name": "demo",
+            "namespace": "ns",
+            "uid": "uid",
+            "generation": 1,
+            "annotations": {"rollout.argoproj.io/revision": "2"},
+        },
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": copy.deepcopy(NEW),
+            "strategy": {"canary": {"steps": STEPS}},
+        },
         "status": status,
     }
 
@@ -63,7 +94,10 @@ def observe(rollout: dict, runs: tuple[AnalysisRunView, ...] = (), *, templates:
     return Observed(
         rollout=model,
         raw=rollout,
-        replica_sets=(ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, 1)), ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, 1))),
+        replica_sets=(
+            ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, 1)),
+            ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, 1)),
+        ),
         analysis_runs=runs,
         templates={(False, "error-rate"): TEMPLATE} if templates else {},
         spec_errors=() if templates else ('spec.strategy: AnalysisTemplate "error-rate" not found',),
@@ -72,11 +106,25 @@ def observe(rollout: dict, runs: tuple[AnalysisRunView, ...] = (), *, templates:
 
 def at_analysis_step(**extra: Any) -> dict:
     step_hash = steps.steps_hash([api.CanaryStep.model_validate(step) for step in STEPS])
-    return {"stableRS": OLD_HASH, "currentPodHash": NEW_HASH, "currentStepIndex": 1, "currentStepHash": step_hash, **extra}
+    return {
+        "stableRS": OLD_HASH,
+        "currentPodHash": NEW_HASH,
+        "currentStepIndex": 1,
+        "currentStepHash": step_hash,
+        **extra,
+    }
 
 
 def run_view(phase: str, message: str = "") -> AnalysisRunView:
-    return AnalysisRunView(name=f"demo-{NEW_HASH}-2-1", kind="Step", step_index=1, pod_hash=NEW_HASH, phase=phase, message=message, terminating=False)
+    return AnalysisRunView(
+        name=f"demo-{NEW_HASH}-2-1",
+        kind="Step",
+        step_index=1,
+        pod_hash=NEW_HASH,
+        phase=phase,
+        message=message,
+        terminating=False,
+    )
 
 
 def test_analysis_step_creates_one_run_named_and_labelled_like_argo() -> None:
@@ -84,7 +132,12 @@ def test_analysis_step_creates_one_run_named_and_labelled_like_argo() -> None:
     [create] = [a for a in plan.actions if isinstance(a, CreateAnalysisRun)]
     body = create.body
     assert body["metadata"]["name"] == f"demo-{NEW_HASH}-2-1"
-    assert body["metadata"]["labels"] == {"app": "demo", "rollouts-pod-template-hash": NEW_HASH, "rollout-type": "Step", "step-index": "1"}
+    assert body["metadata"]["labels"] == {
+        "app": "demo",
+        "rollouts-pod-template-hash": NEW_HASH,
+        "rollout-type": "Step",
+        "step-index": "1",
+    }
     assert body["metadata"]["annotations"] == {"rollout.argoproj.io/revision": "2"}
     assert body["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
     assert body["spec"]["args"] == [{"name": "service", "value": "web"}, {"name": "hash", "value": NEW_HASH}]
@@ -106,14 +159,14 @@ def test_analysis_step_creates_one_run_named_and_labelled_like_argo() -> None:
 def test_step_run_verdicts(phase: str, index: int, abort: bool | None, paused: str | None) -> None:
     reference = {"currentStepAnalysisRunStatus": {"name": f"demo-{NEW_HASH}-2-1"}}
     rollout = a_canary(at_analysis_step(canary=reference))
-    plan = decide(observed=observe(rollout, (run_view(phase, "Metric \"errors\" assessed Failed"),)), now=NOW)
+    plan = decide(observed=observe(rollout, (run_view(phase, 'Metric "errors" assessed Failed'),)), now=NOW)
     assert not [a for a in plan.actions if isinstance(a, CreateAnalysisRun)]
     assert plan.status.current_step_index == index
     assert plan.status.abort is abort
     assert (plan.status.pause_conditions[0].reason if plan.status.pause_conditions else None) == paused
     if abort:
         assert plan.status.phase == "Degraded"
-        assert f"Step-based analysis phase {phase.lower()}: Metric \"errors\" assessed Failed" in plan.status.message
+        assert f'Step-based analysis phase {phase.lower()}: Metric "errors" assessed Failed' in plan.status.message
         assert plan.requeue_after == 0, "the abort is carried out right away"
 
 
@@ -124,7 +177,9 @@ def test_missing_template_is_invalid_spec_and_creates_nothing() -> None:
 
 
 def test_abort_terminates_the_running_step_run() -> None:
-    rollout = a_canary(at_analysis_step(abort=True, canary={"currentStepAnalysisRunStatus": {"name": f"demo-{NEW_HASH}-2-1"}}))
+    rollout = a_canary(
+        at_analysis_step(abort=True, canary={"currentStepAnalysisRunStatus": {"name": f"demo-{NEW_HASH}-2-1"}})
+    )
     plan = decide(observed=observe(rollout, (run_view("Running"),)), now=NOW)
     assert TerminateAnalysisRun(f"demo-{NEW_HASH}-2-1") in plan.actions
 
@@ -134,30 +189,60 @@ def test_bluegreen_pre_promotion_holds_the_switch_until_it_passes() -> None:
         return {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "Rollout",
-            "metadata": {"name": "demo", "namespace": "ns", "uid": "uid", "generation": 1, "annotations": {"rollout.argoproj.io/revision": "2"}},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "demo"}}, "template": copy.deepcopy(NEW),
-                     "strategy": {"blueGreen": {"activeService": "active", "prePromotionAnalysis": STEP_ANALYSIS}}},
+            "metadata": {
+                "name": "demo",
+                "namespace": "ns",
+                "uid": "uid",
+                "generation": 1,
+                "annotations": {"rollout.argoproj.io/revision": "2"},
+            },
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "demo"}},
+                "template": copy.deepcopy(NEW),
+                "strategy": {"blueGreen": {"activeService": "active", "prePromotionAnalysis": STEP_ANALYSIS}},
+            },
             "status": status,
-        }  # fmt: skip
+        }
 
     def observed(status: dict, runs: tuple[AnalysisRunView, ...]) -> Observed:
         raw = rollout(status)
         model = api.parse_rollout(raw, check=False)
         assert not isinstance(model, list)
         return Observed(
-            rollout=model, raw=raw, analysis_runs=runs, templates={(False, "error-rate"): TEMPLATE},
-            replica_sets=(ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, 1)), ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, 1))),
+            rollout=model,
+            raw=raw,
+            analysis_runs=runs,
+            templates={(False, "error-rate"): TEMPLATE},
+            replica_sets=(
+                ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, 1)),
+                ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, 1)),
+            ),
             services={"active": {"spec": {"selector": {"app": "demo", "rollouts-pod-template-hash": OLD_HASH}}}},
-        )  # fmt: skip
+        )
 
     status = {"stableRS": OLD_HASH, "currentPodHash": NEW_HASH}
     first = decide(observed=observed(status, ()), now=NOW)
     [create] = [a for a in first.actions if isinstance(a, CreateAnalysisRun)]
-    assert create.body["metadata"]["name"] == f"demo-{NEW_HASH}-2-pre" and create.body["metadata"]["labels"]["rollout-type"] == "PrePromotion"
+    assert (
+        create.body["metadata"]["name"] == f"demo-{NEW_HASH}-2-pre"
+        and create.body["metadata"]["labels"]["rollout-type"] == "PrePromotion"
+    )
     assert not [a for a in first.actions if isinstance(a, PointService)]
 
     name = create.body["metadata"]["name"]
-    passed = AnalysisRunView(name=name, kind="PrePromotion", step_index=None, pod_hash=NEW_HASH, phase="Successful", message="", terminating=False)
-    later = decide(observed=observed({**status, "blueGreen": {"prePromotionAnalysisRunStatus": {"name": name}}}, (passed,)), now=NOW)
+    passed = AnalysisRunView(
+        name=name,
+        kind="PrePromotion",
+        step_index=None,
+        pod_hash=NEW_HASH,
+        phase="Successful",
+        message="",
+        terminating=False,
+    )
+    later = decide(
+        observed=observed({**status, "blueGreen": {"prePromotionAnalysisRunStatus": {"name": name}}}, (passed,)),
+        now=NOW,
+    )
     assert [(a.service, a.pod_hash) for a in later.actions if isinstance(a, PointService)] == [("active", NEW_HASH)]
     assert later.status.stable_rs == NEW_HASH

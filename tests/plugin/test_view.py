@@ -38,11 +38,25 @@ HEALTHY = objs.canary_healthy()["rollout"]
             "waiting for rollout spec update to be observed",
             id="generation-not-observed",
         ),
-        pytest.param(with_status(HEALTHY, observedGeneration="2"), "Healthy", "", id="generation-ahead-counts-as-observed"),
-        pytest.param(with_status(HEALTHY, observedGeneration="6f9c8d7b5"), "Healthy", "", id="old-hash-style-generation"),
-        pytest.param(with_status(HEALTHY, controllerPause=True, pauseConditions=[]), "Progressing", "waiting for rollout to unpause", id="unpausing"),
+        pytest.param(
+            with_status(HEALTHY, observedGeneration="2"), "Healthy", "", id="generation-ahead-counts-as-observed"
+        ),
+        pytest.param(
+            with_status(HEALTHY, observedGeneration="6f9c8d7b5"), "Healthy", "", id="old-hash-style-generation"
+        ),
+        pytest.param(
+            with_status(HEALTHY, controllerPause=True, pauseConditions=[]),
+            "Progressing",
+            "waiting for rollout to unpause",
+            id="unpausing",
+        ),
         pytest.param(objs.canary_paused_at_first_pause()["rollout"], "Paused", "CanaryPauseStep", id="paused-step"),
-        pytest.param(objs.canary_aborted()["rollout"], "Degraded", "RolloutAborted: Rollout aborted update to revision 2", id="aborted"),
+        pytest.param(
+            objs.canary_aborted()["rollout"],
+            "Degraded",
+            "RolloutAborted: Rollout aborted update to revision 2",
+            id="aborted",
+        ),
     ],
 )
 def test_rollout_phase(rollout: dict, phase: str, message: str) -> None:
@@ -53,7 +67,10 @@ def test_workload_generation_must_be_observed() -> None:
     rollout = with_status(HEALTHY, workloadObservedGeneration="1")
     rollout["spec"]["workloadRef"] = {"kind": "Deployment", "name": "web"}
     rollout["metadata"]["annotations"] = {"rollout.argoproj.io/workload-generation": "2"}
-    assert phases.rollout_phase(rollout) == ("Progressing", "waiting for rollout spec update to be observed for the reference workload")
+    assert phases.rollout_phase(rollout) == (
+        "Progressing",
+        "waiting for rollout spec update to be observed for the reference workload",
+    )
     rollout["status"]["workloadObservedGeneration"] = "2"
     assert phases.rollout_phase(rollout)[0] == "Healthy"
 
@@ -75,26 +92,54 @@ BG_RESUMED = with_status(BG, pauseConditions=[], controllerPause=False, **FULL)
 @pytest.mark.parametrize(
     ("rollout", "phase", "message"),
     [
-        pytest.param(computed(HEALTHY, conditions=[{"type": "InvalidSpec", "message": "bad"}]), "Degraded", "InvalidSpec: bad", id="invalid-spec"),
         pytest.param(
-            computed(HEALTHY, conditions=[{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "timed out"}]),
-            "Degraded", "ProgressDeadlineExceeded: timed out", id="deadline",
+            computed(HEALTHY, conditions=[{"type": "InvalidSpec", "message": "bad"}]),
+            "Degraded",
+            "InvalidSpec: bad",
+            id="invalid-spec",
         ),
-        pytest.param(computed(objs.rollout(paused=True, status=dict(FULL))), "Paused", "manually paused", id="manually-paused"),
-        pytest.param(computed(CANARY, pauseConditions=[{"reason": "BlueGreenPause"}]), "Paused", "BlueGreenPause", id="pause-condition"),
-        pytest.param(computed(CANARY, updatedReplicas=3), "Progressing", "more replicas need to be updated", id="updating"),
-        pytest.param(computed(CANARY, availableReplicas=4), "Progressing", "updated replicas are still becoming available", id="becoming-available"),
-        pytest.param(computed(CANARY, replicas=6), "Progressing", "old replicas are pending termination", id="old-replicas"),
+        pytest.param(
+            computed(
+                HEALTHY,
+                conditions=[{"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "timed out"}],
+            ),
+            "Degraded",
+            "ProgressDeadlineExceeded: timed out",
+            id="deadline",
+        ),
+        pytest.param(
+            computed(objs.rollout(paused=True, status=dict(FULL))), "Paused", "manually paused", id="manually-paused"
+        ),
+        pytest.param(
+            computed(CANARY, pauseConditions=[{"reason": "BlueGreenPause"}]),
+            "Paused",
+            "BlueGreenPause",
+            id="pause-condition",
+        ),
+        pytest.param(
+            computed(CANARY, updatedReplicas=3), "Progressing", "more replicas need to be updated", id="updating"
+        ),
+        pytest.param(
+            computed(CANARY, availableReplicas=4),
+            "Progressing",
+            "updated replicas are still becoming available",
+            id="becoming-available",
+        ),
+        pytest.param(
+            computed(CANARY, replicas=6), "Progressing", "old replicas are pending termination", id="old-replicas"
+        ),
         pytest.param(computed(CANARY, stableRS="old"), "Progressing", "waiting for all steps to complete", id="steps"),
         pytest.param(computed(CANARY), "Healthy", "", id="canary-healthy"),
         pytest.param(computed(BG_RESUMED), "Progressing", "active service cutover pending", id="bg-cutover"),
         pytest.param(
             computed(BG_RESUMED, blueGreen={"activeSelector": "new"}, stableRS="old"),
-            "Progressing", "waiting for post-promotion verification to complete", id="bg-verification",
+            "Progressing",
+            "waiting for post-promotion verification to complete",
+            id="bg-verification",
         ),
         pytest.param(computed(BG_RESUMED, blueGreen={"activeSelector": "new"}), "Healthy", "", id="bg-healthy"),
     ],
-)  # fmt: skip
+)
 def test_calculated_phase(rollout: dict, phase: str, message: str) -> None:
     assert phases.rollout_phase(rollout) == (phase, message)
 
@@ -121,7 +166,12 @@ def test_restart_pending_until_restarted_at_matches() -> None:
 )
 def test_canary_numbers(scene: Any, step: str, set_weight: str, actual_weight: str) -> None:
     page = view.rollout_view(now=objs.NOW, **scene())
-    assert (page.strategy, page.step, page.set_weight, page.actual_weight) == ("Canary", step, set_weight, actual_weight)
+    assert (page.strategy, page.step, page.set_weight, page.actual_weight) == (
+        "Canary",
+        step,
+        set_weight,
+        actual_weight,
+    )
 
 
 def test_actual_weight_with_traffic_routing_uses_the_router_weights() -> None:
@@ -150,7 +200,10 @@ def test_tags_and_images() -> None:
         ("demo-7b9f5d8c6d", ("stable",)),
     ]
     blue_green = view.rollout_view(now=objs.NOW, **objs.bluegreen_preview())
-    assert [rs.tags for revision in blue_green.revisions for rs in revision.replicasets] == [("preview",), ("stable", "active")]
+    assert [rs.tags for revision in blue_green.revisions for rs in revision.replicasets] == [
+        ("preview",),
+        ("stable", "active"),
+    ]
     assert [(i.image, i.tags) for i in blue_green.images] == [
         (objs.IMAGE_BLUE, ("stable", "active")),
         (objs.IMAGE_YELLOW, ("preview",)),
@@ -162,7 +215,10 @@ def test_ping_pong_tags() -> None:
     scene["rollout"]["spec"]["strategy"]["canary"]["pingPong"] = {"pingService": "ping", "pongService": "pong"}
     scene["rollout"]["status"]["canary"] = {"stablePingPong": "ping"}
     page = view.rollout_view(now=objs.NOW, **scene)
-    assert [rs.tags for revision in page.revisions for rs in revision.replicasets] == [("canary", "pong"), ("stable", "ping")]
+    assert [rs.tags for revision in page.revisions for rs in revision.replicasets] == [
+        ("canary", "pong"),
+        ("stable", "ping"),
+    ]
 
 
 def test_same_image_in_two_replicasets_merges_sorted_tags() -> None:
@@ -191,7 +247,12 @@ def replicaset(**changes: Any) -> dict:
         pytest.param(replicaset(), "Healthy", "✔", id="healthy"),
         pytest.param(replicaset(metadata__generation=2), "Progressing", "◌", id="generation-not-observed"),
         pytest.param(replicaset(status__availableReplicas=1), "Progressing", "◌", id="pods-not-available"),
-        pytest.param(replicaset(status__conditions=[{"type": "ReplicaFailure", "status": "True"}]), "ReplicaFailure", "✖", id="replica-failure"),
+        pytest.param(
+            replicaset(status__conditions=[{"type": "ReplicaFailure", "status": "True"}]),
+            "ReplicaFailure",
+            "✖",
+            id="replica-failure",
+        ),
         pytest.param(replicaset(spec__replicas=0, status__availableReplicas=0), "ScaledDown", "•", id="scaled-down"),
     ],
 )
@@ -216,10 +277,15 @@ def test_scale_down_delay(deadline: str, delay: str) -> None:
     assert only.scale_down_delay == delay
 
 
-def a_pod(phase: str = "Running", *, containers: list[dict] | None = None, init: list[dict] | None = None, **extra: Any) -> dict:
+def a_pod(
+    phase: str = "Running", *, containers: list[dict] | None = None, init: list[dict] | None = None, **extra: Any
+) -> dict:
     pod: dict[str, Any] = {
         "metadata": {"name": "p", "creationTimestamp": objs.stamp(timedelta(seconds=30)), **extra.pop("metadata", {})},
-        "spec": {"containers": [{"name": "app"}], "initContainers": [{"name": f"init{i}"} for i in range(len(init or []))]},
+        "spec": {
+            "containers": [{"name": "app"}],
+            "initContainers": [{"name": f"init{i}"} for i in range(len(init or []))],
+        },
         "status": {"phase": phase, "containerStatuses": containers or [], "initContainerStatuses": init or [], **extra},
     }
     return pod
@@ -252,21 +318,43 @@ class Shown:
     [
         pytest.param(a_pod(containers=[RUNNING]), Shown("Running", "✔", "1/1"), id="running"),
         pytest.param(a_pod("Pending"), Shown("Pending", "◌"), id="pending"),
-        pytest.param(a_pod(containers=waiting("CrashLoopBackOff", restarts=4)), Shown("CrashLoopBackOff", "✖", restarts=4), id="crash-loop"),
-        pytest.param(a_pod("Pending", containers=waiting("ImagePullBackOff")), Shown("ImagePullBackOff", "⚠"), id="image-pull"),
+        pytest.param(
+            a_pod(containers=waiting("CrashLoopBackOff", restarts=4)),
+            Shown("CrashLoopBackOff", "✖", restarts=4),
+            id="crash-loop",
+        ),
+        pytest.param(
+            a_pod("Pending", containers=waiting("ImagePullBackOff")), Shown("ImagePullBackOff", "⚠"), id="image-pull"
+        ),
         pytest.param(a_pod("Pending", containers=waiting("ErrImagePull")), Shown("ErrImagePull", "⚠"), id="err-prefix"),
-        pytest.param(a_pod("Pending", containers=waiting("ContainerCreating")), Shown("ContainerCreating", "◌"), id="creating"),
+        pytest.param(
+            a_pod("Pending", containers=waiting("ContainerCreating")), Shown("ContainerCreating", "◌"), id="creating"
+        ),
         pytest.param(a_pod("Failed", containers=terminated(exitCode=2)), Shown("ExitCode:2", "✖"), id="exit-code"),
-        pytest.param(a_pod("Failed", containers=terminated(exitCode=137, signal=9)), Shown("Signal:9", "✖"), id="signal"),
-        pytest.param(a_pod("Succeeded", containers=terminated(exitCode=0, reason="Completed")), Shown("Completed", "✔"), id="completed"),
-        pytest.param(a_pod("Pending", init=[{"name": "init0", "state": {"running": {}}}]), Shown("Init:0/1", "◌"), id="init-running"),
+        pytest.param(
+            a_pod("Failed", containers=terminated(exitCode=137, signal=9)), Shown("Signal:9", "✖"), id="signal"
+        ),
+        pytest.param(
+            a_pod("Succeeded", containers=terminated(exitCode=0, reason="Completed")),
+            Shown("Completed", "✔"),
+            id="completed",
+        ),
+        pytest.param(
+            a_pod("Pending", init=[{"name": "init0", "state": {"running": {}}}]),
+            Shown("Init:0/1", "◌"),
+            id="init-running",
+        ),
         pytest.param(
             a_pod("Pending", init=[{"name": "init0", "restartCount": 2, "state": {"terminated": {"exitCode": 1}}}]),
             Shown("Init:ExitCode:1", "◌", restarts=2),
             id="init-failed",
         ),
         pytest.param(a_pod(containers=[RUNNING], metadata=DELETED), Shown("Terminating", "◌", "1/1"), id="terminating"),
-        pytest.param(a_pod(containers=[RUNNING], reason="NodeLost", metadata=DELETED), Shown("Unknown", "?", "1/1"), id="node-lost"),
+        pytest.param(
+            a_pod(containers=[RUNNING], reason="NodeLost", metadata=DELETED),
+            Shown("Unknown", "?", "1/1"),
+            id="node-lost",
+        ),
         pytest.param(a_pod(reason="Evicted"), Shown("Evicted", " "), id="evicted"),
     ],
 )
@@ -322,8 +410,15 @@ def test_experiments_group_their_replicasets_and_runs() -> None:
         },
         "status": {"phase": "Running"},
     }
-    exp_rs = objs.replicaset(experiment | {"spec": rollout["spec"]}, "e1e1e1", 2, replicas=1, image="baseline:1",
-                             annotations={"experiment.argoproj.io/template-name": "baseline"}, uid="exp-rs")  # fmt: skip
+    exp_rs = objs.replicaset(
+        experiment | {"spec": rollout["spec"]},
+        "e1e1e1",
+        2,
+        replicas=1,
+        image="baseline:1",
+        annotations={"experiment.argoproj.io/template-name": "baseline"},
+        uid="exp-rs",
+    )
     scene["replicasets"].append(exp_rs)
     page = view.rollout_view(experiments=[experiment], now=objs.NOW, **scene)
     (shown,) = page.revisions[0].experiments
@@ -338,8 +433,12 @@ def test_experiments_group_their_replicasets_and_runs() -> None:
 @pytest.mark.parametrize(
     ("scene", "row"),
     [
-        pytest.param(objs.canary_paused_at_first_pause, ("demo", "Canary", "Paused", "1/8", "20", "5/5", 5, 1, 5), id="canary"),
-        pytest.param(objs.bluegreen_preview, ("bluegreen-demo", "BlueGreen", "Paused", "-", "-", "6/6", 3, 3, 3), id="bluegreen"),
+        pytest.param(
+            objs.canary_paused_at_first_pause, ("demo", "Canary", "Paused", "1/8", "20", "5/5", 5, 1, 5), id="canary"
+        ),
+        pytest.param(
+            objs.bluegreen_preview, ("bluegreen-demo", "BlueGreen", "Paused", "-", "-", "6/6", 3, 3, 3), id="bluegreen"
+        ),
     ],
 )
 def test_rollout_row(scene: Any, row: tuple) -> None:
