@@ -19,7 +19,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from analysis import args as arguments
 from analysis import assess, decide
 from analysis.metrics import AnalysisRunMetrics
 from analysis.providers import base
@@ -38,6 +37,7 @@ from rollouts.machinery.informer import Informer, wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan.names import INSTANCE_ID_LABEL
+from rollouts.plan.runspec import args as arguments
 
 _log = logging.getLogger("analysis.controller")
 RunLog = logging.LoggerAdapter[logging.Logger]

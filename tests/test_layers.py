@@ -19,8 +19,6 @@ PURE = (
     "analysis/expressions",
     "analysis/nodata.py",
     "analysis/assess.py",
-    "analysis/args.py",
-    "analysis/templates.py",
     "analysis/decide",
     "analysis/judge",
     "rollouts/traffic",

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from analysis import args as arguments
 from analysis import assess, expressions
 from analysis.decide.state import (
     ARGS_UNRESOLVED,
@@ -24,6 +23,7 @@ from analysis.decide.state import (
 )
 from rollouts.api import AnalysisRun, Measurement, Metric, MetricResult, parse_analysis_run
 from rollouts.api.types import format_time, parse_duration
+from rollouts.plan.runspec import args as arguments
 
 
 def schedule(*, run: Mapping[str, Any], now: datetime) -> Schedule:

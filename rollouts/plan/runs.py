@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from analysis import templates as run_templates
-from analysis.args import resolve_field_path
 from rollouts.api import Argument, RolloutAnalysis, RolloutAnalysisRunStatus
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
+from rollouts.plan.runspec import templates as run_templates
+from rollouts.plan.runspec.args import resolve_field_path
 
 Kind = Literal["Step", "Background", "PrePromotion", "PostPromotion"]
 Verdict = Literal["wait", "pass", "fail", "inconclusive"]

@@ -1,4 +1,4 @@
-"""Analysis arguments and templates (analysis.args, analysis.templates), pure tables.
+"""Analysis arguments and templates (rollouts.plan.runspec.args and .templates), pure tables.
 
 Aspects: combining template args (same value fine, different values an error, a value wins over none); applying the
 caller's args by name and refusing unresolved ones; `{{args.x}}` / `{{ args.x }}` substitution anywhere in a
@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from analysis import args, templates
 from rollouts.api import (
     AnalysisTemplate,
     AnalysisTemplateRef,
@@ -24,6 +23,7 @@ from rollouts.api import (
     MeasurementRetention,
     Metric,
 )
+from rollouts.plan.runspec import args, templates
 
 
 def arg(name: str, value: str | None = None, **value_from: Any) -> Argument:

@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from analysis import args, decide
+from analysis import decide
 from analysis.controller import STATUS_KEYS, take_measurement
 from analysis.providers.base import RUNNING, FakeProvider, MeasureContext, Measurement, ProviderError
 from analysis.providers.job import TERMINATED
 from analysis.providers.registry import Providers
 from rollouts.kube.patches import merge_patch
+from rollouts.plan.runspec import args
 
 T0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 PROMETHEUS = {"prometheus": {"address": "http://prometheus.invalid:9090", "query": "rate(errors[1m])"}}

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from analysis import args as arguments
 from rollouts.api import (
     AnalysisRunSpec,
     AnalysisTemplate,
@@ -25,6 +24,7 @@ from rollouts.api import (
     MeasurementRetention,
     Metric,
 )
+from rollouts.plan.runspec import args as arguments
 
 Template = AnalysisTemplate | ClusterAnalysisTemplate
 Lookup = Callable[[str, bool], Template | None]
