@@ -10,6 +10,7 @@ Vocabulary used everywhere (code, status, CLI):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,12 +126,19 @@ class AnalysisRunView:
     message: str
     terminating: bool
     created: str = ""
+    owner_uid: str = ""
+    """uid of the controlling owner (the Rollout that created the run)."""
+    spec: str = ""
+    """The run's spec as canonical JSON (`spec_text`), to tell whether an existing run is the one we would create."""
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> AnalysisRunView:
         metadata = raw.get("metadata") or {}
         labels = metadata.get("labels") or {}
         status = raw.get("status") or {}
+        owner: Mapping[str, Any] = next(
+            (ref for ref in metadata.get("ownerReferences") or [] if ref.get("controller")), {}
+        )
         try:
             step_index: int | None = int(labels["step-index"])
         except (KeyError, ValueError):
@@ -144,7 +152,14 @@ class AnalysisRunView:
             message=str(status.get("message") or ""),
             terminating=bool((raw.get("spec") or {}).get("terminate")),
             created=metadata.get("creationTimestamp", ""),
+            owner_uid=str(owner.get("uid") or ""),
+            spec=spec_text(raw.get("spec") or {}),
         )
+
+
+def spec_text(spec: Mapping[str, Any]) -> str:
+    """A spec as canonical JSON: equal specs give equal text whatever their key order."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
 
 
 class RolloutIdentity:

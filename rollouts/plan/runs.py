@@ -18,7 +18,7 @@ from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATI
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
 from rollouts.plan.decision import Decision
-from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
+from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet, spec_text
 from rollouts.plan.runspec import templates as run_templates
 from rollouts.plan.runspec.args import resolve_field_path
 
@@ -27,6 +27,7 @@ Verdict = Literal["wait", "pass", "fail", "inconclusive"]
 
 INCONCLUSIVE_PAUSE = "InconclusiveAnalysisRun"
 _INFIX = {"PrePromotion": "pre", "PostPromotion": "post", "Background": None}
+_UNFINISHED = ("", "Pending", "Running")
 _ABORT_TEXT = {
     "Step": "Step-based analysis",
     "Background": "Background analysis",
@@ -78,16 +79,19 @@ def ensure(
     if existing is not None:
         return existing
     try:
-        body = run_manifest(observed, slot, new=new, stable_hash=stable_hash)
+        spec = run_spec(observed, slot, new=new, stable_hash=stable_hash)
     except ValueError as error:  # TemplateError, ArgumentError: the spec cannot be built
         decision.events.append(
             EventNote("AnalysisRunError", f"{_ABORT_TEXT[slot.kind]} cannot start: {error}", "Warning")
         )
         decision.update(abort=True)
         return None
-    decision.actions.append(CreateAnalysisRun(body))
+    name, adopted = _place(observed, _base_name(observed, slot, new), spec)
+    if adopted is not None:
+        return adopted
+    decision.actions.append(CreateAnalysisRun(run_manifest(observed, slot, new=new, name=name, spec=spec)))
     return AnalysisRunView(
-        name=body["metadata"]["name"],
+        name=name,
         kind=slot.kind,
         step_index=slot.step_index,
         pod_hash=new.hash,
@@ -99,7 +103,7 @@ def ensure(
 
 def terminate(decision: Decision, run: AnalysisRunView | None) -> None:
     """Stop a run we no longer need (its verdict no longer matters)."""
-    if run is not None and not run.terminating and run.phase in ("", "Pending", "Running"):
+    if run is not None and not run.terminating and run.phase in _UNFINISHED:
         decision.actions.append(TerminateAnalysisRun(run.name))
 
 
@@ -108,19 +112,20 @@ def failure_message(slot_kind: Kind, run: AnalysisRunView) -> str:
     return f"{_ABORT_TEXT[slot_kind]} phase {run.phase.lower() if run.phase else 'error'}{detail}"
 
 
-def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash: str | None) -> dict[str, Any]:
-    """The AnalysisRun for a slot: merged template metrics with the Rollout's args resolved."""
+def run_spec(observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash: str | None) -> dict[str, Any]:
+    """A slot's run spec: merged template metrics with the Rollout's args resolved (ValueError when it cannot be)."""
     args = [_resolve(arg, observed, new_hash=new.hash, stable_hash=stable_hash) for arg in slot.analysis.args or []]
-    spec = run_templates.build_run_spec(
+    return run_templates.build_run_spec(
         slot.analysis.templates or [],
         lambda name, cluster: observed.templates.get((cluster, name)),
         args=args,
         dry_run=slot.analysis.dry_run or [],
         measurement_retention=slot.analysis.measurement_retention or [],
-    )
-    base = f"{observed.name}-{new.hash}-{new.revision}"
-    infix = str(slot.step_index) if slot.kind == "Step" else _INFIX[slot.kind]
-    name = _free_name(observed, f"{base}-{infix}" if infix else base)
+    ).to_dict()
+
+
+def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The AnalysisRun for a slot, labelled, annotated and owned as Argo does it."""
     metadata = slot.analysis.analysis_run_metadata
     labels = {
         **(observed.rollout.spec.selector or {}).get("matchLabels", {}),
@@ -152,7 +157,7 @@ def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash
                 }
             ],
         },
-        "spec": spec.to_dict(),
+        "spec": spec,
     }
 
 
@@ -172,14 +177,26 @@ def _resolve(arg: Argument, observed: Observed, *, new_hash: str, stable_hash: s
     return arg  # secretKeyRef: resolved by the AnalysisRun controller at measurement time
 
 
-def _free_name(observed: Observed, base: str) -> str:
-    taken = {run.name for run in observed.analysis_runs}
-    if base not in taken:
-        return base
-    suffix = 1
-    while f"{base}.{suffix}" in taken:
+def _base_name(observed: Observed, slot: Slot, new: ReplicaSet) -> str:
+    base = f"{observed.name}-{new.hash}-{new.revision}"
+    infix = str(slot.step_index) if slot.kind == "Step" else _INFIX[slot.kind]
+    return f"{base}-{infix}" if infix else base
+
+
+def _place(observed: Observed, base: str, spec: dict[str, Any]) -> tuple[str, AnalysisRunView | None]:
+    """Where the slot's run lives: `base`, else `base.1`, `base.2`, … (Argo's collision counter).
+
+    An existing run there that is ours (controlled by this Rollout's uid), unfinished and of the same spec is
+    the one we created before a restart cut us off from recording it: it is adopted, not created again."""
+    runs = {run.name: run for run in observed.analysis_runs}
+    wanted = spec_text(spec)
+    name, suffix = base, 0
+    while (run := runs.get(name)) is not None:
+        if run.owner_uid == observed.uid and run.phase in _UNFINISHED and run.spec == wanted:
+            return name, run
         suffix += 1
-    return f"{base}.{suffix}"
+        name = f"{base}.{suffix}"
+    return name, None
 
 
 def history_actions(observed: Observed, keep_names: set[str]) -> list[Action]:
@@ -187,11 +204,7 @@ def history_actions(observed: Observed, keep_names: set[str]) -> list[Action]:
     spec = observed.rollout.spec
     live_hashes = {rs.hash for rs in observed.replica_sets if not rs.deleting}
     done = sorted(
-        (
-            run
-            for run in observed.analysis_runs
-            if run.name not in keep_names and run.phase not in ("", "Pending", "Running")
-        ),
+        (run for run in observed.analysis_runs if run.name not in keep_names and run.phase not in _UNFINISHED),
         key=lambda run: run.created,
         reverse=True,
     )

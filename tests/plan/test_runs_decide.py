@@ -246,3 +246,37 @@ def test_bluegreen_pre_promotion_holds_the_switch_until_it_passes() -> None:
     )
     assert [(a.service, a.pod_hash) for a in later.actions if isinstance(a, PointService)] == [("active", NEW_HASH)]
     assert later.status.stable_rs == NEW_HASH
+
+
+def stored(body: dict[str, Any], *, phase: str = "", owner: str = "uid", **spec: Any) -> AnalysisRunView:
+    """The run as the API holds it after a create, with its phase, owner and spec changed as asked."""
+    run = copy.deepcopy(body)
+    run["metadata"]["ownerReferences"][0]["uid"] = owner
+    run["spec"].update(spec)
+    run["status"] = {"phase": phase} if phase else {}
+    return AnalysisRunView.from_raw(run)
+
+
+@pytest.mark.parametrize(
+    ("change", "created"),
+    [
+        pytest.param({}, None, id="new-run-adopted"),
+        pytest.param({"phase": "Running"}, None, id="running-run-adopted"),
+        pytest.param({"phase": "Pending"}, None, id="pending-run-adopted"),
+        pytest.param({"phase": "Successful"}, ".1", id="finished-run-not-adopted"),
+        pytest.param({"phase": "Failed"}, ".1", id="failed-run-not-adopted"),
+        pytest.param({"owner": "other-uid"}, ".1", id="other-owner-not-adopted"),
+        pytest.param({"terminate": True}, ".1", id="terminated-run-not-adopted"),
+        pytest.param({"args": [{"name": "service", "value": "api"}]}, ".1", id="other-spec-not-adopted"),
+    ],
+)
+def test_a_restart_adopts_the_run_it_created_before_recording_it(change: dict[str, Any], created: str | None) -> None:
+    """Killed between creating a run and writing the status that names it, the controller finds the run again
+    (unfinished, same spec, same owner) instead of creating `<name>.1` next to it; anything else is a new run."""
+    first = decide(observed=observe(a_canary(at_analysis_step())), now=NOW)
+    [create] = [a for a in first.actions if isinstance(a, CreateAnalysisRun)]
+    name = create.body["metadata"]["name"]
+    again = decide(observed=observe(a_canary(at_analysis_step()), (stored(create.body, **change),)), now=NOW)
+    creates = [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateAnalysisRun)]
+    assert creates == ([] if created is None else [name + created])
+    assert again.status.canary.current_step_analysis_run_status.name == name + (created or "")
