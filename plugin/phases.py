@@ -2,7 +2,8 @@
 
 `rollout_phase` is Argo's client-side rule: trust the controller's `status.phase` only once it has observed the
 current generation (and the referenced workload's) and has reacted to a resume; until then the rollout is
-Progressing. When no controller wrote a phase, `calculate_phase` applies the controller's own rules.
+Progressing. When no controller wrote a phase, `calculate_phase` applies the controller's own rules (the plan's
+`phase_of`, the one function our controller uses too).
 """
 
 from __future__ import annotations
@@ -35,47 +36,20 @@ def rollout_phase(rollout: Obj) -> tuple[str, str]:
 
 
 def calculate_phase(rollout: Obj) -> tuple[str, str]:
-    """The controller's phase rules, first match wins (Argo's CalculateRolloutPhase)."""
-    spec, status = raw.spec(rollout), raw.status(rollout)
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "InvalidSpec":
-            return "Degraded", f"InvalidSpec: {condition.get('message', '')}"
-        if condition.get("reason") in ("RolloutAborted", "ProgressDeadlineExceeded"):
-            return "Degraded", f"{condition['reason']}: {condition.get('message', '')}"
-    if spec.get("paused"):
-        return "Paused", "manually paused"
-    for pause in status.get("pauseConditions") or []:
-        return "Paused", str(pause.get("reason") or "")
-    restart_at = spec.get("restartAt")
-    if restart_at and not raw.same_time(restart_at, status.get("restartedAt")):
-        return "Progressing", "rollout is restarting"
-    updated, available = raw.as_int(status.get("updatedReplicas")), raw.as_int(status.get("availableReplicas"))
-    if updated < raw.desired_replicas(spec):
-        return "Progressing", "more replicas need to be updated"
-    if available < updated:
-        return "Progressing", "updated replicas are still becoming available"
-    fully_promoted = bool(status.get("stableRS")) and status.get("stableRS") == status.get("currentPodHash")
-    blue_green = raw.blue_green(rollout)
-    if blue_green is not None:
-        active = ((status.get("blueGreen") or {}).get("activeSelector")) or ""
-        if not active or active != status.get("currentPodHash"):
-            return "Progressing", "active service cutover pending"
-        if not fully_promoted:
-            post = (status.get("blueGreen") or {}).get("postPromotionAnalysisRunStatus") or {}
-            if blue_green.get("postPromotionAnalysis") and post.get("status") not in (
-                "Successful",
-                "Failed",
-                "Error",
-                "Inconclusive",
-            ):
-                return "Progressing", "waiting for analysis to complete"
-            return "Progressing", "waiting for post-promotion verification to complete"
-    elif (canary := raw.canary(rollout)) is not None:
-        if not canary.get("trafficRouting") and raw.as_int(status.get("replicas")) > updated:
-            return "Progressing", "old replicas are pending termination"
-        if not fully_promoted:
-            return "Progressing", "waiting for all steps to complete"
-    return "Healthy", ""
+    """The controller's own phase rules (`rollouts.plan.conditions.phase_of`, Argo's CalculateRolloutPhase), for a
+    status whose controller wrote no phase. A spec or status of the wrong shape is Degraded, naming the field."""
+    # Imported here: the typed API costs CLI start-up time, and most statuses carry their phase.
+    from rollouts.api import API_VERSION, RolloutStatus, parse_rollout
+    from rollouts.plan.conditions import phase_of
+
+    typed = parse_rollout(
+        {"apiVersion": API_VERSION, "kind": "Rollout", "spec": raw.spec(rollout), "status": raw.status(rollout)},
+        check=False,
+    )
+    if isinstance(typed, list):
+        return "Degraded", f"InvalidSpec: {typed[0]}"
+    phase, message = phase_of(typed.spec, typed.status or RolloutStatus())
+    return phase.value, message
 
 
 def _generation_observed(rollout: Obj) -> bool:

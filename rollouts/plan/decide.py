@@ -393,15 +393,7 @@ def _progress_made(before: RolloutStatus, after: RolloutStatus) -> bool:
 
 
 def _with_phase(observed: Observed, status: RolloutStatus) -> RolloutStatus:
-    spec = observed.rollout.spec
-    restart_pending = bool(spec.restart_at and spec.restart_at != status.restarted_at)
-    phase, message = conditions.phase_of(
-        status,
-        desired_replicas=spec.effective_replicas,
-        spec_paused=bool(spec.paused),
-        blue_green=bool(spec.strategy and spec.strategy.blue_green),
-        restart_pending=restart_pending,
-    )
+    phase, message = conditions.phase_of(observed.rollout.spec, status)
     return status.model_copy(update={"phase": phase.value, "message": message or None})
 
 
