@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from plugin import raw
 from plugin.raw import Obj
+from rollouts.plan.replicas import approximate_weight
 
 WORKLOAD_GENERATION_ANNOTATION = "rollout.argoproj.io/workload-generation"
 DONE_PHASES = ("Healthy", "Degraded")
@@ -85,6 +86,27 @@ def current_set_weight(rollout: Obj) -> int:
         if step.get("setWeight") is not None:
             return raw.as_int(step["setWeight"])
     return 0
+
+
+def actual_weight(rollout: Obj, *, canary_available: int) -> str:
+    """The weight the canary actually gets: the router's last canary weight (the set weight until it reports one),
+    or without a router the canary's share of available pods; the maximum weight once past the last step."""
+    steps, index = canary_steps(rollout), step_index(rollout)
+    if not steps or index >= len(steps):
+        return str(max_weight(rollout))
+    available = raw.as_int(raw.status(rollout).get("availableReplicas"))
+    if available <= 0:
+        return "0"
+    if not (raw.canary(rollout) or {}).get("trafficRouting"):
+        return str(
+            approximate_weight(
+                canary_available=canary_available, total_available=available, max_weight=max_weight(rollout)
+            )
+        )
+    weights = (raw.status(rollout).get("canary") or {}).get("weights")
+    if weights:
+        return str(raw.as_int((weights.get("canary") or {}).get("weight")))
+    return str(current_set_weight(rollout))
 
 
 def max_weight(rollout: Obj) -> int:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from plugin import durations, icons, phases, raw
-from plugin.pods import PodView, pod_view
+from plugin.pods import PodView, pod_view, replicaset_health
 from plugin.raw import Obj
+from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
 
-SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"
 EXPERIMENT_TEMPLATE_ANNOTATION = "experiment.argoproj.io/template-name"
 JOB_NAME_KEY = "job-name"
 
@@ -162,7 +162,7 @@ def rollout_view(
         strategy = "Canary"
         step = phases.step_text(rollout)
         set_weight = str(phases.current_set_weight(rollout))
-        actual_weight = _actual_weight(rollout, owned_rs)
+        actual_weight = phases.actual_weight(rollout, canary_available=_canary_available(owned_rs))
     elif raw.blue_green(rollout) is not None:
         strategy = "BlueGreen"
     return RolloutView(
@@ -210,29 +210,6 @@ def rollout_row(rollout: Obj) -> RolloutRow:
     )
 
 
-# ---- canary numbers --------------------------------------------------------------------------------------------
-
-
-def _actual_weight(rollout: Obj, replicasets: Sequence[ReplicaSetView]) -> str:
-    steps, index = phases.canary_steps(rollout), phases.step_index(rollout)
-    if not steps or index >= len(steps):
-        return str(phases.max_weight(rollout))
-    status = raw.status(rollout)
-    available = raw.as_int(status.get("availableReplicas"))
-    if available <= 0:
-        return "0"
-    if not (raw.canary(rollout) or {}).get("trafficRouting"):
-        weight = "0"
-        for rs in replicasets:
-            if "canary" in rs.tags:
-                weight = str(rs.available * phases.max_weight(rollout) // available)
-        return weight
-    weights = (status.get("canary") or {}).get("weights")
-    if weights:
-        return str(raw.as_int((weights.get("canary") or {}).get("weight")))
-    return str(phases.current_set_weight(rollout))
-
-
 # ---- replica sets and pods -------------------------------------------------------------------------------------
 
 
@@ -269,21 +246,8 @@ def _replicaset_views(
     return views
 
 
-def replicaset_health(rs: Obj) -> str:
-    """Progressing until the ReplicaSet controller caught up and every desired pod is available;
-    ReplicaFailure when it says so; ScaledDown at zero replicas; else Healthy."""
-    meta, spec, status = raw.meta(rs), raw.spec(rs), raw.status(rs)
-    if raw.as_int(meta.get("generation")) > raw.as_int(status.get("observedGeneration")):
-        return "Progressing"
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "ReplicaFailure" and condition.get("status") == "True":
-            return "ReplicaFailure"
-    desired = spec.get("replicas")
-    if desired is not None and raw.as_int(status.get("availableReplicas")) < raw.as_int(desired):
-        return "Progressing"
-    if desired is not None and raw.as_int(desired) == 0:
-        return "ScaledDown"
-    return "Healthy"
+def _canary_available(replicasets: Sequence[ReplicaSetView]) -> int:
+    return next((rs.available for rs in reversed(replicasets) if "canary" in rs.tags), 0)
 
 
 def _replicaset_tags(rollout: Obj, rs: Obj) -> tuple[str, ...]:
@@ -433,6 +397,3 @@ def _images(replicasets: Sequence[ReplicaSetView], experiments: Sequence[Experim
                 for image in rs.images:
                     add(image, (f"Σ:{rs.experiment_template}",) if rs.experiment_template else ())
     return tuple(ImageView(image, tags) for image, tags in sorted(tags_by_image.items()))
-
-
-# ---- reading raw objects ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import replicas as arithmetic
-from rollouts.plan import replicasets, runs, steps
+from rollouts.plan import replicasets, routed_replicas, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
@@ -377,9 +377,9 @@ def _routed_targets(
     observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int, status: RolloutStatus
 ) -> tuple[int, int]:
     scale = steps.current_canary_scale(step_list, index)
-    canary_scale = arithmetic.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
+    canary_scale = routed_replicas.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
     routed = _routed_weight(status)
-    return arithmetic.traffic_routed_canary_counts(
+    return routed_replicas.traffic_routed_canary_counts(
         replicas=observed.rollout.spec.effective_replicas,
         weight=weight,
         max_weight=strategy.effective_max_traffic_weight,

@@ -1,4 +1,5 @@
-"""Replica arithmetic: how many pods the canary, stable and preview ReplicaSets should run next.
+"""Replica arithmetic: how many pods the canary and stable ReplicaSets should run next (without a traffic router;
+`routed_replicas` has the arithmetic behind one).
 
 Pure: no I/O, no clock, no logging. Ints in, ints out. Arguments are keyword-only, except the value and
 total of :func:`resolve_int_or_percent`.
@@ -22,8 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 IntOrPercent = int | str
@@ -216,39 +215,57 @@ def basic_canary_replica_counts(
     )
     canary_rs = None if new_rs_replicas is None else _ReplicaSet(new_rs_replicas, new_rs_available)
     stable_rs = None if stable_rs_replicas is None else _ReplicaSet(stable_rs_replicas, stable_rs_available)
+    # Without a stable (first deploy, or the new RS is already stable) the new RS simply goes to full size.
+    want = (
+        (replicas, 0)
+        if stable_rs is None
+        else split_replicas_by_weight(replicas=replicas, weight=weight, max_weight=max_weight, surge=surge)
+    )
+    ceiling = replicas + surge
+    counts = _scale_up(canary_rs, stable_rs, want, ceiling=ceiling, others=other_rs_replicas)
+    if other_rs_replicas > 0:
+        return counts
+    return _scale_down(canary_rs, stable_rs, counts, want, ceiling=ceiling, min_available=replicas - unavailable)
 
-    if stable_rs is None:
-        # Nothing to split with (first deploy, or the new RS is already stable): take the new RS to full size.
-        want_canary, want_stable = replicas, 0
-    else:
-        want_canary, want_stable = split_replicas_by_weight(
-            replicas=replicas, weight=weight, max_weight=max_weight, surge=surge
-        )
 
+def _scale_up(
+    canary_rs: _ReplicaSet | None, stable_rs: _ReplicaSet | None, want: tuple[int, int], *, ceiling: int, others: int
+) -> tuple[int, int]:
+    """Grow towards `want` within the surge `ceiling`: the stable first (after an abort it must be refilled before
+    the canary grows again), then the canary."""
     canary = canary_rs.replicas if canary_rs else 0
     stable = stable_rs.replicas if stable_rs else 0
-    ceiling = replicas + surge
-    headroom = ceiling - (other_rs_replicas + canary + stable)
+    headroom = ceiling - (others + canary + stable)
     if stable_rs is not None:
-        stable, headroom = _grow(stable, want=want_stable, headroom=headroom)
+        stable, headroom = _grow(stable, want=want[1], headroom=headroom)
     if canary_rs is not None:
-        canary, headroom = _grow(canary, want=want_canary, headroom=headroom)
+        canary, headroom = _grow(canary, want=want[0], headroom=headroom)
+    return canary, stable
 
-    if other_rs_replicas > 0:
-        return canary, stable
 
-    min_available = replicas - unavailable
-    increasing = canary_rs is None or want_canary >= canary_rs.replicas
-    countable = _countable(canary_rs, ignore_availability=not increasing) + _countable(
-        stable_rs, ignore_availability=increasing
+def _scale_down(
+    canary_rs: _ReplicaSet | None,
+    stable_rs: _ReplicaSet | None,
+    counts: tuple[int, int],
+    want: tuple[int, int],
+    *,
+    ceiling: int,
+    min_available: int,
+) -> tuple[int, int]:
+    """Shrink the side that moves away from `want` as far as keeps `min_available` pods, ignoring the unavailable
+    pods of the side that grows (a crash-looping stable must not block the canary, nor the reverse)."""
+    canary, stable = counts
+    increasing = canary_rs is None or want[0] >= canary_rs.replicas
+    spare = (
+        _countable(canary_rs, ignore_availability=not increasing)
+        + _countable(stable_rs, ignore_availability=increasing)
+        - min_available
     )
-    spare = countable - min_available
     if spare <= 0:
         return canary, stable
-
     if canary_rs is not None and not increasing:
-        canary = _shrink(canary, want=want_canary, by=spare)
-        canary, stable = _settle(
+        canary = _shrink(canary, want=want[0], by=spare)
+        return _settle(
             draining=canary_rs,
             draining_to=canary,
             other=stable_rs,
@@ -256,8 +273,8 @@ def basic_canary_replica_counts(
             ceiling=ceiling,
             min_available=min_available,
         )
-    elif stable_rs is not None:
-        stable = _shrink(stable, want=want_stable, by=spare)
+    if stable_rs is not None:
+        stable = _shrink(stable, want=want[1], by=spare)
         stable, canary = _settle(
             draining=stable_rs,
             draining_to=stable,
@@ -267,37 +284,6 @@ def basic_canary_replica_counts(
             min_available=min_available,
         )
     return canary, stable
-
-
-def rolling_update_replica_counts(
-    *,
-    replicas: int,
-    max_surge: IntOrPercent | None = None,
-    max_unavailable: IntOrPercent | None = None,
-    new_rs_replicas: int | None,
-    new_rs_available: int = 0,
-    stable_rs_replicas: int | None,
-    stable_rs_available: int = 0,
-    other_rs_replicas: int = 0,
-) -> tuple[int, int]:
-    """A canary with no steps is a rolling update: the basic canary math aiming at 100%.
-
-    Examples (the RS counts are spec/available):
-        replicas 4, surge 1, unavailable 0, canary 0/0, stable 4/4  -> (1, 4)
-        replicas 4, surge 1, unavailable 0, canary 1/1, stable 4/4  -> (1, 3)
-        replicas 4, surge 1, unavailable 0, canary 1/1, stable 4/1  -> (1, 3)
-    """
-    return basic_canary_replica_counts(
-        replicas=replicas,
-        weight=DEFAULT_MAX_WEIGHT,
-        max_surge=max_surge,
-        max_unavailable=max_unavailable,
-        new_rs_replicas=new_rs_replicas,
-        new_rs_available=new_rs_available,
-        stable_rs_replicas=stable_rs_replicas,
-        stable_rs_available=stable_rs_available,
-        other_rs_replicas=other_rs_replicas,
-    )
 
 
 def _grow(count: int, *, want: int, headroom: int) -> tuple[int, int]:
@@ -363,188 +349,3 @@ def approximate_weight(*, canary_available: int, total_available: int, max_weigh
     if total_available <= 0:
         return 0
     return canary_available * max_weight // total_available
-
-
-# --- canary behind a traffic router --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CanaryScale:
-    """A ``setCanaryScale`` step: size the canary apart from its traffic weight.
-
-    ``replicas`` pins a pod count; ``weight`` sizes the canary as that weight of ``replicas``;
-    ``match_traffic_weight`` goes back to sizing it by the traffic weight.
-    """
-
-    replicas: int | None = None
-    weight: int | None = None
-    match_traffic_weight: bool = False
-
-
-def replicas_for_weight(*, replicas: int, weight: int, max_weight: int = DEFAULT_MAX_WEIGHT) -> int:
-    """Pods needed to carry ``weight`` of the traffic: ``replicas * weight / max_weight``, rounded up.
-
-    Examples:
-        replicas 10, weight 25             -> 3
-        replicas 10, weight 33             -> 4
-        replicas 10, weight 99             -> 10
-        replicas 10, weight 0              -> 0
-        replicas 23, weight 10**8 of 10**8 -> 23
-    """
-    return -(-replicas * weight // max_weight)
-
-
-def traffic_routed_canary_counts(
-    *,
-    replicas: int,
-    weight: int,
-    max_weight: int = DEFAULT_MAX_WEIGHT,
-    canary_scale: CanaryScale | None = None,
-    min_pods_per_rs: int | None = None,
-    dynamic_stable_scale: bool = False,
-    stable_weight_actual: int | None = None,
-    canary_weight_actual: int | None = None,
-    aborted: bool = False,
-) -> tuple[int, int]:
-    """The desired ``(canary, stable)`` spec.replicas when a traffic router splits the traffic.
-
-    The router, not the pod ratio, decides who gets traffic, so neither surge nor unavailable applies:
-
-    * the canary runs enough pods for its weight (:func:`replicas_for_weight`), unless a ``canary_scale``
-      pins its replica count, or its own weight (which, like the traffic weight, is out of ``max_weight``);
-    * the stable stays at ``replicas`` until promotion;
-    * with ``dynamic_stable_scale`` the stable instead runs enough pods for its own share,
-      ``max_weight - weight``, but never fewer than its *actual* share (``stable_weight_actual``) still
-      needs, so traffic is moved off before pods are removed. When ``aborted``, the canary likewise keeps
-      enough pods for the traffic it still actually has (``canary_weight_actual``);
-    * ``min_pods_per_rs`` raises any non-zero count to at least that many pods (but never above
-      ``replicas``). A pinned replica count is taken as is, unless the stable scales dynamically.
-
-    The caller decides which ``canary_scale`` applies; Argo ignores it after an abort unless
-    ``abortScaleDownDelaySeconds`` is 0.
-
-    Examples:
-        replicas 10, weight 10                                  -> (1, 10)
-        replicas 10, weight 5, min pods 2                       -> (2, 10)
-        replicas 1, weight 100, min pods 2                      -> (1, 1)
-        replicas 1, scale to 9 replicas                         -> (9, 1)
-        replicas 4, scale to weight 200                         -> (8, 4)
-        replicas 10, weight 10, dynamic, actual stable 90       -> (1, 9)
-        replicas 10, weight 20, dynamic, actual stable 90       -> (2, 9)
-        replicas 10, weight 0, dynamic, aborted, actual 20/80   -> (2, 10)
-    """
-    pinned_replicas, sizing_weight = _canary_sizing(canary_scale, weight)
-    if pinned_replicas is not None:
-        canary = pinned_replicas
-    else:
-        canary = _at_least_min_pods(
-            replicas_for_weight(replicas=replicas, weight=sizing_weight, max_weight=max_weight),
-            min_pods=min_pods_per_rs,
-            replicas=replicas,
-        )
-    if not dynamic_stable_scale:
-        return canary, replicas
-
-    stable = replicas_for_weight(replicas=replicas, weight=max_weight - sizing_weight, max_weight=max_weight)
-    if stable_weight_actual is not None:
-        stable = max(stable, replicas_for_weight(replicas=replicas, weight=stable_weight_actual, max_weight=max_weight))
-    if aborted and canary_weight_actual is not None:
-        canary = max(canary, replicas_for_weight(replicas=replicas, weight=canary_weight_actual, max_weight=max_weight))
-    return (
-        _at_least_min_pods(canary, min_pods=min_pods_per_rs, replicas=replicas),
-        _at_least_min_pods(stable, min_pods=min_pods_per_rs, replicas=replicas),
-    )
-
-
-def _canary_sizing(canary_scale: CanaryScale | None, weight: int) -> tuple[int | None, int]:
-    """``(pinned replica count or None, weight to size by)``. A pinned count sizes the stable as if weight were 0."""
-    if canary_scale is None or canary_scale.match_traffic_weight:
-        return None, weight
-    if canary_scale.replicas is not None:
-        return canary_scale.replicas, 0
-    if canary_scale.weight is not None:
-        return None, canary_scale.weight
-    return None, weight
-
-
-def _at_least_min_pods(count: int, *, min_pods: int | None, replicas: int) -> int:
-    if count == 0 or min_pods is None:
-        return count
-    # Capped at replicas: a floor above spec.replicas could never be satisfied.
-    return max(count, min(min_pods, replicas))
-
-
-def abort_step_down_weight(
-    *,
-    replicas: int,
-    step_weights: Sequence[int],
-    stable_available: int,
-    canary_available: int,
-    max_weight: int = DEFAULT_MAX_WEIGHT,
-    explicit_abort_delay: bool = False,
-) -> int:
-    """The canary weight to aim for while an abort unwinds with dynamic stable scaling.
-
-    Instead of jumping to 0 (which would scale the stable to full size at once and surge), the weight
-    walks back down the ``setWeight`` steps: it is the highest step weight whose pod count is below what
-    the canary still carries. The canary is taken to carry whatever the stable does not yet cover, or the
-    canary pods still available if that is more, except with an explicit ``abortScaleDownDelaySeconds``,
-    where the canary stays at full size until its deadline and must not hold the weight up.
-
-    ``step_weights`` are the ``setWeight`` values of the steps, in step order. ``explicit_abort_delay`` is
-    true when ``abortScaleDownDelaySeconds`` is set to more than 0 (0 means "keep the canary up", which
-    does not count).
-
-    Examples:
-        replicas 10, steps 20,60, stable 4 available, canary 6 available               -> 20
-        replicas 10, steps 20,60, stable 9 available, canary 1 available               -> 0
-        replicas 10, steps 10,50, stable 9 available, canary 5 available               -> 10
-        replicas 10, steps 10,50, stable 5 available, canary 5 available, explicit delay -> 10
-        replicas 10, steps 10,50, stable 9 available, canary 5 available, explicit delay -> 0
-    """
-    still_on_canary = replicas - stable_available
-    if not explicit_abort_delay:
-        still_on_canary = max(still_on_canary, canary_available)
-    for step_weight in reversed(step_weights):
-        if replicas_for_weight(replicas=replicas, weight=step_weight, max_weight=max_weight) < still_on_canary:
-            return step_weight
-    return 0
-
-
-# --- blue-green -------------------------------------------------------------------------------------------
-
-
-def bluegreen_new_rs_replicas(
-    *,
-    replicas: int,
-    preview_replica_count: int | None,
-    new_rs_is_active: bool,
-    promote_full: bool,
-    new_rs_is_current: bool,
-    paused: bool,
-    scale_up_preview_checkpoint: bool,
-) -> int:
-    """spec.replicas for a blue-green rollout's new (preview) RS.
-
-    Without ``previewReplicaCount`` the preview runs at full size. With it, the preview runs that many pods
-    until promotion starts, then full size. Promotion has started once any of these holds: the active
-    Service already points at the new RS (``new_rs_is_active``, also true when no active RS exists yet),
-    a full promotion was requested, or the rollout is not ``paused`` (``spec.paused`` or any pause
-    condition) and ``status.blueGreen.scaleUpPreviewCheckPoint`` is set. A brand-new update (the new RS is
-    not yet ``status.currentPodHash``, so ``new_rs_is_current`` is false) always starts at the preview count.
-
-    Examples:
-        replicas 5, no preview count                                  -> 5
-        replicas 5, preview 1, new update                             -> 1
-        replicas 5, preview 1, paused, checkpoint set                 -> 1
-        replicas 5, preview 1, resumed, checkpoint set                -> 5
-        replicas 5, preview 1, promote full                           -> 5
-        replicas 5, preview 1, new RS already active                  -> 5
-    """
-    if preview_replica_count is None or new_rs_is_active or promote_full:
-        return replicas
-    if not new_rs_is_current:
-        return preview_replica_count
-    if scale_up_preview_checkpoint and not paused:
-        return replicas
-    return preview_replica_count

@@ -1,4 +1,4 @@
-"""Replica arithmetic for canary and blue-green rollouts (rollouts.plan.replicas).
+"""Replica arithmetic for a canary without a traffic router (rollouts.plan.replicas).
 
 We test these aspects:
 * int-or-percent resolution, including Argo's quirk that any string is a percent ("3" is 3%), and its errors;
@@ -6,10 +6,10 @@ We test these aspects:
 * the weight -> (canary, stable) approximation for a basic canary (Argo's own table, row for row);
 * the basic canary step: surge ceiling, availability floor, older ReplicaSets first, stable-first growth,
   abort (shrinking canary), promote-full, first deploy, and a simulation that it converges within limits;
-* the rolling update (a canary without steps);
-* the traffic-routed canary: weight -> pods, setCanaryScale, minPodsPerReplicaSet, dynamic stable scale, abort;
-* the abort step-down weight with dynamic stable scale;
-* the CLI's actual weight, and the blue-green preview size.
+  the rolling update (a canary without steps: weight 100);
+* the CLI's actual weight.
+
+The traffic-routed canary is tested in test_routed_replicas.py.
 
 Rows marked "argo:" restate a case of Argo Rollouts' utils/replicaset/canary_test.go in our own terms; where
 Argo's case sets promoteFull or aborts, the row passes the weight that situation resolves to (100 or 0).
@@ -290,6 +290,14 @@ BASIC_CANARY_CASES = [
     Case("other-rs-fills-surge-room", 10, 20, 2, 0, canary=(0, 0), stable=(10, 10), other=2, expected=(0, 10)),
     Case("crash-looping-stable-does-not-block-canary", 4, 50, 0, 1, canary=(1, 1), stable=(4, 0), expected=(1, 2)),
     Case("crash-looping-canary-does-not-block-abort", 4, 0, 0, 1, canary=(2, 0), stable=(2, 2), expected=(1, 2)),
+    # A canary without steps is a rolling update: the same arithmetic aiming at 100%.
+    Case("rolling-update-surge-one-canary", 4, 100, 1, 0, canary=(0, 0), stable=(4, 4), expected=(1, 4)),
+    Case("rolling-update-then-drop-one-stable", 4, 100, 1, 0, canary=(1, 1), stable=(4, 4), expected=(1, 3)),
+    Case("rolling-update-wait-for-canary-ready", 4, 100, 1, 0, canary=(1, 0), stable=(4, 4), expected=(1, 4)),
+    Case("rolling-update-unready-stable-scaled-down", 4, 100, 1, 0, canary=(1, 1), stable=(4, 1), expected=(1, 3)),
+    Case("rolling-update-last-canary", 4, 100, 1, 0, canary=(3, 3), stable=(1, 1), expected=(4, 1)),
+    Case("rolling-update-last-stable-removed", 4, 100, 1, 0, canary=(4, 4), stable=(1, 1), expected=(4, 0)),
+    Case("rolling-update-done", 4, 100, 1, 0, canary=(4, 4), stable=(0, 0), expected=(4, 0)),
 ]
 
 
@@ -344,33 +352,6 @@ def test_basic_canary_converges_within_limits(
     assert (canary, stable) == target
 
 
-@pytest.mark.parametrize(
-    ("canary", "stable", "expected"),
-    [
-        pytest.param((0, 0), (4, 4), (1, 4), id="surge-one-canary"),
-        pytest.param((1, 1), (4, 4), (1, 3), id="then-drop-one-stable"),
-        pytest.param((1, 0), (4, 4), (1, 4), id="wait-for-canary-ready"),
-        pytest.param((1, 1), (4, 1), (1, 3), id="unready-stable-still-scaled-down"),
-        pytest.param((3, 3), (1, 1), (4, 1), id="last-canary"),
-        pytest.param((4, 4), (1, 1), (4, 0), id="last-stable-removed"),
-        pytest.param((4, 4), (0, 0), (4, 0), id="done"),
-    ],
-)
-def test_rolling_update_replica_counts(
-    canary: tuple[int, int], stable: tuple[int, int], expected: tuple[int, int]
-) -> None:
-    counts = replicas.rolling_update_replica_counts(
-        replicas=4,
-        max_surge=1,
-        max_unavailable=0,
-        new_rs_replicas=canary[0],
-        new_rs_available=canary[1],
-        stable_rs_replicas=stable[0],
-        stable_rs_available=stable[1],
-    )
-    assert counts == expected
-
-
 # --- approximate_weight -------------------------------------------------------------------------------------
 
 
@@ -393,224 +374,3 @@ def test_approximate_weight(canary_available: int, total_available: int, max_wei
         )
         == expected
     )
-
-
-# --- traffic-routed canary ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("count", "weight", "max_weight", "expected"),
-    [
-        pytest.param(10, 0, 100, 0, id="weight-0"),
-        pytest.param(10, 20, 100, 2, id="weight-20"),
-        pytest.param(10, 25, 100, 3, id="weight-25-rounds-up"),
-        pytest.param(10, 33, 100, 4, id="weight-33-rounds-up"),
-        pytest.param(10, 99, 100, 10, id="weight-99"),
-        pytest.param(10, 100, 100, 10, id="weight-100"),
-        pytest.param(23, 100_000_000, 100_000_000, 23, id="huge-max-weight"),
-        pytest.param(0, 50, 100, 0, id="zero-replicas"),
-    ],
-)
-def test_replicas_for_weight(count: int, weight: int, max_weight: int, expected: int) -> None:
-    assert replicas.replicas_for_weight(replicas=count, weight=weight, max_weight=max_weight) == expected
-
-
-@dataclass(frozen=True)
-class RoutedCase:
-    """One traffic-routed canary computation; ``actual`` is the router's (canary, stable) weights."""
-
-    id: str
-    spec_replicas: int
-    weight: int
-    expected: tuple[int, int]  # (canary, stable)
-    max_weight: int = 100
-    scale: replicas.CanaryScale | None = None
-    min_pods: int | None = None
-    dynamic: bool = False
-    actual: tuple[int, int] | None = None
-    aborted: bool = False
-
-    def param(self) -> pytest.ParameterSet:
-        return pytest.param(self, id=self.id)
-
-
-ROUTED_CASES = [
-    RoutedCase("argo-replicas-10-weight-10", 10, 10, expected=(1, 10)),
-    RoutedCase("argo-scale-replicas-ignores-weight", 1, 100, scale=replicas.CanaryScale(replicas=9), expected=(9, 1)),
-    RoutedCase("argo-scale-weight-ignores-weight", 4, 100, scale=replicas.CanaryScale(weight=200), expected=(8, 4)),
-    RoutedCase(
-        "argo-match-traffic-weight-ignores-scale",
-        10,
-        20,
-        scale=replicas.CanaryScale(replicas=9, weight=100, match_traffic_weight=True),
-        expected=(2, 10),
-    ),
-    RoutedCase("argo-aborted-scale-kept-when-delay-0", 1, 0, scale=replicas.CanaryScale(replicas=1), expected=(1, 1)),
-    RoutedCase("argo-aborted-scale-dropped", 1, 0, expected=(0, 1)),
-    RoutedCase("argo-min-pods-raises-canary", 10, 5, min_pods=2, expected=(2, 10)),
-    RoutedCase("argo-min-pods-capped-at-replicas", 1, 100, min_pods=2, expected=(1, 1)),
-    # argo: TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale (aborted rows pass the resolved weight).
-    RoutedCase("argo-dynamic-scales-stable-down", 10, 10, dynamic=True, actual=(10, 90), expected=(1, 9)),
-    RoutedCase("argo-dynamic-desired-canary-above-actual", 10, 20, dynamic=True, actual=(10, 90), expected=(2, 9)),
-    RoutedCase(
-        "argo-dynamic-abort-keeps-canary-with-traffic",
-        10,
-        0,
-        dynamic=True,
-        actual=(20, 80),
-        aborted=True,
-        expected=(2, 10),
-    ),
-    RoutedCase(
-        "argo-dynamic-abort-reduces-canary", 10, 0, dynamic=True, actual=(10, 90), aborted=True, expected=(1, 10)
-    ),
-    RoutedCase("argo-dynamic-abort-steps-down", 10, 20, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 8)),
-    RoutedCase(
-        "argo-dynamic-abort-without-replicasets", 10, 0, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 10)
-    ),
-    # Ours.
-    RoutedCase("weight-0", 10, 0, expected=(0, 10)),
-    RoutedCase("weight-0-min-pods-stays-0", 10, 0, min_pods=2, expected=(0, 10)),
-    RoutedCase("weight-100", 10, 100, expected=(10, 10)),
-    RoutedCase("zero-replicas", 0, 50, min_pods=2, expected=(0, 0)),
-    RoutedCase("odd-replicas-rounds-up", 5, 50, expected=(3, 5)),
-    RoutedCase("max-weight-1000", 10, 5, max_weight=1000, expected=(1, 10)),
-    RoutedCase(
-        "scale-weight-is-out-of-max-weight",
-        10,
-        5,
-        max_weight=1000,
-        scale=replicas.CanaryScale(weight=500),
-        expected=(5, 10),
-    ),
-    RoutedCase("empty-scale-uses-weight", 10, 30, scale=replicas.CanaryScale(), expected=(3, 10)),
-    RoutedCase(
-        "pinned-replicas-skip-min-pods", 10, 50, scale=replicas.CanaryScale(replicas=1), min_pods=2, expected=(1, 10)
-    ),
-    RoutedCase("pinned-replicas-may-exceed-replicas", 2, 50, scale=replicas.CanaryScale(replicas=5), expected=(5, 2)),
-    RoutedCase(
-        "scale-weight-gets-min-pods", 10, 50, scale=replicas.CanaryScale(weight=5), min_pods=2, expected=(2, 10)
-    ),
-    RoutedCase("dynamic-without-actual-weights", 10, 30, dynamic=True, expected=(3, 7)),
-    RoutedCase("dynamic-weight-100", 10, 100, dynamic=True, actual=(100, 0), expected=(10, 0)),
-    RoutedCase("dynamic-min-pods-on-both", 10, 95, dynamic=True, min_pods=3, actual=(95, 5), expected=(10, 3)),
-    RoutedCase(
-        "dynamic-pinned-replicas-sizes-stable-full",
-        10,
-        50,
-        dynamic=True,
-        scale=replicas.CanaryScale(replicas=2),
-        expected=(2, 10),
-    ),
-    RoutedCase(
-        "dynamic-pinned-replicas-get-min-pods",
-        10,
-        50,
-        dynamic=True,
-        scale=replicas.CanaryScale(replicas=1),
-        min_pods=2,
-        expected=(2, 10),
-    ),
-    RoutedCase(
-        "dynamic-scale-weight-sizes-stable",
-        10,
-        50,
-        dynamic=True,
-        scale=replicas.CanaryScale(weight=20),
-        expected=(2, 8),
-    ),
-    RoutedCase("not-aborted-ignores-actual-canary", 10, 10, dynamic=True, actual=(60, 40), expected=(1, 9)),
-    RoutedCase("actual-ignored-without-dynamic", 10, 10, actual=(60, 40), aborted=True, expected=(1, 10)),
-]
-
-
-@pytest.mark.parametrize("case", [case.param() for case in ROUTED_CASES])
-def test_traffic_routed_canary_counts(case: RoutedCase) -> None:
-    canary_actual, stable_actual = case.actual if case.actual else (None, None)
-    counts = replicas.traffic_routed_canary_counts(
-        replicas=case.spec_replicas,
-        weight=case.weight,
-        max_weight=case.max_weight,
-        canary_scale=case.scale,
-        min_pods_per_rs=case.min_pods,
-        dynamic_stable_scale=case.dynamic,
-        stable_weight_actual=stable_actual,
-        canary_weight_actual=canary_actual,
-        aborted=case.aborted,
-    )
-    assert counts == case.expected
-
-
-@pytest.mark.parametrize(
-    ("steps", "stable_available", "canary_available", "explicit_delay", "expected"),
-    [
-        # argo: the dynamic-scale abort rows of TestCalculateReplicaCountsForCanaryTrafficRoutingDynamicScale.
-        pytest.param([20, 60], 4, 6, False, 20, id="argo-next-step-down"),
-        pytest.param([20, 60], 4, 1, False, 20, id="argo-fewer-canaries-than-expected"),
-        pytest.param([20, 60], 4, 2, False, 20, id="argo-stable-unavailable"),
-        # argo: TestGetDesiredCanaryWeightOnAbortWithScaleDownDelay.
-        pytest.param([10, 50], 9, 5, False, 10, id="argo-no-delay-held-by-canary"),
-        pytest.param([10, 50], 5, 5, True, 10, id="argo-explicit-delay-steps-down"),
-        pytest.param([10, 50], 9, 5, True, 0, id="argo-explicit-delay-reaches-zero"),
-        # Ours.
-        pytest.param([20, 60], 9, 1, False, 0, id="stable-covers-all-but-one"),
-        pytest.param([20, 60], 0, 10, False, 60, id="nothing-moved-yet"),
-        pytest.param([], 4, 6, False, 0, id="no-set-weight-steps"),
-        pytest.param([60, 20], 4, 6, False, 20, id="walks-steps-from-last"),
-    ],
-)
-def test_abort_step_down_weight(
-    steps: list[int], stable_available: int, canary_available: int, explicit_delay: bool, expected: int
-) -> None:
-    weight = replicas.abort_step_down_weight(
-        replicas=10,
-        step_weights=steps,
-        stable_available=stable_available,
-        canary_available=canary_available,
-        explicit_abort_delay=explicit_delay,
-    )
-    assert weight == expected
-
-
-# --- blue-green ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreviewCase:
-    id: str
-    preview: int | None
-    expected: int
-    active: bool = False
-    promote_full: bool = False
-    current: bool = True
-    paused: bool = False
-    checkpoint: bool = False
-
-    def param(self) -> pytest.ParameterSet:
-        return pytest.param(self, id=self.id)
-
-
-PREVIEW_CASES = [
-    PreviewCase("no-preview-count-full-size", None, expected=5),
-    PreviewCase("new-update-starts-at-preview", 1, current=False, checkpoint=True, expected=1),
-    PreviewCase("before-checkpoint", 1, expected=1),
-    PreviewCase("paused-at-checkpoint", 1, paused=True, checkpoint=True, expected=1),
-    PreviewCase("resumed-after-checkpoint", 1, checkpoint=True, expected=5),
-    PreviewCase("promote-full", 1, promote_full=True, expected=5),
-    PreviewCase("new-rs-already-active", 1, active=True, current=False, expected=5),
-    PreviewCase("preview-zero", 0, expected=0),
-]
-
-
-@pytest.mark.parametrize("case", [case.param() for case in PREVIEW_CASES])
-def test_bluegreen_new_rs_replicas(case: PreviewCase) -> None:
-    count = replicas.bluegreen_new_rs_replicas(
-        replicas=5,
-        preview_replica_count=case.preview,
-        new_rs_is_active=case.active,
-        promote_full=case.promote_full,
-        new_rs_is_current=case.current,
-        paused=case.paused,
-        scale_up_preview_checkpoint=case.checkpoint,
-    )
-    assert count == case.expected
