@@ -11,6 +11,7 @@ Pure: (observed, now) in, a Decision out. No I/O, no clock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutAnalysis, RolloutStatus
@@ -38,99 +39,143 @@ def initial_replicas(observed: Observed, strategy: BlueGreenStrategy, *, has_sta
     return min(strategy.preview_replica_count, replicas)
 
 
+@dataclass(frozen=True)
+class _Update:
+    """What every phase of one reconcile works with."""
+
+    observed: Observed
+    strategy: BlueGreenStrategy
+    new: ReplicaSet
+    now: datetime
+
+    @property
+    def replicas(self) -> int:
+        return self.observed.rollout.spec.effective_replicas
+
+    @property
+    def active_hash(self) -> str | None:
+        """The hash the active Service selects right now."""
+        return selector_hash(self.observed.services.get(self.strategy.active_service))
+
+
 def reconcile(
     observed: Observed, strategy: BlueGreenStrategy, new: ReplicaSet, status: RolloutStatus, now: datetime
 ) -> Decision:
     decision = Decision(status=status, now_text=format_time(now))
-    spec = observed.rollout.spec
-    replicas = spec.effective_replicas
+    update = _Update(observed, strategy, new, now)
     stable = observed.replica_set_by_hash(status.stable_rs)
-    active_service = observed.services.get(strategy.active_service)
-    active_hash = selector_hash(active_service)
-    active = observed.replica_set_by_hash(active_hash)
-    aborted = bool(status.abort)
-
-    # The first deploy (nothing stable yet, nothing active) goes straight to active, without pause or analysis.
+    active = observed.replica_set_by_hash(update.active_hash)
     if stable is None and active is None:
-        _scale(decision, new, replicas, replicas)
-        _point(decision, strategy.active_service, active_hash, new.hash)
-        _point_preview(decision, observed, strategy, new.hash)
-        if new.saturated_at >= replicas:
-            _complete(decision, new, "Initial deploy")
-        _retire(decision, observed, keep={new.hash}, now=now, strategy=strategy, replicas=replicas)
-        _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
-        return decision
+        _first_deploy(decision, update)
+    elif status.abort and stable is not None and new.hash != stable.hash:
+        _abort(decision, update, stable)
+    else:
+        # A stable ReplicaSet that lost its active Service (e.g. the Service was recreated) gets it back.
+        serving = active if active is not None else stable
+        assert serving is not None
+        if new.hash == serving.hash:
+            _switched(decision, update, stable)
+        else:
+            _in_flight(decision, update, serving, stable)
+    return decision
 
-    if aborted and stable is not None and new.hash != stable.hash:
-        # Abort: production goes (back) to stable, even after the switch; the preview scales down after the delay.
-        _terminate_runs(decision, observed)
-        _scale(decision, stable, replicas, replicas)
-        _point(decision, strategy.active_service, active_hash, stable.hash)
-        _point_preview(decision, observed, strategy, new.hash)
-        _abort_preview(decision, new, strategy, now, replicas)
-        _retire(decision, observed, keep={new.hash, stable.hash}, now=now, strategy=strategy, replicas=replicas)
-        _record_selectors(decision, active=stable.hash, preview=new.hash if strategy.preview_service else None)
-        return decision
 
-    # A stable ReplicaSet that lost its active Service (e.g. the Service was recreated) gets it back.
-    serving = active if active is not None else stable
-    assert serving is not None
-    if new.hash == serving.hash:
-        # Active already serves the new template: switched and waiting for post-promotion analysis, or nothing to do.
-        _scale(decision, new, replicas, replicas)
-        _point(decision, strategy.active_service, active_hash, new.hash)
-        _point_preview(decision, observed, strategy, new.hash)
-        keep = {new.hash}
-        if status.stable_rs != new.hash and new.saturated_at >= replicas:
-            if stable is None:
-                _complete(decision, new, "Initial deploy")  # the first deploy is never analysed
-            elif _post_promotion_passed(decision, observed, strategy, new, stable):
-                _complete(decision, new, "Completed blue-green update")
-            elif stable is not None:
-                keep.add(stable.hash)  # until post-promotion analysis passes, stable must be able to take over again
-        _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
-        _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
-        return decision
+def _first_deploy(decision: Decision, update: _Update) -> None:
+    """Nothing stable yet, nothing active: straight to active, without pause or analysis."""
+    new, replicas = update.new, update.replicas
+    _serve(decision, update, active=new, preview=new)
+    if new.saturated_at >= replicas:
+        _complete(decision, new, "Initial deploy")
+    _finish(decision, update, keep={new.hash}, active=new.hash)
 
-    # An update is in flight: `serving` keeps production traffic until promotion.
-    _scale(decision, serving, replicas, replicas)
-    _point(decision, strategy.active_service, active_hash, serving.hash)
-    _point_preview(decision, observed, strategy, new.hash)
-    keep = {new.hash, serving.hash}
 
+def _abort(decision: Decision, update: _Update, stable: ReplicaSet) -> None:
+    """Production goes (back) to stable, even after the switch; the preview scales down after the delay."""
+    _terminate_runs(decision, update.observed)
+    _serve(decision, update, active=stable, preview=update.new)
+    _abort_preview(decision, update.new, update.strategy, update.now, update.replicas)
+    _finish(decision, update, keep={update.new.hash, stable.hash}, active=stable.hash)
+
+
+def _switched(decision: Decision, update: _Update, stable: ReplicaSet | None) -> None:
+    """Active already serves the new template: waiting for post-promotion analysis, or nothing to do."""
+    new, replicas = update.new, update.replicas
+    _serve(decision, update, active=new, preview=new)
+    keep = {new.hash}
+    if decision.status.stable_rs != new.hash and new.saturated_at >= replicas:
+        if stable is None:
+            _complete(decision, new, "Initial deploy")  # the first deploy is never analysed
+        elif _post_promotion_passed(decision, update.observed, update.strategy, new, stable):
+            _complete(decision, new, "Completed blue-green update")
+        else:
+            keep.add(stable.hash)  # until post-promotion analysis passes, stable must be able to take over again
+    _finish(decision, update, keep=keep, active=new.hash)
+
+
+def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable: ReplicaSet | None) -> None:
+    """An update: `serving` keeps production traffic while the preview comes up, until promotion switches."""
+    new, replicas, spec = update.new, update.replicas, update.observed.rollout.spec
+    _serve(decision, update, active=serving, preview=new)
+    status = decision.status
     checkpoint = bool(status.blue_green and status.blue_green.scale_up_preview_check_point)
     # Fast rollback: the new template's ReplicaSet is an old one still waiting out its scale-down delay, so it is
     # already up and proven. Skip the pause and analysis, and promote, as Argo does.
-    fast_rollback = new.scale_down_deadline is not None and new.scale_down_deadline > now and new.replicas >= replicas
+    deadline = new.scale_down_deadline
+    fast_rollback = deadline is not None and deadline > update.now and new.replicas >= replicas
     skip_analysis = fast_rollback or bool(status.promote_full)
-    preview_count = initial_replicas(observed, strategy, has_stable=True)
+    preview_count = initial_replicas(update.observed, update.strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
     if not promoting:
-        analysis_passed = skip_analysis or _pre_promotion_passed(
-            decision, observed, strategy, new, serving, preview_count
+        analysis_passed = _pre_promotion_passed(decision, update.observed, update.strategy, new, serving, preview_count)
+        promoting = analysis_passed and _may_promote(
+            decision, update.strategy, new, preview_count, spec.paused, update.now
         )
-        promoting = analysis_passed and _may_promote(decision, strategy, new, preview_count, spec.paused, now)
     promoting = promoting and not spec.paused and not decision.status.abort
     _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
     if promoting:
         decision.update(blue_green=_bg(decision.status, scale_up_preview_check_point=True))
         if new.replicas >= replicas and new.saturated_at >= replicas and new.fully_observed:
-            # Switch: production moves to the new ReplicaSet; the old one drains after the scale-down delay.
-            _point(decision, strategy.active_service, serving.hash, new.hash)
-            if skip_analysis or _post_promotion_passed(decision, observed, strategy, new, stable):
-                _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
-            if action := replicasets.delay_scale_down(
-                serving, delay_seconds=strategy.effective_scale_down_delay_seconds, now=now, desired_total=replicas
-            ):
-                decision.actions.append(action)
-            if strategy.effective_scale_down_delay_seconds > 0:
-                decision.wake_in(strategy.effective_scale_down_delay_seconds)
-            _retire(decision, observed, keep={new.hash, serving.hash}, now=now, strategy=strategy, replicas=replicas)
-            _record_selectors(decision, active=new.hash, preview=new.hash if strategy.preview_service else None)
-            return decision
-    _retire(decision, observed, keep=keep, now=now, strategy=strategy, replicas=replicas)
-    _record_selectors(decision, active=serving.hash, preview=new.hash if strategy.preview_service else None)
-    return decision
+            _switch(decision, update, serving, stable, skip_analysis=skip_analysis, fast_rollback=fast_rollback)
+            return
+    _finish(decision, update, keep={new.hash, serving.hash}, active=serving.hash)
+
+
+def _switch(
+    decision: Decision,
+    update: _Update,
+    serving: ReplicaSet,
+    stable: ReplicaSet | None,
+    *,
+    skip_analysis: bool,
+    fast_rollback: bool,
+) -> None:
+    """Production moves to the new ReplicaSet; the old one drains after the scale-down delay."""
+    new, strategy = update.new, update.strategy
+    _point(decision, strategy.active_service, serving.hash, new.hash)
+    if skip_analysis or _post_promotion_passed(decision, update.observed, strategy, new, stable):
+        _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
+    delay = strategy.effective_scale_down_delay_seconds
+    if action := replicasets.delay_scale_down(
+        serving, delay_seconds=delay, now=update.now, desired_total=update.replicas
+    ):
+        decision.actions.append(action)
+    if delay > 0:
+        decision.wake_in(delay)
+    _finish(decision, update, keep={new.hash, serving.hash}, active=new.hash)
+
+
+def _serve(decision: Decision, update: _Update, *, active: ReplicaSet, preview: ReplicaSet) -> None:
+    """`active` at full size behind the active Service, the preview Service on `preview`."""
+    _scale(decision, active, update.replicas, update.replicas)
+    _point(decision, update.strategy.active_service, update.active_hash, active.hash)
+    _point_preview(decision, update.observed, update.strategy, preview.hash)
+
+
+def _finish(decision: Decision, update: _Update, *, keep: set[str], active: str) -> None:
+    """Retire the ReplicaSets not kept and record which hash each Service selects."""
+    strategy = update.strategy
+    _retire(decision, update.observed, keep=keep, now=update.now, strategy=strategy, replicas=update.replicas)
+    _record_selectors(decision, active=active, preview=update.new.hash if strategy.preview_service else None)
 
 
 def _pre_promotion_passed(
