@@ -222,14 +222,7 @@ def _analysis_passed(
     if run is None:
         return False
     decision.update(blue_green=_bg(decision.status, **{field: runs.reference(run)}))
-    verdict = runs.verdict(run)
-    if verdict == "fail":
-        decision.update(abort=True)
-        decision.abort_reason = runs.failure_message(kind, run)
-    elif verdict == "inconclusive" and not decision.status.controller_pause:
-        pause = PauseCondition(reason=runs.INCONCLUSIVE_PAUSE, start_time=decision.now_text)
-        decision.update(pause_conditions=[*(decision.status.pause_conditions or []), pause], controller_pause=True)
-    return verdict == "pass"
+    return runs.judge(decision, kind, run)
 
 
 def _terminate_runs(decision: Decision, observed: Observed) -> None:

@@ -16,23 +16,19 @@ from rollouts.api import (
     CanaryStatus,
     CanaryStep,
     CanaryStrategy,
-    PauseCondition,
-    RolloutAnalysis,
     RolloutStatus,
     TrafficWeights,
     WeightDestination,
 )
 from rollouts.api.gotext import format_time
-from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.plan import canary_gates as gates
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan import replicasets, routed_replicas, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
-from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
-
-CANARY_PAUSE_STEP = "CanaryPauseStep"
+from rollouts.plan.observed import Observed, ReplicaSet
 
 
 def initial_replicas(observed: Observed, strategy: CanaryStrategy, *, has_stable: bool) -> int:
@@ -191,10 +187,12 @@ def _advance(
             index=index,
         )
 
-    if not _background_analysis(decision, observed, strategy, new, stable, index):
+    if not gates.background_analysis(decision, observed, strategy, new, stable, index):
         return  # the background analysis failed: aborted
     if index < len(step_list):
-        if at_targets and _step_done(decision, observed, step_list[index], now, new=new, stable=stable, index=index):
+        if at_targets and gates.step_done(
+            decision, observed, step_list[index], now, new=new, stable=stable, index=index
+        ):
             decision.update(current_step_index=index + 1, controller_pause=None)
             message = f"Rollout step {index + 1}/{len(step_list)} completed ({steps.describe(step_list[index])})"
             decision.events.append(EventNote("RolloutStepCompleted", message))
@@ -205,149 +203,32 @@ def _advance(
 
     decision.update(current_step_index=len(step_list) if strategy.steps is not None else None)
     if new.saturated_at >= replicas and new.fully_observed and at_targets:
-        reason = (
-            "Full promotion requested"
-            if decision.status.promote_full
-            else f"Completed all {len(step_list)} canary steps"
-        )
-        _complete(decision, new, reason)
-        canary_status = decision.status.canary
-        runs.terminate(
-            decision,
-            runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None),
-        )
-        _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
-        _route(decision, observed, strategy, canary=new, stable=new, weight=0)
-        delay = (
-            0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds
-        )  # dynamic: already scaled down
-        if strategy.traffic_routing and delay > 0:
-            if action := replicasets.delay_scale_down(stable, delay_seconds=delay, now=now, desired_total=replicas):
-                decision.actions.append(action)
-            decision.wake_in(delay)
-        else:
-            _scale(decision, stable, 0, replicas)
+        _promote(decision, observed, strategy, new, stable, now)
 
 
-def _step_done(
-    decision: Decision,
-    observed: Observed,
-    step: CanaryStep,
-    now: datetime,
-    *,
-    new: ReplicaSet,
-    stable: ReplicaSet,
-    index: int,
-) -> bool:
-    """Whether the current step is complete (its replica targets are already met)."""
-    if step.analysis is not None:
-        return _step_analysis(decision, observed, step.analysis, new=new, stable=stable, index=index)
-    pause = step.pause
-    if pause is None:
-        return (
-            not observed.rollout.spec.paused
-        )  # setWeight, setCanaryScale, header and mirror routes: done once applied
-    status = decision.status
-    condition = next((c for c in status.pause_conditions or () if c.reason == CANARY_PAUSE_STEP), None)
-    if observed.rollout.spec.paused:
-        return False
-    if condition is None:
-        if status.controller_pause:
-            return True  # we paused and a user cleared the pause: promoted
-        decision.update(
-            pause_conditions=[
-                *(status.pause_conditions or []),
-                PauseCondition(reason=CANARY_PAUSE_STEP, start_time=format_time(now)),
-            ],
-            controller_pause=True,
-        )
-        if (seconds := pause.duration_seconds) is not None:
-            decision.wake_in(seconds)
-        return False
-    seconds = pause.duration_seconds
-    if seconds is None:
-        return False
-    due = (parse_time(condition.start_time) or now) + timedelta(seconds=seconds)
-    if now >= due:
-        decision.update(
-            pause_conditions=[c for c in status.pause_conditions or () if c.reason != CANARY_PAUSE_STEP] or None
-        )
-        return True
-    decision.wake_in((due - now).total_seconds())
-    return False
-
-
-# ---- analysis ------------------------------------------------------------------------------------------------------
-
-
-def _step_analysis(
-    decision: Decision,
-    observed: Observed,
-    analysis: RolloutAnalysis,
-    *,
-    new: ReplicaSet,
-    stable: ReplicaSet,
-    index: int,
-) -> bool:
-    """Run the step's analysis: Successful completes the step, Failed or Error aborts, Inconclusive pauses."""
-    canary_status = decision.status.canary or CanaryStatus()
-    run = runs.current(observed, canary_status.current_step_analysis_run_status)
-    if run is not None and (run.step_index != index or run.pod_hash != new.hash):
-        run = None  # a previous step's (or update's) run
-    run = runs.ensure(
-        decision, observed, runs.Slot("Step", analysis, index), new=new, stable_hash=stable.hash, existing=run
-    )
-    if run is None:
-        return False
-    _record_run(decision, step=run)
-    return _judge(decision, "Step", run)
-
-
-def _background_analysis(
-    decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, index: int
-) -> bool:
-    """Keep the background analysis running from startingStep on; False when it failed (the rollout aborts)."""
-    analysis = strategy.analysis
-    if analysis is None or index < (analysis.starting_step or 0):
-        return True
-    canary_status = decision.status.canary or CanaryStatus()
-    run = runs.current(observed, canary_status.current_background_analysis_run_status)
-    if run is not None and run.pod_hash != new.hash:
-        run = None
-    run = runs.ensure(
-        decision, observed, runs.Slot("Background", analysis), new=new, stable_hash=stable.hash, existing=run
-    )
-    if run is None:
-        return not decision.status.abort
-    _record_run(decision, background=run)
-    _judge(decision, "Background", run)
-    return not decision.status.abort
-
-
-def _judge(decision: Decision, kind: runs.Kind, run: AnalysisRunView) -> bool:
-    verdict = runs.verdict(run)
-    if verdict == "fail":
-        decision.update(abort=True)
-        decision.abort_reason = runs.failure_message(kind, run)
-    elif verdict == "inconclusive" and not decision.status.controller_pause:
-        pauses = decision.status.pause_conditions or []
-        if not any(pause.reason == runs.INCONCLUSIVE_PAUSE for pause in pauses):
-            pause = PauseCondition(reason=runs.INCONCLUSIVE_PAUSE, start_time=decision.now_text)
-            decision.update(pause_conditions=[*pauses, pause], controller_pause=True)
-    return verdict == "pass"
-
-
-def _record_run(
-    decision: Decision, *, step: AnalysisRunView | None = None, background: AnalysisRunView | None = None
+def _promote(
+    decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime
 ) -> None:
-    canary_status = decision.status.canary or CanaryStatus()
-    if step is not None:
-        canary_status = canary_status.model_copy(update={"current_step_analysis_run_status": runs.reference(step)})
-    if background is not None:
-        canary_status = canary_status.model_copy(
-            update={"current_background_analysis_run_status": runs.reference(background)}
-        )
-    decision.update(canary=canary_status)
+    """Every step done (or promote --full) and the canary at full size: it becomes stable and takes all traffic;
+    the old stable drains after scaleDownDelaySeconds behind a router (at once without one)."""
+    replicas = observed.rollout.spec.effective_replicas
+    steps_done = f"Completed all {len(strategy.steps or [])} canary steps"
+    _complete(decision, new, "Full promotion requested" if decision.status.promote_full else steps_done)
+    canary_status = decision.status.canary
+    runs.terminate(
+        decision,
+        runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None),
+    )
+    _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
+    _route(decision, observed, strategy, canary=new, stable=new, weight=0)
+    # With dynamicStableScale the stable was already scaled down as the canary grew.
+    delay = 0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds
+    if strategy.traffic_routing and delay > 0:
+        if action := replicasets.delay_scale_down(stable, delay_seconds=delay, now=now, desired_total=replicas):
+            decision.actions.append(action)
+        decision.wake_in(delay)
+    else:
+        _scale(decision, stable, 0, replicas)
 
 
 # ---- replica targets ---------------------------------------------------------------------------------------------
@@ -374,7 +255,12 @@ def _basic_targets(
 
 
 def _routed_targets(
-    observed: Observed, strategy: CanaryStrategy, step_list: list, index: int, weight: int, status: RolloutStatus
+    observed: Observed,
+    strategy: CanaryStrategy,
+    step_list: list[CanaryStep],
+    index: int,
+    weight: int,
+    status: RolloutStatus,
 ) -> tuple[int, int]:
     scale = steps.current_canary_scale(step_list, index)
     canary_scale = routed_replicas.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None

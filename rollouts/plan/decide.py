@@ -102,7 +102,7 @@ def _invalid(observed: Observed, before: RolloutStatus, now: datetime, errors: t
     )
     status = before.model_copy(update={"conditions": found, "observed_generation": str(observed.generation)})
     status = _with_phase(observed, status)
-    events = ()
+    events: tuple[EventNote, ...] = ()
     if conditions.find(before.conditions, conditions.INVALID_SPEC) is None:
         events = (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
     return Plan(actions=(), status=status, events=events)

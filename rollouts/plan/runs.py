@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rollouts.api import Argument, RolloutAnalysis, RolloutAnalysisRunStatus
+from rollouts.api import Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
@@ -99,6 +99,21 @@ def ensure(
         message="",
         terminating=False,
     )
+
+
+def judge(decision: Decision, kind: Kind, run: AnalysisRunView) -> bool:
+    """Act on a run's verdict: Failed or Error aborts (with the run's message), Inconclusive pauses the rollout
+    until a person decides; True when it passed."""
+    found = verdict(run)
+    if found == "fail":
+        decision.update(abort=True)
+        decision.abort_reason = failure_message(kind, run)
+    elif found == "inconclusive" and not decision.status.controller_pause:
+        pauses = decision.status.pause_conditions or []
+        if not any(pause.reason == INCONCLUSIVE_PAUSE for pause in pauses):
+            pause = PauseCondition(reason=INCONCLUSIVE_PAUSE, start_time=decision.now_text)
+            decision.update(pause_conditions=[*pauses, pause], controller_pause=True)
+    return found == "pass"
 
 
 def terminate(decision: Decision, run: AnalysisRunView | None) -> None:
