@@ -7,22 +7,19 @@ increment; convergence happens over several reconciles, each triggered by the wa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from rollouts.api import PodTemplateMetadata, RolloutPhase, RolloutStatus
-from rollouts.api import selectors as label_selectors
+from rollouts.api import PodTemplateMetadata, RolloutSpec, RolloutStatus
 from rollouts.api.gotext import format_time
-from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import (
     EPHEMERAL_METADATA_ANNOTATION,
-    HASH_LABEL,
     REVISION_ANNOTATION,
     REVISION_HISTORY_ANNOTATION,
 )
-from rollouts.plan import bluegreen, canary, conditions, podmeta, replicasets, runs
+from rollouts.plan import bluegreen, bookkeeping, canary, conditions, podmeta, replicasets, runs
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
 from rollouts.plan.observed import Observed, ReplicaSet
@@ -79,14 +76,14 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
-    status = _with_counts(
+    status = bookkeeping.with_counts(
         observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None)
     )
-    status, deadline_wake = _with_conditions(observed, before, status, new, now, step.abort_reason)
+    status, deadline_wake = bookkeeping.with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
-    status = _with_phase(observed, status)
-    events += _transition_events(observed, before, status, new, step.completed_reason)
+    status = bookkeeping.with_phase(observed, status)
+    events += bookkeeping.transition_events(observed, before, status, new, step.completed_reason)
     return Plan(actions=tuple(actions), status=status, requeue_after=step.wake, events=tuple(events))
 
 
@@ -101,7 +98,7 @@ def _invalid(observed: Observed, before: RolloutStatus, now: datetime, errors: t
         before.conditions, conditions.INVALID_SPEC, "True", conditions.INVALID_SPEC, message, now, touch=False
     )
     status = before.model_copy(update={"conditions": found, "observed_generation": str(observed.generation)})
-    status = _with_phase(observed, status)
+    status = bookkeeping.with_phase(observed, status)
     events: tuple[EventNote, ...] = ()
     if conditions.find(before.conditions, conditions.INVALID_SPEC) is None:
         events = (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
@@ -132,7 +129,7 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
         now,
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
-    status = _with_phase(observed, status)
+    status = bookkeeping.with_phase(observed, status)
     return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
 
 
@@ -247,192 +244,6 @@ def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> Rollou
     return status.model_copy(update={"current_pod_hash": current_hash})
 
 
-def _with_counts(
-    observed: Observed, status: RolloutStatus, new: ReplicaSet, *, active_hash: str | None
-) -> RolloutStatus:
-    live = [rs for rs in observed.replica_sets if not rs.deleting]
-    total, ready, available = replicasets.counts(live)
-    active = observed.replica_set_by_hash(active_hash)
-    selector = dict(observed.rollout.spec.selector or {})
-    if active is not None:
-        # Blue-green's scale subresource counts the active ReplicaSet's pods, selected by its hash too.
-        selector = {**selector, "matchLabels": {**(selector.get("matchLabels") or {}), HASH_LABEL: active.hash}}
-    return status.model_copy(
-        update={
-            "replicas": total,
-            "updated_replicas": new.current,
-            "ready_replicas": ready,
-            "available_replicas": available,
-            "hpa_replicas": active.current if active is not None else total,
-            "selector": label_selectors.to_string(selector),
-            "observed_generation": str(observed.generation),
-        }
-    )
-
-
-def _with_conditions(
-    observed: Observed,
-    before: RolloutStatus,
-    status: RolloutStatus,
-    new: ReplicaSet,
-    now: datetime,
-    abort_reason: str | None,
-) -> tuple[RolloutStatus, float | None]:
-    spec = observed.rollout.spec
-    replicas = spec.effective_replicas
-    found = list(status.conditions or [])
-    completed_now = status.stable_rs == status.current_pod_hash
-    paused = bool(spec.paused or status.pause_conditions)
-    wake: float | None = None
-
-    progressing = conditions.find(found, conditions.PROGRESSING)
-    healthy = completed_now and new.saturated_at >= replicas and (status.updated_replicas or 0) >= replicas
-    if status.abort:
-        # Keep the first reason given (the failed analysis, say): later reconciles no longer know it.
-        message = f"Rollout aborted update to revision {new.revision}" + (f": {abort_reason}" if abort_reason else "")
-        if progressing is not None and progressing.reason == conditions.ROLLOUT_ABORTED and not abort_reason:
-            message = str(progressing.message)
-        found = conditions.put(
-            found, conditions.PROGRESSING, "False", conditions.ROLLOUT_ABORTED, message, now, touch=False
-        )
-    elif healthy:
-        message = f'ReplicaSet "{new.name}" has successfully progressed.'
-        found = conditions.put(
-            found, conditions.PROGRESSING, "True", conditions.NEW_RS_AVAILABLE, message, now, touch=False
-        )
-    elif paused:
-        found = conditions.put(
-            found, conditions.PROGRESSING, "Unknown", conditions.ROLLOUT_PAUSED, "Rollout is paused", now, touch=False
-        )
-    else:
-        made_progress = _progress_made(before, status)
-        settled = progressing is not None and progressing.reason not in (
-            conditions.ROLLOUT_PAUSED,
-            conditions.NEW_RS_AVAILABLE,
-            conditions.ROLLOUT_ABORTED,
-        )
-        if made_progress or not settled:
-            # Progress (or a fresh start after a pause or abort) restarts the deadline clock.
-            reason, message = conditions.RS_UPDATED, f'ReplicaSet "{new.name}" is progressing.'
-            if progressing is not None and progressing.reason == conditions.NEW_RS_CREATED and not made_progress:
-                reason, message = progressing.reason, str(progressing.message)
-            found = conditions.put(found, conditions.PROGRESSING, "True", reason, message, now, touch=made_progress)
-        elif progressing is not None and progressing.reason != conditions.PROGRESS_DEADLINE_EXCEEDED:
-            due = (parse_time(progressing.last_update_time) or now) + timedelta(
-                seconds=spec.effective_progress_deadline_seconds
-            )
-            if now >= due:
-                message = f'ReplicaSet "{new.name}" has timed out progressing.'
-                found = conditions.put(
-                    found, conditions.PROGRESSING, "False", conditions.PROGRESS_DEADLINE_EXCEEDED, message, now
-                )
-                if spec.progress_deadline_abort and not completed_now:
-                    status = status.model_copy(update={"abort": True, "aborted_at": format_time(now)})
-            else:
-                wake = (due - now).total_seconds()
-
-    available_now = new.saturated_at >= replicas if completed_now else (status.available_replicas or 0) >= replicas
-    found = conditions.put(
-        found,
-        conditions.AVAILABLE,
-        "True" if available_now else "False",
-        "AvailableReason",
-        "Rollout has minimum availability" if available_now else "Rollout does not have minimum availability",
-        now,
-        touch=False,
-    )
-    found = conditions.put(
-        found,
-        conditions.PAUSED,
-        "True" if paused else "False",
-        conditions.ROLLOUT_PAUSED,
-        "Rollout is paused" if paused else "Rollout is not paused",
-        now,
-        touch=False,
-    )
-    found = conditions.put(
-        found,
-        conditions.COMPLETED,
-        "True" if completed_now else "False",
-        "RolloutCompleted",
-        "RolloutCompleted" if completed_now else "Rollout not completed",
-        now,
-        touch=False,
-    )
-    is_healthy = healthy and not paused and not status.abort
-    found = conditions.put(
-        found,
-        conditions.HEALTHY,
-        "True" if is_healthy else "False",
-        "RolloutHealthy",
-        "Rollout is healthy" if is_healthy else "Rollout is not healthy",
-        now,
-        touch=False,
-    )
-    return status.model_copy(update={"conditions": found}), wake
-
-
-def _progress_made(before: RolloutStatus, after: RolloutStatus) -> bool:
-    watched = (
-        "updated_replicas",
-        "ready_replicas",
-        "available_replicas",
-        "current_pod_hash",
-        "stable_rs",
-        "current_step_index",
-    )
-    if any(getattr(before, name) != getattr(after, name) for name in watched):
-        return True
-    selectors_before = (
-        (before.blue_green.active_selector, before.blue_green.preview_selector) if before.blue_green else (None, None)
-    )
-    selectors_after = (
-        (after.blue_green.active_selector, after.blue_green.preview_selector) if after.blue_green else (None, None)
-    )
-    return selectors_before != selectors_after
-
-
-def _with_phase(observed: Observed, status: RolloutStatus) -> RolloutStatus:
-    phase, message = conditions.phase_of(observed.rollout.spec, status)
-    return status.model_copy(update={"phase": phase.value, "message": message or None})
-
-
-def _transition_events(
-    observed: Observed, before: RolloutStatus, after: RolloutStatus, new: ReplicaSet, completed: str | None
-) -> list[EventNote]:
-    events: list[EventNote] = []
-    was_completed = conditions.find(before.conditions, conditions.COMPLETED)
-    if (
-        after.stable_rs != after.current_pod_hash
-        and (was_completed is None or was_completed.status == "True")
-        and before.current_pod_hash != after.current_pod_hash
-    ):
-        events.append(
-            EventNote(
-                "RolloutNotCompleted", f"Rollout not completed, started update to revision {new.revision} ({new.hash})"
-            )
-        )
-    if after.abort and not before.aborted_at:
-        aborted = conditions.find(after.conditions, conditions.PROGRESSING)
-        message = (
-            str(aborted.message)
-            if aborted is not None and aborted.reason == conditions.ROLLOUT_ABORTED
-            else f"Rollout aborted update to revision {new.revision}"
-        )
-        events.append(EventNote("RolloutAborted", message, "Warning"))
-    if after.pause_conditions and not before.pause_conditions:
-        events.append(EventNote("RolloutPaused", f"Rollout is paused ({after.pause_conditions[0].reason})"))
-    elif before.pause_conditions and not after.pause_conditions and not after.abort:
-        events.append(EventNote("RolloutResumed", "Rollout is resumed"))
-    if completed and before.stable_rs != after.stable_rs:
-        events.append(
-            EventNote(
-                "RolloutCompleted", f"Rollout completed update to revision {new.revision} ({new.hash}): {completed}"
-            )
-        )
-    return events
-
-
 def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) -> Plan:
     """A Rollout whose fields have the wrong types cannot be planned: report InvalidSpec and keep its status."""
     try:
@@ -448,10 +259,10 @@ def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) ->
         update={
             "conditions": found,
             "observed_generation": str(raw.get("metadata", {}).get("generation") or 0),
-            "phase": RolloutPhase.DEGRADED.value,
-            "message": f"{conditions.INVALID_SPEC}: {message}",
         }
     )
+    phase, phase_message = conditions.phase_of(RolloutSpec(), status)
+    status = status.model_copy(update={"phase": phase.value, "message": phase_message})
     events = (
         ()
         if conditions.find(before.conditions, conditions.INVALID_SPEC)
