@@ -36,9 +36,9 @@ def web_metric(name: str, **fields: Any) -> dict[str, Any]:
 
 def template(
     name: str,
-    *metrics: dict,
-    template_args: list[dict] | None = None,
-    refs: list[dict] | None = None,
+    *metrics: dict[str, Any],
+    template_args: list[dict[str, Any]] | None = None,
+    refs: list[dict[str, Any]] | None = None,
     cluster: bool = False,
     **spec: Any,
 ) -> AnalysisTemplate | ClusterAnalysisTemplate:
@@ -60,7 +60,7 @@ def template(
         pytest.param([None, [], [arg("a")]], [arg("a")], id="empty-lists"),
     ],
 )
-def test_combine(lists: list, expected: list[Argument]) -> None:
+def test_combine(lists: list[Any], expected: list[Argument]) -> None:
     assert args.combine(lists) == expected
 
 
@@ -295,7 +295,7 @@ def test_merge_concatenates_metrics_and_applies_args() -> None:
         ),
     ],
 )
-def test_merge_refuses(parts: list, message: str) -> None:
+def test_merge_refuses(parts: list[Any], message: str) -> None:
     with pytest.raises(templates.TemplateError, match=message):
         templates.merge(parts, args=[arg("service", "x")])
 

@@ -35,8 +35,12 @@ YELLOW_HASH = hashing.pod_template_hash(YELLOW)
 
 
 def a_rollout(
-    *, template: dict = BLUE, status: dict | None = None, revision: str | None = "1", **strategy: Any
-) -> dict:
+    *,
+    template: dict[str, Any] = BLUE,
+    status: dict[str, Any] | None = None,
+    revision: str | None = "1",
+    **strategy: Any,
+) -> dict[str, Any]:
     annotations = {"rollout.argoproj.io/revision": revision} if revision else {}
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -79,9 +83,9 @@ def a_replica_set(
     *,
     replicas: int = 2,
     available: int | None = None,
-    annotations: dict | None = None,
-    template: dict = BLUE,
-) -> dict:
+    annotations: dict[str, Any] | None = None,
+    template: dict[str, Any] = BLUE,
+) -> dict[str, Any]:
     available = replicas if available is None else available
     return {
         "metadata": {
@@ -105,12 +109,14 @@ def a_replica_set(
     }
 
 
-def a_service(pod_hash: str | None) -> dict:
+def a_service(pod_hash: str | None) -> dict[str, Any]:
     selector = {"app": "demo", **({"rollouts-pod-template-hash": pod_hash} if pod_hash else {})}
     return {"metadata": {"name": "svc"}, "spec": {"selector": selector}}
 
 
-def observe(rollout: dict, *replica_sets: dict, active: str | None = None, preview: str | None = None) -> Observed:
+def observe(
+    rollout: dict[str, Any], *replica_sets: dict[str, Any], active: str | None = None, preview: str | None = None
+) -> Observed:
     model = api.parse_rollout(rollout, check=False)
     assert not isinstance(model, list), model
     errors = tuple(str(e) for e in api.validate(rollout))
@@ -123,7 +129,7 @@ def observe(rollout: dict, *replica_sets: dict, active: str | None = None, previ
     )
 
 
-def stable_status(pod_hash: str = BLUE_HASH, **extra: Any) -> dict:
+def stable_status(pod_hash: str = BLUE_HASH, **extra: Any) -> dict[str, Any]:
     return {
         "stableRS": pod_hash,
         "currentPodHash": pod_hash,
@@ -197,14 +203,14 @@ def test_converged_rollout_plans_nothing_and_keeps_its_status() -> None:
 def test_update_creates_the_new_replica_set_at_the_preview_count(
     preview_replica_count: int | None, expected: int
 ) -> None:
-    strategy = {"previewReplicaCount": preview_replica_count} if preview_replica_count else {}
+    strategy: dict[str, Any] = {"previewReplicaCount": preview_replica_count} if preview_replica_count else {}
     rollout = a_rollout(template=YELLOW, status=stable_status(), **strategy)
     plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH), now=NOW)
     [create] = plan.actions
     assert isinstance(create, CreateReplicaSet) and create.revision == 2 and create.body["spec"]["replicas"] == expected
 
 
-def updating(**strategy: Any) -> dict:
+def updating(**strategy: Any) -> dict[str, Any]:
     return a_rollout(template=YELLOW, status=stable_status(currentPodHash=YELLOW_HASH), **strategy)
 
 
@@ -218,11 +224,11 @@ def test_update_previews_the_new_version_and_pauses_without_switching_active() -
     )
     plan = decide(observed=observed, now=NOW)
     assert [(a.service, a.pod_hash) for a in plan.actions if isinstance(a, PointService)] == [("preview", YELLOW_HASH)]
-    assert plan.status.pause_conditions[0].reason == "BlueGreenPause"
-    assert plan.status.pause_conditions[0].start_time == format_time(NOW)
+    [pause] = plan.status.pause_conditions or []
+    assert (pause.reason, pause.start_time) == ("BlueGreenPause", format_time(NOW))
     assert plan.status.controller_pause is True
     assert (plan.status.phase, plan.status.message) == ("Paused", "BlueGreenPause")
-    assert plan.status.blue_green.active_selector == BLUE_HASH
+    assert plan.status.blue_green is not None and plan.status.blue_green.active_selector == BLUE_HASH
     assert "RolloutPaused" in reasons(plan)
 
 
@@ -260,7 +266,7 @@ def test_promotion_scales_the_preview_to_full_before_switching() -> None:
     scale = [a for a in plan.actions if isinstance(a, ScaleReplicaSet)]
     assert [(a.name, a.previous, a.replicas) for a in scale] == [(f"demo-{YELLOW_HASH}", 1, 2)]
     assert not [a for a in plan.actions if isinstance(a, PointService) and a.service == "active"]
-    assert plan.status.blue_green.scale_up_preview_check_point is True
+    assert plan.status.blue_green is not None and plan.status.blue_green.scale_up_preview_check_point is True
 
 
 @pytest.mark.parametrize(
@@ -296,7 +302,7 @@ def test_abort_keeps_active_on_stable_and_scales_the_preview_down_after_the_dela
         {"scale-down-deadline": format_time(NOW + timedelta(seconds=5))}
     ]
     assert plan.status.aborted_at == format_time(NOW)
-    assert plan.status.phase == "Degraded" and plan.status.message.startswith(
+    assert plan.status.phase == "Degraded" and (plan.status.message or "").startswith(
         "RolloutAborted: Rollout aborted update to revision 2"
     )
     assert "RolloutAborted" in reasons(plan)
@@ -440,7 +446,7 @@ def test_progress_deadline_fires_when_new_pods_never_become_ready(abort_on_deadl
     early = decide(observed=observe(*args, active=BLUE_HASH, preview=YELLOW_HASH), now=NOW + timedelta(seconds=4))
     assert early.requeue_after == pytest.approx(6), "the reconcile asks to be woken at the deadline"
     late = decide(observed=observe(*args, active=BLUE_HASH, preview=YELLOW_HASH), now=NOW + timedelta(seconds=11))
-    condition = next(c for c in late.status.conditions if c.type == "Progressing")
+    condition = next(c for c in late.status.conditions or () if c.type == "Progressing")
     assert (condition.status, condition.reason) == ("False", "ProgressDeadlineExceeded")
     assert late.status.phase == phase
     assert bool(late.status.abort) is abort_on_deadline
@@ -452,7 +458,7 @@ def test_invalid_spec_is_degraded_with_the_field_named_and_does_nothing() -> Non
     plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1)), now=NOW)
     assert plan.actions == ()
     assert plan.status.phase == "Degraded"
-    assert plan.status.message.startswith('InvalidSpec: The Rollout "demo" is invalid: spec.strategy.blueGreen')
+    assert (plan.status.message or "").startswith('InvalidSpec: The Rollout "demo" is invalid: spec.strategy.blueGreen')
     assert reasons(plan) == ["InvalidSpec"]
 
 

@@ -25,7 +25,9 @@ NEW = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name":
 OLD_HASH, NEW_HASH = hashing.pod_template_hash(OLD), hashing.pod_template_hash(NEW)
 
 
-def a_replica_set(pod_hash: str, revision: int, template: dict, replicas: int, available: int | None = None) -> dict:
+def a_replica_set(
+    pod_hash: str, revision: int, template: dict[str, Any], replicas: int, available: int | None = None
+) -> dict[str, Any]:
     available = replicas if available is None else available
     return {
         "metadata": {
@@ -48,7 +50,7 @@ def a_replica_set(pod_hash: str, revision: int, template: dict, replicas: int, a
     }
 
 
-def a_canary(step_list: list[dict], status: dict, *, routed: bool = False, **canary: Any) -> dict:
+def a_canary(step_list: list[Any], status: dict[str, Any], *, routed: bool = False, **canary: Any) -> dict[str, Any]:
     strategy: dict[str, Any] = {"steps": step_list, **canary}
     if routed:
         strategy.update(
@@ -74,10 +76,13 @@ def a_canary(step_list: list[dict], status: dict, *, routed: bool = False, **can
     }
 
 
-def observe(rollout: dict, old: int, new: int, *, runs: tuple[AnalysisRunView, ...] = ()) -> Observed:
+def service_on(pod_hash: str) -> dict[str, Any]:
+    return {"spec": {"selector": {"app": "demo", "rollouts-pod-template-hash": pod_hash}}}
+
+
+def observe(rollout: dict[str, Any], old: int, new: int, *, runs: tuple[AnalysisRunView, ...] = ()) -> Observed:
     model = api.parse_rollout(rollout, check=False)
     assert not isinstance(model, list)
-    selector = lambda h: {"spec": {"selector": {"app": "demo", "rollouts-pod-template-hash": h}}}  # noqa: E731
     return Observed(
         rollout=model,
         raw=rollout,
@@ -86,11 +91,11 @@ def observe(rollout: dict, old: int, new: int, *, runs: tuple[AnalysisRunView, .
             ReplicaSet.from_raw(a_replica_set(OLD_HASH, 1, OLD, old)),
             ReplicaSet.from_raw(a_replica_set(NEW_HASH, 2, NEW, new)),
         ),
-        services={"stable": selector(OLD_HASH), "canary": selector(NEW_HASH)},
+        services={"stable": service_on(OLD_HASH), "canary": service_on(NEW_HASH)},
     )
 
 
-def updating(step_list: list[dict], index: int, **extra: Any) -> dict:
+def updating(step_list: list[Any], index: int, **extra: Any) -> dict[str, Any]:
     step_hash = steps.steps_hash([api.CanaryStep.model_validate(s) for s in step_list])
     return {
         "stableRS": OLD_HASH,
@@ -126,7 +131,7 @@ def test_basic_canary_moves_within_surge(weight: int, expected: dict[str, int]) 
     assert targets(plan) == expected
 
 
-def wants_weights(**weights: Any) -> dict:
+def wants_weights(**weights: Any) -> dict[str, Any]:
     return {
         "canary": {"weights": {"canary": {"weight": weights["canary"]}, "stable": {"weight": 100 - weights["canary"]}}}
     }

@@ -19,7 +19,7 @@ import rollout_objects as objs
 from plugin import phases, pods, view
 
 
-def with_status(rollout: dict, **status: Any) -> dict:
+def with_status(rollout: dict[str, Any], **status: Any) -> dict[str, Any]:
     changed = copy.deepcopy(rollout)
     changed["status"] = {**changed.get("status", {}), **status}
     return changed
@@ -59,7 +59,7 @@ HEALTHY = objs.canary_healthy()["rollout"]
         ),
     ],
 )
-def test_rollout_phase(rollout: dict, phase: str, message: str) -> None:
+def test_rollout_phase(rollout: dict[str, Any], phase: str, message: str) -> None:
     assert phases.rollout_phase(rollout) == (phase, message)
 
 
@@ -75,7 +75,7 @@ def test_workload_generation_must_be_observed() -> None:
     assert phases.rollout_phase(rollout)[0] == "Healthy"
 
 
-def computed(rollout: dict, **status: Any) -> dict:
+def computed(rollout: dict[str, Any], **status: Any) -> dict[str, Any]:
     """A rollout whose controller wrote no phase: the view computes it."""
     changed = with_status(rollout, **status)
     changed["status"].pop("phase", None)
@@ -89,7 +89,7 @@ CANARY = objs.rollout(status=dict(FULL))
 BG_RESUMED = with_status(BG, pauseConditions=[], controllerPause=False, **FULL)
 
 
-def routed(rollout: dict) -> dict:
+def routed(rollout: dict[str, Any]) -> dict[str, Any]:
     changed = copy.deepcopy(rollout)
     changed["spec"]["strategy"]["canary"]["trafficRouting"] = {"istio": {"virtualService": {"name": "vs"}}}
     return changed
@@ -128,7 +128,7 @@ def routed(rollout: dict) -> dict:
         ),
     ],
 )
-def test_calculated_phase(rollout: dict, phase: str, message: str) -> None:
+def test_calculated_phase(rollout: dict[str, Any], phase: str, message: str) -> None:
     """A status without a phase (an old controller's) gets the controller's own rules, `plan.conditions.phase_of`,
     whose every rule is pinned in tests/plan/test_phase.py; these rows show the plugin goes through it."""
     assert phases.rollout_phase(rollout) == (phase, message)
@@ -215,7 +215,7 @@ def test_images_skip_replicasets_without_pods() -> None:
     assert [i.image for i in page.images] == [objs.IMAGE_BLUE]
 
 
-def replicaset(**changes: Any) -> dict:
+def replicaset(**changes: Any) -> dict[str, Any]:
     rs = objs.replicaset(objs.rollout(), "abc", 1, replicas=3)
     for path, value in changes.items():
         section, key = path.split("__")
@@ -238,7 +238,7 @@ def replicaset(**changes: Any) -> dict:
         pytest.param(replicaset(spec__replicas=0, status__availableReplicas=0), "ScaledDown", "•", id="scaled-down"),
     ],
 )
-def test_replicaset_health(rs: dict, health: str, icon: str) -> None:
+def test_replicaset_health(rs: dict[str, Any], health: str, icon: str) -> None:
     rollout = objs.rollout()
     page = view.rollout_view(rollout=rollout, replicasets=[rs], now=objs.NOW)
     (only,) = page.revisions[0].replicasets
@@ -260,8 +260,12 @@ def test_scale_down_delay(deadline: str, delay: str) -> None:
 
 
 def a_pod(
-    phase: str = "Running", *, containers: list[dict] | None = None, init: list[dict] | None = None, **extra: Any
-) -> dict:
+    phase: str = "Running",
+    *,
+    containers: list[dict[str, Any]] | None = None,
+    init: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     pod: dict[str, Any] = {
         "metadata": {"name": "p", "creationTimestamp": objs.stamp(timedelta(seconds=30)), **extra.pop("metadata", {})},
         "spec": {
@@ -277,11 +281,11 @@ RUNNING = {"name": "app", "ready": True, "restartCount": 0, "state": {"running":
 DELETED = {"deletionTimestamp": "2026-03-01T12:00:00Z"}
 
 
-def waiting(reason: str, restarts: int = 0) -> list[dict]:
+def waiting(reason: str, restarts: int = 0) -> list[dict[str, Any]]:
     return [{"name": "app", "ready": False, "restartCount": restarts, "state": {"waiting": {"reason": reason}}}]
 
 
-def terminated(**state: Any) -> list[dict]:
+def terminated(**state: Any) -> list[dict[str, Any]]:
     return [{"name": "app", "state": {"terminated": state}}]
 
 
@@ -340,7 +344,7 @@ class Shown:
         pytest.param(a_pod(reason="Evicted"), Shown("Evicted", " "), id="evicted"),
     ],
 )
-def test_pod_status(pod: dict, shown: Shown) -> None:
+def test_pod_status(pod: dict[str, Any], shown: Shown) -> None:
     pod_view = pods.pod_view(pod, objs.NOW)
     assert Shown(pod_view.status, pod_view.icon, pod_view.ready, pod_view.restarts) == shown
     assert pod_view.age == "30s"
@@ -423,7 +427,7 @@ def test_experiments_group_their_replicasets_and_runs() -> None:
         ),
     ],
 )
-def test_rollout_row(scene: Any, row: tuple) -> None:
+def test_rollout_row(scene: Any, row: tuple[Any, ...]) -> None:
     shown = view.rollout_row(scene()["rollout"])
     assert (
         shown.name,
