@@ -1,149 +1,39 @@
 """`decide` for blue-green Rollouts, as plain tables: observed state in, actions + status + events + wake-up out.
 
 Aspects: first deploy, preview before promotion, pause and promote, previewReplicaCount, auto-promotion timing,
-scale-down delay, abort and its delay, fast rollback, progress deadline (and abort on it), history limit,
+scale-down delay, progress deadline (and abort on it),
 invalid specs, and that a converged rollout plans nothing. No API: these are pure functions.
 """
 
 from __future__ import annotations
 
-import copy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from bluegreen_scenes import (
+    BLUE_HASH,
+    NOW,
+    YELLOW,
+    YELLOW_HASH,
+    a_replica_set,
+    a_rollout,
+    kinds,
+    observe,
+    reasons,
+    stable_status,
+    updating,
+)
 
-from rollouts import api
-from rollouts.plan import hashing
 from rollouts.plan.actions import (
     AnnotateReplicaSet,
     AnnotateRollout,
     CreateReplicaSet,
-    DeleteReplicaSet,
     PointService,
     ScaleReplicaSet,
 )
 from rollouts.plan.decide import decide
-from rollouts.plan.observed import Observed, ReplicaSet
 from rollouts.plan.times import format_time
-
-NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-BLUE = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "demo:blue"}]}}
-YELLOW = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "demo:yellow"}]}}
-BLUE_HASH = hashing.pod_template_hash(BLUE)
-YELLOW_HASH = hashing.pod_template_hash(YELLOW)
-
-
-def a_rollout(
-    *,
-    template: dict[str, Any] = BLUE,
-    status: dict[str, Any] | None = None,
-    revision: str | None = "1",
-    **strategy: Any,
-) -> dict[str, Any]:
-    annotations = {"rollout.argoproj.io/revision": revision} if revision else {}
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {
-            "name": "demo",
-            "namespace": "ns",
-            "uid": "rollout-uid",
-            "generation": 1,
-            "annotations": annotations,
-        },
-        "spec": {
-            "replicas": strategy.pop("replicas", 2),
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": copy.deepcopy(template),
-            **(
-                {"progressDeadlineSeconds": strategy.pop("progressDeadlineSeconds")}
-                if "progressDeadlineSeconds" in strategy
-                else {}
-            ),
-            **(
-                {"progressDeadlineAbort": strategy.pop("progressDeadlineAbort")}
-                if "progressDeadlineAbort" in strategy
-                else {}
-            ),
-            **(
-                {"revisionHistoryLimit": strategy.pop("revisionHistoryLimit")}
-                if "revisionHistoryLimit" in strategy
-                else {}
-            ),
-            "strategy": {"blueGreen": {"activeService": "active", "previewService": "preview", **strategy}},
-        },
-        "status": status or {},
-    }
-
-
-def a_replica_set(
-    pod_hash: str,
-    revision: int,
-    *,
-    replicas: int = 2,
-    available: int | None = None,
-    annotations: dict[str, Any] | None = None,
-    template: dict[str, Any] = BLUE,
-) -> dict[str, Any]:
-    available = replicas if available is None else available
-    return {
-        "metadata": {
-            "name": f"demo-{pod_hash}",
-            "uid": f"uid-{pod_hash}",
-            "generation": 1,
-            "labels": {"app": "demo", "rollouts-pod-template-hash": pod_hash},
-            "annotations": {
-                "rollout.argoproj.io/revision": str(revision),
-                "rollout.argoproj.io/desired-replicas": "2",
-                **(annotations or {}),
-            },
-        },
-        "spec": {"replicas": replicas, "template": template},
-        "status": {
-            "observedGeneration": 1,
-            "replicas": replicas,
-            "readyReplicas": available,
-            "availableReplicas": available,
-        },
-    }
-
-
-def a_service(pod_hash: str | None) -> dict[str, Any]:
-    selector = {"app": "demo", **({"rollouts-pod-template-hash": pod_hash} if pod_hash else {})}
-    return {"metadata": {"name": "svc"}, "spec": {"selector": selector}}
-
-
-def observe(
-    rollout: dict[str, Any], *replica_sets: dict[str, Any], active: str | None = None, preview: str | None = None
-) -> Observed:
-    model = api.parse_rollout(rollout, check=False)
-    assert not isinstance(model, list), model
-    errors = tuple(str(e) for e in api.validate(rollout))
-    return Observed(
-        rollout=model,
-        raw=rollout,
-        replica_sets=tuple(ReplicaSet.from_raw(rs) for rs in replica_sets),
-        services={"active": a_service(active), "preview": a_service(preview)},
-        spec_errors=errors,
-    )
-
-
-def stable_status(pod_hash: str = BLUE_HASH, **extra: Any) -> dict[str, Any]:
-    return {
-        "stableRS": pod_hash,
-        "currentPodHash": pod_hash,
-        "blueGreen": {"activeSelector": pod_hash, "previewSelector": pod_hash},
-        **extra,
-    }
-
-
-def kinds(plan: Any) -> list[str]:
-    return [type(action).__name__ for action in plan.actions]
-
-
-def reasons(plan: Any) -> list[str]:
-    return [event.reason for event in plan.events]
 
 
 def test_first_deploy_creates_the_replica_set_at_full_size() -> None:
@@ -208,10 +98,6 @@ def test_update_creates_the_new_replica_set_at_the_preview_count(
     plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH), now=NOW)
     [create] = plan.actions
     assert isinstance(create, CreateReplicaSet) and create.revision == 2 and create.body["spec"]["replicas"] == expected
-
-
-def updating(**strategy: Any) -> dict[str, Any]:
-    return a_rollout(template=YELLOW, status=stable_status(currentPodHash=YELLOW_HASH), **strategy)
 
 
 def test_update_previews_the_new_version_and_pauses_without_switching_active() -> None:
@@ -290,126 +176,6 @@ def test_auto_promotion_seconds(elapsed: int, promoted: bool, wake: float) -> No
     plan = decide(observed=observed, now=NOW + timedelta(seconds=elapsed))
     assert (plan.status.stable_rs == YELLOW_HASH) is promoted
     assert plan.requeue_after == pytest.approx(wake)
-
-
-def test_abort_keeps_active_on_stable_and_scales_the_preview_down_after_the_delay() -> None:
-    status = stable_status(currentPodHash=YELLOW_HASH, abort=True)
-    rollout = a_rollout(template=YELLOW, status=status, abortScaleDownDelaySeconds=5)
-    preview = a_replica_set(YELLOW_HASH, 2, template=YELLOW)
-    observed = observe(rollout, a_replica_set(BLUE_HASH, 1), preview, active=BLUE_HASH, preview=YELLOW_HASH)
-    plan = decide(observed=observed, now=NOW)
-    assert [a.annotations for a in plan.actions if isinstance(a, AnnotateReplicaSet)] == [
-        {"scale-down-deadline": format_time(NOW + timedelta(seconds=5))}
-    ]
-    assert plan.status.aborted_at == format_time(NOW)
-    assert plan.status.phase == "Degraded" and (plan.status.message or "").startswith(
-        "RolloutAborted: Rollout aborted update to revision 2"
-    )
-    assert "RolloutAborted" in reasons(plan)
-    assert plan.requeue_after == 5
-
-    waited = copy.deepcopy(preview)
-    waited["metadata"]["annotations"]["scale-down-deadline"] = format_time(NOW + timedelta(seconds=5))
-    later = decide(
-        observed=observe(
-            a_rollout(template=YELLOW, status=plan.status.to_dict(), abortScaleDownDelaySeconds=5),
-            a_replica_set(BLUE_HASH, 1),
-            waited,
-            active=BLUE_HASH,
-            preview=YELLOW_HASH,
-        ),
-        now=NOW + timedelta(seconds=6),
-    )
-    assert [(a.name, a.replicas) for a in later.actions if isinstance(a, ScaleReplicaSet)] == [
-        (f"demo-{YELLOW_HASH}", 0)
-    ]
-    assert "RolloutAborted" not in reasons(later), "the abort event is emitted once"
-
-
-def test_abort_with_zero_delay_keeps_the_preview_up() -> None:
-    status = stable_status(currentPodHash=YELLOW_HASH, abort=True)
-    rollout = a_rollout(template=YELLOW, status=status, abortScaleDownDelaySeconds=0)
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=BLUE_HASH,
-        preview=YELLOW_HASH,
-    )
-    plan = decide(observed=observed, now=NOW)
-    assert not [a for a in plan.actions if isinstance(a, (ScaleReplicaSet, AnnotateReplicaSet))]
-
-
-def test_abort_points_active_back_to_stable() -> None:
-    status = stable_status(currentPodHash=YELLOW_HASH, abort=True)
-    rollout = a_rollout(template=YELLOW, status=status)
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=None,
-        preview=YELLOW_HASH,
-    )
-    plan = decide(observed=observed, now=NOW)
-    assert [(a.service, a.pod_hash) for a in plan.actions if isinstance(a, PointService)] == [("active", BLUE_HASH)]
-
-
-def test_expired_scale_down_deadline_scales_the_old_replica_set_to_zero() -> None:
-    deadline = {"scale-down-deadline": format_time(NOW - timedelta(seconds=1))}
-    rollout = a_rollout(template=YELLOW, status=stable_status(YELLOW_HASH), revision="2")
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1, annotations=deadline),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=YELLOW_HASH,
-        preview=YELLOW_HASH,
-    )
-    plan = decide(observed=observed, now=NOW)
-    [scale] = [a for a in plan.actions if isinstance(a, ScaleReplicaSet)]
-    assert (scale.name, scale.replicas, scale.annotations.get("scale-down-deadline", "absent")) == (
-        f"demo-{BLUE_HASH}",
-        0,
-        None,
-    )
-
-
-def test_revision_history_limit_deletes_the_oldest_idle_replica_sets() -> None:
-    idle = [a_replica_set(f"old{n}", n, replicas=0) for n in (1, 2, 3)]
-    rollout = a_rollout(status=stable_status(), revisionHistoryLimit=1, revision="4")
-    plan = decide(
-        observed=observe(rollout, *idle, a_replica_set(BLUE_HASH, 4), active=BLUE_HASH, preview=BLUE_HASH), now=NOW
-    )
-    assert sorted(a.name for a in plan.actions if isinstance(a, DeleteReplicaSet)) == ["demo-old1", "demo-old2"]
-
-
-def test_fast_rollback_to_a_replica_set_waiting_to_scale_down() -> None:
-    deadline = {"scale-down-deadline": format_time(NOW + timedelta(seconds=20))}
-    rollout = a_rollout(template=BLUE, status=stable_status(YELLOW_HASH), revision="3", autoPromotionEnabled=False)
-    blue = a_replica_set(BLUE_HASH, 3, annotations=deadline)
-    observed = observe(
-        rollout, blue, a_replica_set(YELLOW_HASH, 2, template=YELLOW), active=YELLOW_HASH, preview=YELLOW_HASH
-    )
-    plan = decide(observed=observed, now=NOW)
-    assert ("active", BLUE_HASH) in [(a.service, a.pod_hash) for a in plan.actions if isinstance(a, PointService)]
-    assert plan.status.stable_rs == BLUE_HASH and not plan.status.pause_conditions
-    assert plan.events[-1].message.endswith("Fast rollback")
-
-
-def test_going_back_to_an_old_template_makes_it_the_newest_revision() -> None:
-    rollout = a_rollout(template=BLUE, status=stable_status(YELLOW_HASH), revision="2")
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1, replicas=0),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=YELLOW_HASH,
-        preview=YELLOW_HASH,
-    )
-    plan = decide(observed=observed, now=NOW)
-    assert plan.actions == (
-        AnnotateReplicaSet(
-            f"demo-{BLUE_HASH}", {"rollout.argoproj.io/revision": "3", "rollout.argoproj.io/revision-history": "1"}
-        ),
-    )
 
 
 @pytest.mark.parametrize(
