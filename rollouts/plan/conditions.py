@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rollouts.api import BlueGreenStatus, Condition, RolloutPhase, RolloutSpec, RolloutStatus, RolloutStrategy
+from rollouts.api import (
+    AnalysisPhase,
+    BlueGreenStatus,
+    Condition,
+    RolloutPhase,
+    RolloutSpec,
+    RolloutStatus,
+    RolloutStrategy,
+)
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
 
@@ -32,7 +40,7 @@ ROLLOUT_PAUSED = "RolloutPaused"
 ROLLOUT_RESUMED = "RolloutResumed"
 ROLLOUT_RETRY = "RolloutRetry"
 
-_RUN_DONE = ("Successful", "Failed", "Error", "Inconclusive")
+_RUN_DONE = tuple(phase.value for phase in AnalysisPhase if phase.completed)
 
 
 def find(conditions: Sequence[Condition] | None, kind: str) -> Condition | None:

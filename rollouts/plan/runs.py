@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rollouts.api import Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
+from rollouts.api import AnalysisPhase, Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
@@ -27,7 +27,7 @@ Verdict = Literal["wait", "pass", "fail", "inconclusive"]
 
 INCONCLUSIVE_PAUSE = "InconclusiveAnalysisRun"
 _INFIX = {"PrePromotion": "pre", "PostPromotion": "post", "Background": None}
-_UNFINISHED = ("", "Pending", "Running")
+_UNFINISHED = ("", *(phase.value for phase in AnalysisPhase if not phase.completed))
 _ABORT_TEXT = {
     "Step": "Step-based analysis",
     "Background": "Background analysis",
