@@ -340,7 +340,9 @@ def _route(
         header_routes=tuple(header_routes.values()),
         mirror_routes=tuple(mirror_routes.values()),
     )
-    if weight < _routed_weight(decision.status):
+    # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
+    decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
+    if weight < _routed_weight(observed.rollout.status or RolloutStatus()):
         decision.actions.insert(0, RouteTraffic(split))  # less canary traffic: move it before any pod goes away
     else:
         decision.actions.append(RouteTraffic(split))  # more: only after the canary was scaled for it

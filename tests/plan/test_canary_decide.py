@@ -177,6 +177,17 @@ def test_abort_routes_everything_back_before_anything_else() -> None:
     assert plan.status.current_step_index == 0
 
 
+def test_promotion_routes_once_with_both_sides_on_the_new_version() -> None:
+    """The reconcile that makes the canary stable sends one route: all traffic to it, both subsets on its hash.
+    (The last step's own route must not follow and put the stable side back on the old hash.)"""
+    step_list = [{"setWeight": 50}, {"pause": {}}]
+    rollout = a_canary(step_list, updating(step_list, 2, **wants_weights(canary=100)), routed=True)
+    plan = decide(observed=observe(rollout, old=10, new=10), now=NOW)
+    assert plan.status.stable_rs == NEW_HASH
+    splits = [a.split for a in plan.actions if isinstance(a, RouteTraffic)]
+    assert [(s.canary_hash, s.stable_hash, s.canary_weight) for s in splits] == [(NEW_HASH, NEW_HASH, 0)]
+
+
 def test_edited_steps_restart_the_update() -> None:
     old_steps, new_steps = [{"setWeight": 20}, {"pause": {}}], [{"setWeight": 10}, {"pause": {}}, {"setWeight": 50}]
     rollout = a_canary(
