@@ -19,7 +19,7 @@ from datetime import datetime
 from plugin import durations, icons, phases, raw
 from plugin.pods import PodView, pod_view, replicaset_health
 from plugin.raw import Obj
-from rollouts.plan.names import SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
 
 EXPERIMENT_TEMPLATE_ANNOTATION = "experiment.argoproj.io/template-name"
 JOB_NAME_KEY = "job-name"

@@ -25,6 +25,7 @@ from bluegreen_scenes import (
     updating,
 )
 
+from rollouts.api.gotext import format_time
 from rollouts.plan.actions import (
     AnnotateReplicaSet,
     AnnotateRollout,
@@ -33,7 +34,6 @@ from rollouts.plan.actions import (
     ScaleReplicaSet,
 )
 from rollouts.plan.decide import decide
-from rollouts.plan.times import format_time
 
 
 def test_first_deploy_creates_the_replica_set_at_full_size() -> None:

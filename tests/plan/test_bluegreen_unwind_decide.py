@@ -20,9 +20,9 @@ from bluegreen_scenes import (
     stable_status,
 )
 
+from rollouts.api.gotext import format_time
 from rollouts.plan.actions import AnnotateReplicaSet, DeleteReplicaSet, PointService, ScaleReplicaSet
 from rollouts.plan.decide import decide
-from rollouts.plan.times import format_time
 
 
 def test_abort_keeps_active_on_stable_and_scales_the_preview_down_after_the_delay() -> None:

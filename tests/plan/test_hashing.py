@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from rollouts.api.labels import HASH_LABEL
 from rollouts.plan import hashing
 
 # --- building blocks ----------------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def with_labels(labels: Any) -> dict[str, Any]:
             },
             id="keys-reordered",
         ),
-        pytest.param(with_labels({"app": "guestbook", hashing.HASH_LABEL: "6d9f7c8b5d"}), id="hash-label-added"),
+        pytest.param(with_labels({"app": "guestbook", HASH_LABEL: "6d9f7c8b5d"}), id="hash-label-added"),
         pytest.param(
             {
                 **a_template(),
@@ -160,8 +161,8 @@ def test_pod_template_hash_treats_missing_and_empty_metadata_alike() -> None:
         {"metadata": {}, "spec": spec},
         {"metadata": {"labels": {}}, "spec": spec},
         {"metadata": {"labels": None}, "spec": spec},
-        {"metadata": {"labels": {hashing.HASH_LABEL: "abc"}}, "spec": spec},
-        {"metadata": {"labels": {hashing.HASH_LABEL: "abc"}, "annotations": {}}, "spec": spec},
+        {"metadata": {"labels": {HASH_LABEL: "abc"}}, "spec": spec},
+        {"metadata": {"labels": {HASH_LABEL: "abc"}, "annotations": {}}, "spec": spec},
     ]
     assert len({hashing.pod_template_hash(variant) for variant in variants}) == 1
 
@@ -220,7 +221,7 @@ def test_empty_volume_sources_keep_their_kind() -> None:
 
 
 def test_pod_template_hash_does_not_mutate_its_input() -> None:
-    template = with_labels({"app": "guestbook", hashing.HASH_LABEL: "abc"})
+    template = with_labels({"app": "guestbook", HASH_LABEL: "abc"})
     before = copy.deepcopy(template)
     hashing.pod_template_hash(template, collision_count=3)
     assert template == before

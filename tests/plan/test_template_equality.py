@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from rollouts.api.labels import HASH_LABEL
 from rollouts.plan import hashing
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -255,7 +256,7 @@ def container(**fields: Any) -> dict[str, Any]:
         ),
         pytest.param(
             {"spec": {}},
-            {"metadata": {"labels": {hashing.HASH_LABEL: "abc"}, "creationTimestamp": None}, "spec": {}},
+            {"metadata": {"labels": {HASH_LABEL: "abc"}, "creationTimestamp": None}, "spec": {}},
             id="only-hash-label",
         ),
     ],
