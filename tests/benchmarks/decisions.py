@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from analysis import args, assess, judge
+from analysis import assess, judge
+from rollouts.plan.runspec import args
 from rollouts.simulator import behaviour, exporter, traffic
 
 REPO = Path(__file__).resolve().parents[2]

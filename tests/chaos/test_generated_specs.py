@@ -18,7 +18,6 @@ import pytest
 from generated import corpus, mutants
 from hypothesis import HealthCheck, Phase, given, settings
 
-from analysis import args as arguments
 from analysis import decide as analysis_decide
 from analysis.controller import take_measurement
 from analysis.providers.base import FakeProvider, ProviderError
@@ -27,6 +26,7 @@ from rollouts import api
 from rollouts.plan.actions import CreateReplicaSet
 from rollouts.plan.decide import decide
 from rollouts.plan.observed import Observed, ReplicaSet
+from rollouts.plan.runspec import args as arguments
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 ROLLOUT_EXAMPLES = int(os.environ.get("CHAOS_ROLLOUTS", "6000"))

@@ -154,7 +154,8 @@ def test_the_judge_demo_runs_the_judge_template_in_every_analysis_step_with_its_
 
 @pytest.mark.parametrize("name", sorted(JUDGE_TEMPLATES))
 def test_judge_templates_parse_as_judge_settings(name: str) -> None:
-    from analysis import args, judge
+    from analysis import judge
+    from rollouts.plan.runspec import args
 
     metric = args.substitute(
         JUDGE_TEMPLATES[name]["spec"]["metrics"][0], {"namespace": "ns", "baseline-hash": "aaa", "canary-hash": "bbb"}
