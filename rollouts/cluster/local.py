@@ -20,22 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rollouts.cluster import pod_stages, processes
+from rollouts.cluster import command_lines, pod_stages, processes
 from rollouts.cluster.build import Toolchain, ensure_toolchain
 from rollouts.cluster.pki import Pki, ensure_pki
 
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 NODE_COUNT = 3
 START_TIMEOUT = 90.0
-
-# Controllers a workload on kwok nodes needs. No node-lifecycle: kwok nodes are always healthy, and without it
-# (and with the TaintNodesByCondition admission plugin off) new nodes take pods at once.
-KCM_CONTROLLERS = (
-    "replicaset-controller,deployment-controller,garbage-collector-controller,job-controller,"
-    "endpointslice-controller,endpoints-controller,serviceaccount-controller,namespace-controller,"
-    "pod-garbage-collector-controller,ttl-after-finished-controller,cronjob-controller,disruption-controller,"
-    "statefulset-controller,daemonset-controller,resourcequota-controller"
-)
 
 Progress = Callable[[str], None]
 
@@ -118,9 +109,9 @@ class LocalCluster:
         self._write_kubeconfig(pki, state.ports.apiserver)
         launcher = _Launcher(self.dir, state, bound_to_parent=bound_to_parent, save=self._save)
         try:
-            launcher.start("etcd", self._etcd_args(toolchain, state.ports))
+            launcher.start("etcd", command_lines.etcd(toolchain, state.ports, self.dir))
             _wait_http(f"http://127.0.0.1:{state.ports.etcd}/health", deadline, launcher, "etcd")
-            launcher.start("kube-apiserver", self._apiserver_args(toolchain, state.ports, pki))
+            launcher.start("kube-apiserver", command_lines.apiserver(toolchain, state.ports, pki, self.dir))
             _wait_http(
                 f"https://127.0.0.1:{state.ports.apiserver}/readyz",
                 deadline,
@@ -128,9 +119,12 @@ class LocalCluster:
                 "kube-apiserver",
                 cafile=pki.ca_cert,
             )
-            launcher.start("kube-controller-manager", self._controller_manager_args(toolchain, state.ports, pki))
-            launcher.start("kube-scheduler", self._scheduler_args(toolchain, state.ports))
-            launcher.start("kwok", self._kwok_args(toolchain))
+            launcher.start(
+                "kube-controller-manager",
+                command_lines.controller_manager(toolchain, state.ports, pki, self.kubeconfig),
+            )
+            launcher.start("kube-scheduler", command_lines.scheduler(toolchain, state.ports, self.kubeconfig))
+            launcher.start("kwok", command_lines.kwok(toolchain, self.kubeconfig, self._write_kwok_stages(toolchain)))
             _wait_http(
                 f"https://127.0.0.1:{state.ports.controller_manager}/healthz",
                 deadline,
@@ -185,7 +179,7 @@ class LocalCluster:
         toolchain = ensure_toolchain(lambda _line: None)
         pki = ensure_pki(self.dir / "pki")
         launcher = _Launcher(self.dir, state, bound_to_parent=bound_to_parent, save=self._save)
-        launcher.start("kube-apiserver", self._apiserver_args(toolchain, state.ports, pki))
+        launcher.start("kube-apiserver", command_lines.apiserver(toolchain, state.ports, pki, self.dir))
         url = f"https://127.0.0.1:{state.ports.apiserver}/readyz"
         _wait_http(url, time.monotonic() + START_TIMEOUT, launcher, "kube-apiserver", cafile=pki.ca_cert)
 
@@ -215,63 +209,6 @@ class LocalCluster:
         if check and result.returncode != 0:
             raise ClusterError(f"kubectl {' '.join(args)} failed (exit {result.returncode}): {result.stderr.strip()}")
         return result
-
-    # ---- component command lines ------------------------------------------------------------------------------
-
-    def _etcd_args(self, toolchain: Toolchain, ports: Ports) -> list[str]:
-        client, peer = f"http://127.0.0.1:{ports.etcd}", f"http://127.0.0.1:{ports.etcd_peer}"
-        return [
-            str(toolchain.path("etcd")), "--name=default", f"--data-dir={self.dir / 'etcd'}",
-            f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
-            f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}", f"--initial-cluster=default={peer}",
-            "--unsafe-no-fsync=true", "--auto-compaction-retention=1", "--quota-backend-bytes=8589934592", "--log-level=warn",
-        ]  # fmt: skip
-
-    def _apiserver_args(self, toolchain: Toolchain, ports: Ports, pki: Pki) -> list[str]:
-        return [
-            str(toolchain.path("kube-apiserver")),
-            f"--etcd-servers=http://127.0.0.1:{ports.etcd}", "--etcd-prefix=/registry",
-            "--bind-address=127.0.0.1", f"--secure-port={ports.apiserver}",
-            # No default route in a sandbox, and a loopback address cannot go into the kubernetes Endpoints.
-            "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
-            f"--cert-dir={self.dir / 'apiserver-certs'}",
-            f"--tls-cert-file={pki.serving_cert}", f"--tls-private-key-file={pki.serving_key}",
-            f"--client-ca-file={pki.ca_cert}", "--authorization-mode=RBAC",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={pki.service_account_public_key}",
-            f"--service-account-signing-key-file={pki.service_account_key}",
-            "--service-cluster-ip-range=10.96.0.0/16", "--allow-privileged=true",
-            # ServiceAccount: pods in a fresh namespace need no default SA. TaintNodesByCondition: no not-ready taint.
-            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
-            "--enable-priority-and-fairness=false", "--max-requests-inflight=0", "--max-mutating-requests-inflight=0",
-            "--v=1",
-        ]  # fmt: skip
-
-    def _controller_manager_args(self, toolchain: Toolchain, ports: Ports, pki: Pki) -> list[str]:
-        kubeconfig = str(self.kubeconfig)
-        return [
-            str(toolchain.path("kube-controller-manager")), f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
-            "--bind-address=127.0.0.1", f"--secure-port={ports.controller_manager}",
-            "--leader-elect=false", "--use-service-account-credentials=false", f"--controllers={KCM_CONTROLLERS}",
-            f"--root-ca-file={pki.ca_cert}", "--kube-api-qps=400", "--kube-api-burst=800",
-            "--concurrent-replicaset-syncs=10", "--concurrent-gc-syncs=40", "--v=1",
-        ]  # fmt: skip
-
-    def _scheduler_args(self, toolchain: Toolchain, ports: Ports) -> list[str]:
-        kubeconfig = str(self.kubeconfig)
-        return [
-            str(toolchain.path("kube-scheduler")), f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
-            "--bind-address=127.0.0.1", f"--secure-port={ports.scheduler}", "--leader-elect=false", "--v=1",
-        ]  # fmt: skip
-
-    def _kwok_args(self, toolchain: Toolchain) -> list[str]:
-        stages = self._write_kwok_stages(toolchain)
-        return [
-            str(toolchain.path("kwok")), f"--kubeconfig={self.kubeconfig}", f"--config={stages}",
-            "--manage-all-nodes=true", "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1", "--node-lease-duration-seconds=40",
-        ]  # fmt: skip
 
     # ---- helpers -------------------------------------------------------------------------------------------------
 
@@ -351,9 +288,14 @@ class _Launcher:
         # HOME points at the cluster dir so kwok never picks up a ~/.kwok/kwok.yaml of the user's.
         env = {**os.environ, "HOME": str(self.dir)}
         process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True, preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
-        )  # fmt: skip
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
+        )
         log.close()
         self.processes[name] = process
         self.state.pids[name] = process.pid

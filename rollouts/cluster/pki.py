@@ -11,7 +11,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVING_NAMES = ("IP:127.0.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "IP:10.96.0.1")
+SERVING_NAMES = (
+    "IP:127.0.0.1",
+    "DNS:localhost",
+    "DNS:kubernetes",
+    "DNS:kubernetes.default",
+    "DNS:kubernetes.default.svc",
+    "IP:10.96.0.1",
+)
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,38 @@ class Pki:
 def ensure_pki(directory: Path) -> Pki:
     """Create the CA and leaf certificates unless a complete set already exists."""
     pki = Pki(directory)
-    files = (pki.ca_cert, pki.serving_cert, pki.serving_key, pki.admin_cert, pki.admin_key, pki.service_account_key, pki.service_account_public_key)
+    files = (
+        pki.ca_cert,
+        pki.serving_cert,
+        pki.serving_key,
+        pki.admin_cert,
+        pki.admin_key,
+        pki.service_account_key,
+        pki.service_account_public_key,
+    )
     if all(path.is_file() for path in files):
         return pki
     if shutil.which("openssl") is None:
-        raise RuntimeError("the openssl command is needed to make the local cluster's certificates (Debian: apt-get install openssl)")
+        raise RuntimeError(
+            "the openssl command is needed to make the local cluster's certificates (Debian: apt-get install openssl)"
+        )
     directory.mkdir(parents=True, exist_ok=True)
-    _openssl(directory, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=rollouts-local-ca")
+    _openssl(
+        directory,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=rollouts-local-ca",
+    )
     (directory / "serving.ext").write_text(f"subjectAltName={','.join(SERVING_NAMES)}\nextendedKeyUsage=serverAuth\n")
     _leaf(directory, "apiserver", "/CN=kube-apiserver", "serving.ext")
     (directory / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
@@ -67,11 +99,37 @@ def ensure_pki(directory: Path) -> Pki:
 
 
 def _leaf(directory: Path, name: str, subject: str, extensions: str) -> None:
-    _openssl(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
     _openssl(
-        directory, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "3650", "-out", f"{name}.crt", "-extfile", extensions,
-    )  # fmt: skip
+        directory,
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.csr",
+        "-subj",
+        subject,
+    )
+    _openssl(
+        directory,
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "3650",
+        "-out",
+        f"{name}.crt",
+        "-extfile",
+        extensions,
+    )
 
 
 def _openssl(directory: Path, *args: str) -> None:
