@@ -29,11 +29,10 @@ LEASE = (
 )
 
 
-def start_update(kube: Kube, namespace: str, instance: str, start) -> list:
+def create_rollouts(kube: Kube, namespace: str, instance: str) -> None:
     for document in manifests(instance):
         kind = resources.ANALYSIS_TEMPLATES if document["kind"] == "AnalysisTemplate" else resources.ROLLOUTS
         kube.create(kind, namespace, document)
-    return []
 
 
 def update_all(kube: Kube, namespace: str) -> None:
