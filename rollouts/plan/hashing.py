@@ -4,11 +4,12 @@ Pure: no I/O, no clock, no logging.
 
 Both hashes use Argo Rollouts' recipe: 32-bit FNV-1a over JSON, the decimal digits of the result, each digit
 then swapped for a letter or digit by Kubernetes' "safe encoding" (so a hash never spells a word), e.g.
-``"5d8f4b7c69"``. The JSON is *our* canonical form, not Go's struct-ordered JSON, so the hashes do not match
-Argo's byte for byte. They are stable for us, which is what ReplicaSet names need.
+``"5d8f4b7c69"``. The pod-template hash is Argo's exactly: it hashes the bytes Go's ``json.Marshal`` writes
+for the decoded PodTemplateSpec (:mod:`rollouts.plan.gojson`), so a Rollout handed back to Argo's controller
+finds its ReplicaSets by name and redeploys nothing. The steps hash uses our canonical JSON below.
 
-**Canonical form.** A template is reduced to a canonical form before hashing or comparing, so that every
-spelling the API means the same way hashes the same way:
+**Canonical form.** For equality, a template is reduced to a canonical form, so that every spelling the API
+means the same way compares equal:
 
 * the ``rollouts-pod-template-hash`` label is removed (the controller adds it to the ReplicaSet's copy);
 * ``null``, ``[]`` and ``{}`` mean the same as an absent field. The one exception is an empty volume
@@ -38,6 +39,7 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 from rollouts.api.labels import HASH_LABEL
+from rollouts.plan import gojson
 
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # no vowels, no 0/1/3: hashes cannot spell words
 _FNV_OFFSET_BASIS = 0x811C9DC5
@@ -48,18 +50,20 @@ _FNV_PRIME = 0x01000193
 
 
 def pod_template_hash(template: Mapping[str, Any] | None, *, collision_count: int | None = None) -> str:
-    """Hash a Rollout's pod template into the value of the ``rollouts-pod-template-hash`` label.
+    """Argo Rollouts' ``rollouts-pod-template-hash`` of a Rollout's pod template (its ComputePodTemplateHash).
 
     ``collision_count`` is ``status.collisionCount``. When it is not None (0 included), it is mixed in as
     eight more bytes (the count as a little-endian uint32, then four zero bytes), so bumping it after a
-    name collision yields a fresh ReplicaSet name.
+    name collision yields a fresh ReplicaSet name. Like Argo's, the hash covers the template as given:
+    key order and fields Go does not know never matter; ``null`` and, where Go omits them, empty values do
+    not either. Raises ValueError naming the field when Go could not decode the template at all.
 
     Examples:
-        pod_template_hash(t) == pod_template_hash(t with keys reordered, or with the hash label added)
+        pod_template_hash({"spec": {"containers": [{"name": "app", "image": "nginx"}]}}) == "..."
         pod_template_hash(t) != pod_template_hash(t, collision_count=0) != pod_template_hash(t, collision_count=1)
         every character is one of "456789bcdf" (the encodings of the digits 0-9)
     """
-    data = _canonical_json(_canonical(_without_hash_label(template)))
+    data = gojson.pod_template_json(template)
     if collision_count is not None:
         data += (collision_count & 0xFFFF_FFFF).to_bytes(8, "little")
     return safe_encode(str(fnv1a_32(data)))
