@@ -61,6 +61,12 @@ conformance: toolchain
 decisions: venv
 	$(BIN)/python tests/benchmarks/decisions.py
 
+# Regenerates rollouts/plan/podtemplate_fields.json, the field table behind Argo's exact pod-template hash, from the
+# k8s.io/api pinned in rollouts/cluster/gobuild/podtemplate/go.mod (Argo Rollouts v1.10.2's). Needs only Go 1.24+.
+podtemplate-fields:
+	cd rollouts/cluster/gobuild/podtemplate && go run . > ../../../plan/podtemplate_fields.json.partial
+	mv rollouts/plan/podtemplate_fields.json.partial rollouts/plan/podtemplate_fields.json
+
 crds: venv
 	$(BIN)/rollouts crds generate
 

@@ -61,7 +61,11 @@ def _decode(kind: Kind, raw: Any, path: str) -> Any:
     if shape == "slice":
         return [_decode(inner, item, f"{path}[{i}]") for i, item in enumerate(raw)] if isinstance(raw, list) else None
     if shape == "map":
-        return {key: _decode(inner, value, f"{path}.{key}") for key, value in raw.items()} if isinstance(raw, Mapping) else None
+        return (
+            {key: _decode(inner, value, f"{path}.{key}") for key, value in raw.items()}
+            if isinstance(raw, Mapping)
+            else None
+        )
     raise ValueError(f"{path}: unknown kind {kind!r} in podtemplate_fields.json")
 
 
@@ -169,10 +173,12 @@ def _encode_leaf(kind: str, value: Any) -> str:
 def _is_empty(kind: Kind, value: Any) -> bool:
     """encoding/json's omitempty: false, 0, "", nil pointers, empty slices and maps; never a struct."""
     if isinstance(kind, dict):
-        return "pointer" not in kind and "struct" not in kind and not value if value is not None else True
+        if "pointer" in kind:
+            return value is None
+        return "struct" not in kind and not value  # a nil or empty slice or map
     if kind in _SCALARS:
         return value in ("", 0, False)
-    return kind == "rawjson" and not value  # FieldsV1 is a struct holding a byte slice
+    return False  # Quantity, IntOrString, Time and FieldsV1 are structs
 
 
 def _is_zero(kind: Kind, value: Any) -> bool:

@@ -59,7 +59,7 @@ def pod_template_hash(template: Mapping[str, Any] | None, *, collision_count: in
     not either. Raises ValueError naming the field when Go could not decode the template at all.
 
     Examples:
-        pod_template_hash({"spec": {"containers": [{"name": "app", "image": "nginx"}]}}) == "..."
+        pod_template_hash({"spec": {"containers": [{"name": "app", "image": "nginx"}]}}) == "5b947dfdc"
         pod_template_hash(t) != pod_template_hash(t, collision_count=0) != pod_template_hash(t, collision_count=1)
         every character is one of "456789bcdf" (the encodings of the digits 0-9)
     """
