@@ -34,7 +34,10 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
     if strategy is None or (strategy.blue_green is None and strategy.canary is None):
         return _invalid(observed, before, now, ("spec.strategy: set exactly one of blueGreen and canary",))
 
-    pod_hash = replicasets.desired_hash(rollout)
+    try:
+        pod_hash = replicasets.desired_hash(rollout)
+    except ValueError as error:  # a template Go cannot decode (Argo rejects it too)
+        return _invalid(observed, before, now, (f"spec.{error}",))
     new = replicasets.find_new(observed, pod_hash)
     if new is None:
         return _create_new(observed, before, pod_hash, now)

@@ -8,13 +8,17 @@ The parity with Argo's running controller is tests/cluster/test_argo_hash_parity
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from rollouts import api
 from rollouts.api.labels import HASH_LABEL
 from rollouts.plan import gojson, hashing
+from rollouts.plan.decide import decide
 from rollouts.plan.goquantity import quantity_json
+from rollouts.plan.observed import Observed
 
 
 def containers(**fields: Any) -> dict[str, Any]:
@@ -179,3 +183,31 @@ def test_the_table_uses_only_kinds_the_encoder_knows() -> None:
     used = {leaf for fields in table["types"].values() for field in fields for leaf in leaves(field["kind"])}
     assert used <= known
     assert table["versions"] == {"k8s.io/api": "v0.34.5"}
+
+
+def test_a_template_go_cannot_decode_makes_the_rollout_invalid_not_a_crash() -> None:
+    template = containers(image="demo:blue", readinessProbe={"tcpSocket": {"port": 80.5}})
+    template["metadata"] = {"labels": {"app": "demo"}}
+    raw = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "demo", "namespace": "ns", "uid": "rollout-uid", "generation": 1},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": template,
+            "strategy": {"canary": {}},
+        },
+    }
+    model = api.parse_rollout(raw, check=False)
+    assert not isinstance(model, list), model
+    observed = Observed(rollout=model, raw=raw, spec_errors=tuple(str(e) for e in api.validate(raw)))
+
+    plan = decide(observed=observed, now=datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert plan.actions == ()
+    [invalid] = [c for c in plan.status.conditions or [] if c.type == "InvalidSpec"]
+    assert (
+        "spec.template.spec.containers[0].readinessProbe.tcpSocket.port: expected a string or a 32-bit integer, got 80.5"
+        in invalid.message
+    )
