@@ -46,6 +46,16 @@ SPECS: dict[str, dict[str, Any]] = {
             },
         ]
     },
+    "quantity-spellings": {
+        "containers": [
+            container(
+                resources={
+                    "requests": {"cpu": "1.500", "memory": "1000Ki", "ephemeral-storage": "0.1Gi"},
+                    "limits": {"cpu": "2000m", "memory": "1e9", "ephemeral-storage": "+1Gi"},
+                }
+            )
+        ]
+    },
     "probes": {
         "containers": [
             container(
