@@ -209,5 +209,5 @@ def test_a_template_go_cannot_decode_makes_the_rollout_invalid_not_a_crash() -> 
     [invalid] = [c for c in plan.status.conditions or [] if c.type == "InvalidSpec"]
     assert (
         "spec.template.spec.containers[0].readinessProbe.tcpSocket.port: expected a string or a 32-bit integer, got 80.5"
-        in invalid.message
+        in str(invalid.message)
     )
