@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from plugin import raw
 from plugin.raw import Obj
-from rollouts.api import API_VERSION, RolloutStatus, parse_rollout
-from rollouts.plan.conditions import phase_of
 from rollouts.plan.replicas import approximate_weight
 
 WORKLOAD_GENERATION_ANNOTATION = "rollout.argoproj.io/workload-generation"
@@ -41,6 +39,10 @@ def rollout_phase(rollout: Obj) -> tuple[str, str]:
 def calculate_phase(rollout: Obj) -> tuple[str, str]:
     """The controller's own phase rules (`rollouts.plan.conditions.phase_of`, Argo's CalculateRolloutPhase), for a
     status whose controller wrote no phase. A spec or status of the wrong shape is Degraded, naming the field."""
+    # Imported here: the typed API costs most of a CLI start-up, and most statuses carry their phase.
+    from rollouts.api import API_VERSION, RolloutStatus, parse_rollout
+    from rollouts.plan.conditions import phase_of
+
     typed = parse_rollout(
         {"apiVersion": API_VERSION, "kind": "Rollout", "spec": raw.spec(rollout), "status": raw.status(rollout)},
         check=False,
