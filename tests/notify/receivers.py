@@ -1,17 +1,19 @@
 """A real local HTTP server standing in for a webhook receiver, Slack's Web API and a Teams incoming webhook.
 
 It answers as each service does (Slack: `{"ok": true}`, Teams: `1`) and records every request; `failing` makes a
-path answer 500 until it is cleared. Nothing here is a mock of our code: the notifier talks HTTP to it.
+path answer 500 until it is cleared, `slow` makes it wait `SLOW_SECONDS` before answering. Nothing here is a mock of our code: the notifier talks HTTP to it.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+SLOW_SECONDS = 12.0
 ANSWERS = {
     "/slack/chat.postMessage": (b'{"ok": true, "channel": "C1", "ts": "1.0"}', "application/json"),
     "/teams/releases": (b"1", "text/plain"),
@@ -34,6 +36,7 @@ class Receivers:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.failing: set[str] = set()
+        self.slow: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -54,6 +57,8 @@ class Receivers:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path in receivers.slow:
+                    time.sleep(SLOW_SECONDS)
                 ok = self.path not in receivers.failing
                 with receivers._lock:
                     receivers.received.append(

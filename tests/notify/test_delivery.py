@@ -11,8 +11,9 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -23,6 +24,9 @@ from rollouts.kube import resources
 from rollouts.kube.client import Kube
 from rollouts.notify.notifier import CONFIG_MAPS
 from rollouts.notify.state import NOTIFIED_ANNOTATION
+
+if TYPE_CHECKING:
+    from conftest import ControllerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
@@ -51,7 +55,7 @@ def configure(kube: Kube, namespace: str, receivers: Receivers) -> None:
     kube.create(CONFIG_MAPS, namespace, config_map)
 
 
-def rollout(instance: str) -> dict:
+def rollout(instance: str) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
@@ -87,7 +91,7 @@ def hook_events(receivers: Receivers) -> Counter[str]:
 
 
 def test_each_event_is_delivered_once_across_a_restart(
-    kube: Kube, start_controller, namespace: str, receivers: Receivers
+    kube: Kube, start_controller: Callable[..., ControllerProcess], namespace: str, receivers: Receivers
 ) -> None:
     instance = f"notify-{uuid.uuid4().hex[:6]}"
     configure(kube, namespace, receivers)
@@ -150,3 +154,29 @@ def test_each_event_is_delivered_once_across_a_restart(
     assert len(json.loads(notified)) >= 8
     warnings = [line for line in first.output().splitlines() if "failed (service slack)" in line]
     assert warnings and all("Traceback" not in line for line in warnings)
+
+
+def test_a_slow_receiver_never_delays_a_rollout(
+    kube: Kube, start_controller: Callable[..., ControllerProcess], namespace: str, receivers: Receivers
+) -> None:
+    instance = f"notify-slow-{uuid.uuid4().hex[:6]}"
+    configure(kube, namespace, receivers)
+    receivers.slow.update({HOOK, SLACK})  # both past the notifier's 10 s read timeout
+    process = start_controller(f"--instance-id={instance}", "--no-leader-elect", f"--namespace={namespace}")
+    subject = rollout(instance)
+    subject["spec"]["strategy"]["canary"]["steps"] = [{"setWeight": 50}, {"setWeight": 100}]
+    kube.create(resources.ROLLOUTS, namespace, subject)
+    wait_for_phase(kube, namespace, "notified", "Healthy")
+    started = time.monotonic()
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        "notified",
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:yellow"}],
+        kind="json",
+    )
+    wait_for_phase(kube, namespace, "notified", "Healthy", timeout=20)
+    assert time.monotonic() - started < 10, "the update waited for the notifications"
+    wait_until(lambda: "ReadTimeoutError" in process.output(), timeout=40, what="a timeout warning")
+    warning = next(line for line in process.output().splitlines() if "ReadTimeoutError" in line)
+    assert "warning" in warning and "(service " in warning and "retrying" in warning

@@ -34,7 +34,7 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 def argo_rollout() -> dict[str, Any]:
     documents = yaml.safe_load_all((ARGO_EXAMPLE / "rollout-canary.yaml").read_text())
-    rollout = next(d for d in documents if d["kind"] == "Rollout")
+    rollout: dict[str, Any] = next(d for d in documents if d["kind"] == "Rollout")
     rollout["metadata"].update(namespace="demo", labels={"team": "payments"})
     rollout["status"] = {"currentStepIndex": 1, "message": "CanaryPauseStep"}
     return rollout
@@ -227,9 +227,8 @@ def test_delivered_once_and_state_bounded() -> None:
         },
         None,
     )
-    rollout = {
-        "metadata": {"name": "r", "annotations": {"notifications.argoproj.io/subscribe.on-rollout-completed.hook": ""}}
-    }
+    annotations = {"notifications.argoproj.io/subscribe.on-rollout-completed.hook": ""}
+    rollout: dict[str, Any] = {"metadata": {"name": "r", "annotations": annotations}}
     occurrences = [
         Occurrence("ev1", "RolloutCompleted", NOW),
         Occurrence("old", "RolloutCompleted", datetime(2026, 12, 2, 11, 0, tzinfo=UTC)),
@@ -237,9 +236,7 @@ def test_delivered_once_and_state_bounded() -> None:
     found, _ = owed(occurrences, rollout, config, {}, NOW)
     assert [d.key for d in found] == ["ev1:on-rollout-completed:0:hook:"]
     state = updated_state({}, [found[0].key], NOW, 600)
-    rollout["metadata"]["annotations"][NOTIFIED_ANNOTATION] = state_patch(state)["metadata"]["annotations"][
-        NOTIFIED_ANNOTATION
-    ]
+    annotations[NOTIFIED_ANNOTATION] = state_patch(state)["metadata"]["annotations"][NOTIFIED_ANNOTATION]
     assert owed(occurrences, rollout, config, read_state(rollout), NOW)[0] == []
     many = updated_state({f"k{i}": int(NOW.timestamp()) for i in range(500)}, ["new"], NOW, 600)
     assert len(many) == MAX_ENTRIES and "new" in many
