@@ -15,6 +15,7 @@ from typing import Any
 
 SLOW_SECONDS = 12.0
 ANSWERS = {
+    "/verdict": (b'{"ok": false}', "application/json"),
     "/slack/chat.postMessage": (b'{"ok": true, "channel": "C1", "ts": "1.0"}', "application/json"),
     "/teams/releases": (b"1", "text/plain"),
 }

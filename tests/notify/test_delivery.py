@@ -180,3 +180,47 @@ def test_a_slow_receiver_never_delays_a_rollout(
     wait_until(lambda: "ReadTimeoutError" in process.output(), timeout=40, what="a timeout warning")
     warning = next(line for line in process.output().splitlines() if "ReadTimeoutError" in line)
     assert "warning" in warning and "(service " in warning and "retrying" in warning
+
+
+def test_analysis_run_triggers(
+    kube: Kube, start_controller: Callable[..., ControllerProcess], namespace: str, receivers: Receivers
+) -> None:
+    instance = f"notify-ar-{uuid.uuid4().hex[:6]}"
+    configure(kube, namespace, receivers)
+    metric = {
+        "name": "verdict",
+        "interval": "2s",
+        "count": 2,
+        "failureLimit": 1,
+        "successCondition": "result.ok == true",
+        "provider": {"web": {"url": f"{receivers.url}/verdict"}},
+    }
+    template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "verdict"}}
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, {**template, "spec": {"metrics": [metric]}})
+    start_controller(f"--instance-id={instance}", "--no-leader-elect", f"--namespace={namespace}")
+    subject = rollout(instance)
+    subject["metadata"]["annotations"] = {
+        SUBSCRIBE + "on-analysis-run-running.slack": "analysis",
+        SUBSCRIBE + "on-analysis-run-failed.slack": "analysis",
+        SUBSCRIBE + "on-rollout-aborted.teams": "releases",
+    }
+    analysis = {"analysis": {"templates": [{"templateName": "verdict"}]}}
+    subject["spec"]["strategy"]["canary"]["steps"] = [{"setWeight": 50}, analysis]
+    kube.create(resources.ROLLOUTS, namespace, subject)
+    wait_for_phase(kube, namespace, "notified", "Healthy")
+    kube.patch(
+        resources.ROLLOUTS,
+        namespace,
+        "notified",
+        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:yellow"}],
+        kind="json",
+    )
+    wait_for_phase(kube, namespace, "notified", "Degraded", timeout=60)
+    wait_until(lambda: receivers.accepted(TEAMS), what="the abort sent to Teams")
+    expected = Counter(
+        {("analysis", "Analysis of notified is running."): 1, ("analysis", "Analysis of notified failed."): 1}
+    )
+    wait_until(lambda: slack_texts(receivers) == expected, what=f"analysis notifications {expected}")
+    time.sleep(2)
+    assert slack_texts(receivers) == expected
+    assert receivers.accepted(TEAMS)[0].json()["text"].startswith("notified was aborted")
