@@ -82,6 +82,11 @@ def rollout(instance: str) -> dict[str, Any]:
     }
 
 
+def set_image(kube: Kube, namespace: str, image: str) -> None:
+    change = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}]
+    kube.patch(resources.ROLLOUTS, namespace, "notified", change, kind="json")
+
+
 def slack_texts(receivers: Receivers) -> Counter[tuple[str, str]]:
     return Counter((r.json()["channel"], r.json()["text"]) for r in receivers.accepted(SLACK))
 
@@ -103,13 +108,7 @@ def test_each_event_is_delivered_once_across_a_restart(
         lambda: slack_texts(receivers)[("releases", "notified is fully promoted.")] == 1, what="initial deploy notified"
     )
 
-    kube.patch(
-        resources.ROLLOUTS,
-        namespace,
-        "notified",
-        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:yellow"}],
-        kind="json",
-    )
+    set_image(kube, namespace, "argoproj/rollouts-demo:yellow")
     wait_for_phase(kube, namespace, "notified", "Paused")
     wait_until(lambda: receivers.accepted(TEAMS), what="paused sent to Teams")
     card = receivers.accepted(TEAMS)[0].json()
@@ -168,13 +167,7 @@ def test_a_slow_receiver_never_delays_a_rollout(
     kube.create(resources.ROLLOUTS, namespace, subject)
     wait_for_phase(kube, namespace, "notified", "Healthy")
     started = time.monotonic()
-    kube.patch(
-        resources.ROLLOUTS,
-        namespace,
-        "notified",
-        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:yellow"}],
-        kind="json",
-    )
+    set_image(kube, namespace, "argoproj/rollouts-demo:yellow")
     wait_for_phase(kube, namespace, "notified", "Healthy", timeout=20)
     assert time.monotonic() - started < 10, "the update waited for the notifications"
     wait_until(lambda: "ReadTimeoutError" in process.output(), timeout=40, what="a timeout warning")
@@ -208,13 +201,7 @@ def test_analysis_run_triggers(
     subject["spec"]["strategy"]["canary"]["steps"] = [{"setWeight": 50}, analysis]
     kube.create(resources.ROLLOUTS, namespace, subject)
     wait_for_phase(kube, namespace, "notified", "Healthy")
-    kube.patch(
-        resources.ROLLOUTS,
-        namespace,
-        "notified",
-        [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:yellow"}],
-        kind="json",
-    )
+    set_image(kube, namespace, "argoproj/rollouts-demo:yellow")
     wait_for_phase(kube, namespace, "notified", "Degraded", timeout=60)
     wait_until(lambda: receivers.accepted(TEAMS), what="the abort sent to Teams")
     expected = Counter(
