@@ -13,6 +13,7 @@ import yaml
 from rollouts.notify.config import parse_config
 from rollouts.notify.deliveries import Occurrence, owed
 from rollouts.notify.gotemplate import TemplateError
+from rollouts.notify.messages import MAX_MESSAGE, MAX_PAYLOAD, MessageError, request_for
 from rollouts.notify.render import render
 from rollouts.notify.state import MAX_ENTRIES, NOTIFIED_ANNOTATION, read_state, state_patch, updated_state
 from rollouts.notify.subscriptions import Destination, destinations, selector_matches
@@ -241,3 +242,18 @@ def test_delivered_once_and_state_bounded() -> None:
     many = updated_state({f"k{i}": int(NOW.timestamp()) for i in range(500)}, ["new"], NOW, 600)
     assert len(many) == MAX_ENTRIES and "new" in many
     assert updated_state({"stale": int(NOW.timestamp()) - 5000}, [], NOW, 600) == {}
+
+
+def test_payloads_are_bounded() -> None:
+    service = parse_config({"data": {"service.slack": "token: t\napiURL: http://127.0.0.1:1/api\n"}}, None).services[
+        "slack"
+    ]
+    long = {"message": "x" * (MAX_MESSAGE * 2), "slack": {}, "teams": {}, "webhook": {}}
+    request = request_for(service, Destination("slack", "ch"), long)
+    assert request.url == "http://127.0.0.1:1/api/chat.postMessage"
+    assert len(json.loads(request.body)["text"]) == MAX_MESSAGE
+    huge = {**long, "slack": {"attachments": json.dumps([{"text": "y" * MAX_PAYLOAD}])}}
+    with pytest.raises(MessageError, match="over the 65536-byte limit"):
+        request_for(service, Destination("slack", "ch"), huge)
+    with pytest.raises(MessageError, match="slack.attachments is not valid JSON"):
+        request_for(service, Destination("slack", "ch"), {**long, "slack": {"attachments": "[{"}})
