@@ -165,6 +165,7 @@ def _controllers(options: Options, kube: Kube, namespace: str | None, metrics: C
         config_namespace=os.environ.get("POD_NAMESPACE") or namespace or kube.connection.namespace or "default",
         namespace=namespace,
         rollout_selector=rollout_selector(options.instance_id),
+        registry=metrics.registry,
     )
     return Controllers(RolloutController(kube, settings, clock, metrics), analysis, notifier)
 

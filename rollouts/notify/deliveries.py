@@ -28,6 +28,8 @@ class Occurrence:
     """Unique and stable: the Event's name."""
     reason: str
     at: datetime
+    type: str = "Normal"
+    """The event's type (Normal or Warning), a label of the delivery metrics as in Argo."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Delivery:
     trigger: str
     destination: Destination
     request: Request | None
+    occurrence: Occurrence
     problem: str = ""
     """Why it cannot be sent (a template or service error); such a delivery is reported once and recorded."""
 
@@ -61,24 +64,25 @@ def owed(
             for target in targets:
                 key = delivery_key(occurrence.id, trigger, number, target.service, target.recipient)
                 if key not in state:
-                    found.append(_delivery(key, trigger, target, names, rollout, config))
+                    found.append(_delivery(key, trigger, target, names, rollout, config, occurrence))
     return found, problems
 
 
 def _delivery(
-    key: str, trigger: str, target: Destination, names: tuple[str, ...], rollout: Mapping[str, Any], config: Config
+    key: str,
+    trigger: str,
+    target: Destination,
+    names: tuple[str, ...],
+    rollout: Mapping[str, Any],
+    config: Config,
+    occurrence: Occurrence,
 ) -> Delivery:
     service = config.services.get(target.service)
     if service is None:
-        return Delivery(
-            key,
-            trigger,
-            target,
-            None,
-            f"service {target.service!r} is not configured (add service.<type>.{target.service})",
-        )
+        problem = f"service {target.service!r} is not configured (add service.<type>.{target.service})"
+        return Delivery(key, trigger, target, None, occurrence, problem)
     try:
         rendered = notification(config.templates, names, {"rollout": rollout, "recipient": target.recipient})
-        return Delivery(key, trigger, target, request_for(service, target, rendered))
+        return Delivery(key, trigger, target, request_for(service, target, rendered), occurrence)
     except (TemplateError, MessageError) as error:
-        return Delivery(key, trigger, target, None, str(error))
+        return Delivery(key, trigger, target, None, occurrence, str(error))

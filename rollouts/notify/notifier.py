@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Counter
+
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.resources import Resource
@@ -94,9 +96,22 @@ class Notifier:
     """Started and stopped with the other controllers (by the leader only)."""
 
     def __init__(
-        self, kube: Kube, clock: Clock, *, config_namespace: str, namespace: str | None, rollout_selector: str
+        self,
+        kube: Kube,
+        clock: Clock,
+        *,
+        config_namespace: str,
+        namespace: str | None,
+        rollout_selector: str,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self.kube, self.clock, self.config_namespace = kube, clock, config_namespace
+        labels = ("namespace", "name", "type", "reason")  # Argo's labels: the event's type and reason
+        registry = registry if registry is not None else CollectorRegistry()
+        self.sent = Counter("notification_send_success", "Notifications delivered", labels, registry=registry)
+        self.failed = Counter(
+            "notification_send_error", "Notification deliveries that failed", labels, registry=registry
+        )
 
         def informer(resource: Resource, where: str | None, **selectors: Any) -> Informer:
             indexers = selectors.pop("indexers", None)
@@ -182,9 +197,9 @@ class Notifier:
         for name in involved:
             for event in self.events.store.by_index(ROLLOUT_INDEX, name):
                 at = _time(event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp"), now)
-                found.append(
-                    plan.Occurrence(str((event.get("metadata") or {}).get("name")), str(event.get("reason")), at)
-                )
+                event_name = str((event.get("metadata") or {}).get("name"))
+                kind = str(event.get("type") or "Normal")
+                found.append(plan.Occurrence(event_name, str(event.get("reason")), at, kind))
         for run in runs:
             metadata, status = run.get("metadata") or {}, run.get("status") or {}
             if status.get("phase") == "Running":
@@ -203,31 +218,34 @@ class Notifier:
             _log.warning("notifications for %s: %s", key, problem)
         delivered, retry = [], 0
         for delivery in owed:
-            cause = send(delivery.request) if delivery.request is not None else delivery.problem
-            where = f"{delivery.trigger} to {delivery.destination.service}:{delivery.destination.recipient} for {key}"
-            if cause is None:
-                _log.info("notified %s", where, extra={"rollout": str(key)})
+            done, attempts = self._send(key, delivery)
+            if done:
                 delivered.append(delivery.key)
-                self._attempts.pop(delivery.key, None)
-                continue
-            attempts = self._attempts.get(delivery.key, 0) + 1
-            final = delivery.request is None or attempts >= MAX_ATTEMPTS
-            _log.warning(
-                "notification %s failed (service %s): %s%s",
-                where,
-                delivery.destination.service,
-                cause,
-                "; giving up" if final else f"; retrying (attempt {attempts})",
-            )
-            if final:
-                delivered.append(delivery.key)
-                self._attempts.pop(delivery.key, None)
-            else:
-                self._attempts[delivery.key] = attempts
-                retry = max(retry, attempts)
+            retry = max(retry, attempts)
         if delivered:
             self._record(key, updated_state(state, delivered, now, plan.WINDOW_SECONDS))
         return Result(requeue_after=min(60.0, 2.0**retry)) if retry else None
+
+    def _send(self, key: ObjectKey, delivery: plan.Delivery) -> tuple[bool, int]:
+        """Whether `delivery` is done (sent, or given up), and the failed attempts to retry it after."""
+        cause = send(delivery.request) if delivery.request is not None else delivery.problem
+        where = f"{delivery.trigger} to {delivery.destination.service}:{delivery.destination.recipient} for {key}"
+        labels = (key.namespace, key.name, delivery.occurrence.type, delivery.occurrence.reason)
+        if cause is None:
+            _log.info("notified %s", where, extra={"rollout": str(key)})
+            self.sent.labels(*labels).inc()
+            self._attempts.pop(delivery.key, None)
+            return True, 0
+        self.failed.labels(*labels).inc()
+        attempts = self._attempts.get(delivery.key, 0) + 1
+        final = delivery.request is None or attempts >= MAX_ATTEMPTS
+        outcome = "; giving up" if final else f"; retrying (attempt {attempts})"
+        _log.warning("notification %s failed (service %s): %s%s", where, delivery.destination.service, cause, outcome)
+        if final:
+            self._attempts.pop(delivery.key, None)
+            return True, 0
+        self._attempts[delivery.key] = attempts
+        return False, attempts
 
     def _record(self, key: ObjectKey, state: Mapping[str, int]) -> None:
         try:

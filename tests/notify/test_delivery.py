@@ -8,7 +8,9 @@ succeeds, and its successor delivers what was still owed, exactly once, and noth
 from __future__ import annotations
 
 import json
+import socket
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -82,6 +84,12 @@ def rollout(instance: str) -> dict[str, Any]:
     }
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def set_image(kube: Kube, namespace: str, image: str) -> None:
     change = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}]
     kube.patch(resources.ROLLOUTS, namespace, "notified", change, kind="json")
@@ -131,7 +139,8 @@ def test_each_event_is_delivered_once_across_a_restart(
     first.kill()  # before Slack ever accepted the completion
 
     receivers.failing.clear()
-    second = start_controller(*args)
+    port = free_port()
+    second = start_controller(*args, f"--metrics-port={port}")
     wait_until(
         lambda: slack_texts(receivers)[("releases", "notified is fully promoted.")] == 2,
         timeout=60,
@@ -149,6 +158,9 @@ def test_each_event_is_delivered_once_across_a_restart(
     assert len(receivers.accepted(TEAMS)) == 1
     assert hook_events(receivers)[json.dumps({"event": "completed", "rollout": "notified"}, sort_keys=True)] == 2
     assert all(count == 1 for event, count in hook_events(receivers).items() if "step-completed" in event)
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    labels = f'name="notified",namespace="{namespace}",reason="RolloutCompleted",type="Normal"'
+    assert f"notification_send_success_total{{{labels}}} 2.0" in metrics, "two Slack completions sent by the second"
     notified = kube.get(resources.ROLLOUTS, namespace, "notified")["metadata"]["annotations"][NOTIFIED_ANNOTATION]
     assert len(json.loads(notified)) >= 8
     warnings = [line for line in first.output().splitlines() if "failed (service slack)" in line]
