@@ -257,3 +257,13 @@ def test_payloads_are_bounded() -> None:
         request_for(service, Destination("slack", "ch"), huge)
     with pytest.raises(MessageError, match="slack.attachments is not valid JSON"):
         request_for(service, Destination("slack", "ch"), {**long, "slack": {"attachments": "[{"}})
+
+
+def test_example_rollout_subscribes_to_configured_triggers_and_services() -> None:
+    config = parse_config(*our_config())
+    example = yaml.safe_load((OURS.parent / "rollout.yaml").read_text())
+    annotations = example["metadata"]["annotations"]
+    for key in annotations:
+        trigger, service = key.removeprefix("notifications.argoproj.io/subscribe.").split(".")
+        assert trigger in config.triggers and service in config.services, key
+        assert destinations(trigger, annotations, {}, config)
