@@ -216,14 +216,15 @@ class Notifier:
         owed, problems = plan.owed(self.occurrences(key), rollout, self.config(), state, now)
         for problem in problems:
             _log.warning("notifications for %s: %s", key, problem)
-        delivered, retry = [], 0
+        retry = 0
         for delivery in owed:
             done, attempts = self._send(key, delivery)
-            if done:
-                delivered.append(delivery.key)
             retry = max(retry, attempts)
-        if delivered:
-            self._record(key, updated_state(state, delivered, now, plan.WINDOW_SECONDS))
+            # Recorded at once, not after the batch: a restart right after a send must not send it again.
+            if done:
+                state = updated_state(state, [delivery.key], now, plan.WINDOW_SECONDS)
+                if not self._record(key, state):
+                    return Result(requeue_after=5.0)
         return Result(requeue_after=min(60.0, 2.0**retry)) if retry else None
 
     def _send(self, key: ObjectKey, delivery: plan.Delivery) -> tuple[bool, int]:
@@ -247,13 +248,15 @@ class Notifier:
         self._attempts[delivery.key] = attempts
         return False, attempts
 
-    def _record(self, key: ObjectKey, state: Mapping[str, int]) -> None:
+    def _record(self, key: ObjectKey, state: Mapping[str, int]) -> bool:
+        """Store the delivery state on the Rollout; False (after a one-line warning) when the API refused."""
         try:
             self.rollouts.store.write_back(
                 self.kube.patch(resources.ROLLOUTS, key.namespace, key.name, state_patch(state))
             )
         except errors.NotFound:
-            return
+            return True
         except errors.ApiError as error:
             _log.warning("notifications for %s: cannot record delivery state: %s; will retry", key, error.message)
-            raise
+            return False
+        return True
