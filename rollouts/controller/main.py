@@ -11,13 +11,14 @@ import threading
 from dataclasses import dataclass
 
 from analysis.controller import AnalysisRunController
-from rollouts.controller.app import RolloutController, Settings, serve_healthz, serve_metrics
+from rollouts.controller.app import RolloutController, Settings, rollout_selector, serve_healthz, serve_metrics
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.kube import errors
 from rollouts.kube.client import Kube, Throttle
 from rollouts.kube.kubeconfig import connect
 from rollouts.kube.leader import LeaderElector
 from rollouts.machinery.clock import RealClock
+from rollouts.notify.notifier import Notifier
 
 _log = logging.getLogger("rollouts.controller")
 LEASE_NAME = "argo-rollouts-controller-lock"
@@ -158,13 +159,21 @@ def _controllers(options: Options, kube: Kube, namespace: str | None, metrics: C
         rollout_threads=options.rollout_threads,
         resync_seconds=options.resync_seconds,
     )
-    return Controllers(RolloutController(kube, settings, clock, metrics), analysis)
+    notifier = Notifier(
+        kube,
+        clock,
+        config_namespace=os.environ.get("POD_NAMESPACE") or namespace or kube.connection.namespace or "default",
+        namespace=namespace,
+        rollout_selector=rollout_selector(options.instance_id),
+        registry=metrics.registry,
+    )
+    return Controllers(RolloutController(kube, settings, clock, metrics), analysis, notifier)
 
 
 class Controllers:
-    """The Rollout and AnalysisRun controllers, started and stopped together (by the leader only)."""
+    """The Rollout and AnalysisRun controllers and the notifier, started and stopped together (by the leader only)."""
 
-    def __init__(self, *controllers: RolloutController | AnalysisRunController) -> None:
+    def __init__(self, *controllers: RolloutController | AnalysisRunController | Notifier) -> None:
         self.controllers = controllers
 
     def start(self, stop: threading.Event) -> None:

@@ -70,6 +70,8 @@ def test_cluster_install_applies_and_its_role_is_enough(
             "ServiceAccount",
             "ClusterRole",
             "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
             "Deployment",
             "Service",
             *["CustomResourceDefinition"] * 5,
@@ -86,7 +88,10 @@ def test_cluster_install_applies_and_its_role_is_enough(
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(INSTALL / "cluster"))
 
     instance = f"rbac-{uuid.uuid4().hex[:6]}"
-    config = token_kubeconfig(cluster, "rollouts", "rollouts-controller", tmp_path / "sa.kubeconfig")
+    # In a pod the connection's namespace is the pod's: notifications read their ConfigMap there.
+    config = token_kubeconfig(
+        cluster, "rollouts", "rollouts-controller", tmp_path / "sa.kubeconfig", context_namespace="rollouts"
+    )
     apply(cluster, namespace, BLUEGREEN, labels={INSTANCE_LABEL: instance})
     process = start_controller(
         f"--instance-id={instance}",
@@ -111,7 +116,7 @@ def test_namespaced_install_manages_its_namespace_with_a_role(
     rendered = cluster.kubectl("kustomize", str(INSTALL / "namespaced")).stdout
     documents = [doc for doc in yaml.safe_load_all(rendered) if doc]
     assert sorted(doc["kind"] for doc in documents) == sorted(
-        ["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service"]
+        ["ServiceAccount", "Role", "RoleBinding", "Role", "RoleBinding", "Deployment", "Service"]
     )
     deployment = next(doc for doc in documents if doc["kind"] == "Deployment")
     assert "--namespaced" in deployment["spec"]["template"]["spec"]["containers"][0]["args"]

@@ -1,0 +1,21 @@
+"""The notification package's pure modules obey the project's layer rules (checked by tests/test_layers.py's probes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import test_layers
+
+PURE = [
+    Path(test_layers.REPO / "rollouts" / "notify" / f"{name}.py")
+    for name in ("gotemplate", "render", "config", "subscriptions", "triggers", "state", "messages", "deliveries")
+]
+
+
+@pytest.mark.parametrize("path", PURE, ids=lambda p: p.name)
+def test_pure_notification_modules(path: Path) -> None:
+    test_layers.test_pure_modules_do_no_io(path)
+    test_layers.test_pure_modules_take_no_clock(path)
+    test_layers.test_pure_modules_load_nothing_that_does_io(path)
