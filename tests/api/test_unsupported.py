@@ -158,12 +158,6 @@ CASES = [
         "step plugins are not supported by this controller",
         id="step-plugin",
     ),
-    pytest.param(
-        EXPERIMENT,
-        "kind",
-        "Experiments are not supported yet: this controller does not run them",
-        id="experiment",
-    ),
     *(_router_case(name) for name in ("nginx", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")),
     *(
         _provider_case(name)
@@ -200,3 +194,4 @@ def test_unsupported_feature_is_rejected_naming_the_field(obj: dict[str, Any], p
 def test_the_bases_are_supported() -> None:
     assert api.validate(ROLLOUT) == []
     assert api.validate(RUN) == []
+    assert api.validate(EXPERIMENT) == []

@@ -9,8 +9,6 @@ from rollouts.api.validation.analysis import check_args, check_dry_run_and_reten
 from rollouts.api.validation.errors import Errors, duplicates
 from rollouts.api.validation.pods import check_pod_template, check_selector
 
-EXPERIMENT_UNSUPPORTED = "Experiments are not supported yet: this controller does not run them"
-
 
 def _experiment_analyses(errors: Errors, path: str, analyses: list[ExperimentAnalysis] | None, owner: str) -> None:
     if not analyses:
@@ -38,4 +36,3 @@ def check_experiment(errors: Errors, experiment: Experiment, raw: Any) -> None:
     errors.non_negative("spec.scaleDownDelaySeconds", spec.scale_down_delay_seconds)
     _experiment_analyses(errors, "spec.analyses", spec.analyses, owner="template")
     check_dry_run_and_retention(errors, "spec", spec.dry_run, spec.measurement_retention)
-    errors.unsupported("kind", EXPERIMENT_UNSUPPORTED)
