@@ -7,7 +7,7 @@ pods are made unschedulable, which fails the same way. Aspects: templates become
 duration ends the experiment, the ReplicaSet scales to 0 after scaleDownDelaySeconds and the Service is deleted;
 a missing AnalysisTemplate → Error; a failing analysis → Failed and its ReplicaSet scaled down; a template that
 never becomes available → Failed at its progress deadline; an invalid spec → InvalidSpec and nothing created;
-terminate → Successful with the run terminated; a re-created controller creates nothing twice.
+terminate → Successful with the run terminated; `kubectl rollouts get/list/terminate experiment`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from analysis.controller import AnalysisRunController
 from api.argo_corpus import CORPUS
 from helpers import wait_until
+from plugin.cli import cli
+from plugin.context import CliContext
 from rollouts.controller.experiments import ExperimentController
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
@@ -219,3 +222,33 @@ def test_terminate_ends_the_experiment_and_its_runs(kube: Kube, namespace: str, 
             lambda t=template: replica_set(kube, namespace, f"{name}-{t['name']}")["spec"]["replicas"] == 0,
             what="scaled to 0",
         )
+
+
+def test_plugin_gets_lists_and_terminates_an_experiment(kube: Kube, namespace: str, controllers: None) -> None:
+    (document,) = fixture("test/e2e/functional/experiment-basic.yaml")
+    document["spec"]["duration"] = "1h"
+    name = create(kube, namespace, document)
+    wait_for_phase(kube, namespace, name, "Running")
+
+    def plugin(*args: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["-n", namespace, *args], obj=CliContext(kube_client=kube), catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    page = plugin("get", "experiment", name).splitlines()
+    assert page[:3] == [f"Name:            {name}", f"Namespace:       {namespace}", "Status:          ◌ Running"]
+    assert page[3:5] == [
+        "Images:          argoproj/rollouts-demo:blue",
+        "                 argoproj/rollouts-demo:yellow",
+    ]
+    tree = [line.split() for line in page[6:]]
+    assert tree[0] == ["NAME", "KIND", "STATUS", "AGE", "INFO"]
+    assert tree[1][:5] == ["Σ", name, "Experiment", "◌", "Running"]
+    assert [row[1] for row in tree if row[2:3] == ["ReplicaSet"]] == [f"{name}-baseline", f"{name}-canary"]
+    table = [line.split() for line in plugin("list", "exp").splitlines()]
+    assert table[0] == ["NAME", "STATUS", "DURATION", "REMAINING", "AGE"]
+    assert table[1][:3] == [name, "Running", "60m"]
+    assert plugin("terminate", "exp", name) == f"experiment '{name}' terminated\n"
+    wait_for_phase(kube, namespace, name, "Successful")
