@@ -69,7 +69,6 @@ EXPECTED_ERRORS: dict[str, list[list[str]]] = {
     ],
 }
 
-_EXPERIMENT_STEP = "spec.strategy.canary.steps[{}].experiment: experiment steps are not supported yet"
 _ALB = (
     "spec.strategy.canary.trafficRouting.alb: traffic router alb is not supported by this controller; supported: istio"
 )
@@ -81,13 +80,6 @@ _WORKLOAD_REF = (
 
 # valid file -> the "unsupported" errors of its Rollout
 EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
-    "examples/rollout-baseline-vs-canary.yaml": [_EXPERIMENT_STEP.format(0)],
-    "examples/rollout-canary-preview.yaml": [_EXPERIMENT_STEP.format(0)],
-    "examples/rollout-experiment-step.yaml": [_EXPERIMENT_STEP.format(1)],
-    "examples/traffic-routing-experiment-step/istio-host-split-experiment-step.yaml": [_EXPERIMENT_STEP.format(1)],
-    "test/e2e/functional/rollout-experiment-analysis.yaml": [_EXPERIMENT_STEP.format(0)],
-    "test/e2e/istio/istio-host-split-experiment-step.yaml": [_EXPERIMENT_STEP.format(1)],
-    "test/e2e/istio/istio-subset-split-experiment-step.yaml": [_EXPERIMENT_STEP.format(1)],
     "test/e2e/functional/canary-dynamic-stable-scale-abort-delay.yaml": [_ALB],
     "test/e2e/functional/canary-dynamic-stable-scale.yaml": [_ALB],
     "test/e2e/functional/canary-scaledowndelay.yaml": [_ALB],

@@ -147,12 +147,6 @@ CASES = [
         id="replica-progress-threshold",
     ),
     pytest.param(
-        _rollout(canary={"steps": [{"experiment": {"templates": [{"name": "a", "specRef": "stable"}]}}]}),
-        f"{CANARY}.steps[0].experiment",
-        "experiment steps are not supported yet",
-        id="experiment-step",
-    ),
-    pytest.param(
         _rollout(canary={"steps": [{"plugin": {"name": "argoproj-labs/step"}}]}),
         f"{CANARY}.steps[0].plugin",
         "step plugins are not supported by this controller",
