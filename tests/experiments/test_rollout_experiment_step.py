@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.argo_corpus import CORPUS
-from helpers import apply, wait_for_phase, wait_until
+from helpers import apply, wait_for_phase
 from plugin.cli import cli
 from plugin.context import CliContext
 from rollouts.kube import resources
@@ -61,13 +61,3 @@ def test_experiment_step_runs_its_experiment_then_moves_on(
     )
     assert result.exit_code == 0, result.output
     wait_for_phase(kube, namespace, "rollout-experiment", "Healthy", timeout=60)
-    wait_until(
-        lambda: (
-            all(
-                rs["spec"]["replicas"] == 0
-                for name, rs in replica_sets.items()
-                if kube.get(resources.REPLICASETS, namespace, rs["metadata"]["name"])["spec"]["replicas"] == 0
-            )
-            or True
-        )
-    )
