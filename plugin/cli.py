@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 import rollouts
-from plugin import completion, durations, intents, lint, render, sources, view, watch
+from plugin import completion, durations, experiments, intents, lint, render, sources, view, watch
 from plugin.context import CliContext, current, kube_options
 from plugin.dashboard.command import dashboard
 from plugin.send import send, send_fresh
@@ -73,7 +73,9 @@ def use_color(no_color: bool) -> bool:
 # ---- get / list / status -------------------------------------------------------------------------------------
 
 
-@cli.group(cls=AliasedGroup, aliases={"ro": "rollout", "rollouts": "rollout"})
+@cli.group(
+    cls=AliasedGroup, aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment", "experiments": "experiment"}
+)
 @kube_options
 def get() -> None:
     """Show a rollout and the ReplicaSets, pods and analysis runs of each revision."""
@@ -123,7 +125,11 @@ def get_rollout(
         ctx.exit(0 if last.status == "Healthy" else 1)
 
 
-@cli.group("list", cls=AliasedGroup, aliases={"ro": "rollouts", "rollout": "rollouts"})
+@cli.group(
+    "list",
+    cls=AliasedGroup,
+    aliases={"ro": "rollouts", "rollout": "rollouts", "exp": "experiments", "experiment": "experiments"},
+)
 @kube_options
 def list_() -> None:
     """List rollouts."""
@@ -306,10 +312,13 @@ def set_image(name: str, container_image: str) -> None:
     click.echo(send_fresh(kube, namespace, fresh_intent).message)
 
 
-@cli.group(cls=AliasedGroup, aliases={"ar": "analysisrun", "analysisruns": "analysisrun"})
+@cli.group(
+    cls=AliasedGroup,
+    aliases={"ar": "analysisrun", "analysisruns": "analysisrun", "exp": "experiment", "experiments": "experiment"},
+)
 @kube_options
 def terminate() -> None:
-    """Terminate an analysis run."""
+    """Terminate an analysis run or an experiment."""
 
 
 @terminate.command("analysisrun")
@@ -318,6 +327,11 @@ def terminate() -> None:
 def terminate_analysis_run(name: str) -> None:
     """Stop AnalysisRun NAME."""
     _carry_out(intents.terminate_analysis_run(name))
+
+
+get.add_command(experiments.get_experiment)
+list_.add_command(experiments.list_experiments)
+terminate.add_command(experiments.terminate_experiment_command)
 
 
 def _carry_out(intent: intents.Intent) -> None:

@@ -156,6 +156,21 @@ def _replicaset_rows(rs: ReplicaSetView, prefix: str, child: str, paint: _Paint)
     return rows
 
 
+def experiment_lines(experiment: ExperimentView, namespace: str, message: str, *, color: bool = False) -> list[str]:
+    """The `get experiment` page: header, blank line, then the Experiment with its ReplicaSets and AnalysisRuns."""
+    paint = _Paint(color)
+    lines = [
+        _field("Name:", experiment.name),
+        _field("Namespace:", namespace),
+        _field("Status:", f"{paint(experiment.icon)} {experiment.status}"),
+    ]
+    if message:
+        lines.append(_field("Message:", message))
+    images = list(dict.fromkeys(image for rs in experiment.replicasets for image in rs.images))
+    lines += [_field("Images:" if index == 0 else "", image) for index, image in enumerate(images)]
+    return [*lines, "", *align([TREE_HEADER, *_experiment_rows(experiment, "", "", paint)])]
+
+
 def _experiment_rows(experiment: ExperimentView, prefix: str, child: str, paint: _Paint) -> list[list[str]]:
     name = paint(experiment.name, experiment.status)
     rows = [

@@ -337,25 +337,26 @@ def _experiment_views(
     pods: Sequence[Obj],
     now: datetime | None,
 ) -> list[ExperimentView]:
-    views = []
-    for experiment in experiments:
-        if not raw.owned_by(experiment, owner_uid):
-            continue
-        uid = raw.meta(experiment).get("uid")
-        phase = str(raw.status(experiment).get("phase") or "")
-        views.append(
-            ExperimentView(
-                name=str(raw.meta(experiment).get("name") or ""),
-                revision=raw.revision(experiment),
-                status=phase,
-                icon=icons.analysis_icon(phase),
-                age=raw.age(experiment, now),
-                replicasets=tuple(_replicaset_views(uid, None, replicasets, pods, now)),
-                analysis_runs=tuple(_analysis_run_views(uid, runs, now)),
-            )
-        )
+    views = [experiment_view(e, replicasets, runs, pods, now) for e in experiments if raw.owned_by(e, owner_uid)]
     views.sort(key=lambda view: -view.revision)
     return views
+
+
+def experiment_view(
+    experiment: Obj, replicasets: Sequence[Obj], runs: Sequence[Obj], pods: Sequence[Obj], now: datetime | None
+) -> ExperimentView:
+    """An Experiment with the ReplicaSets (and their pods) and AnalysisRuns it owns."""
+    uid = raw.meta(experiment).get("uid")
+    phase = str(raw.status(experiment).get("phase") or "")
+    return ExperimentView(
+        name=str(raw.meta(experiment).get("name") or ""),
+        revision=raw.revision(experiment),
+        status=phase,
+        icon=icons.analysis_icon(phase),
+        age=raw.age(experiment, now),
+        replicasets=tuple(_replicaset_views(uid, None, replicasets, pods, now)),
+        analysis_runs=tuple(_analysis_run_views(uid, runs, now)),
+    )
 
 
 def _revisions(

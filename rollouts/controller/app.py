@@ -115,6 +115,12 @@ class RolloutController:
             label_selector=rollout_selector(settings.instance_id),
             indexers={OWNER_INDEX: controller_owner_uid},
         )
+        self.experiments = self._informer(
+            resources.EXPERIMENTS,
+            "rollout-experiments",
+            label_selector=rollout_selector(settings.instance_id),
+            indexers={OWNER_INDEX: controller_owner_uid},
+        )
         self.analysis_templates = self._informer(resources.ANALYSIS_TEMPLATES, "analysistemplates")
         # A namespaced controller may not read cluster-scoped objects: no ClusterAnalysisTemplates then (as in Argo).
         self.cluster_templates = (
@@ -169,7 +175,7 @@ class RolloutController:
             on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
         )
         owner = self._enqueue_owner
-        for informer in (self.replica_sets, self.analysis_runs):
+        for informer in (self.replica_sets, self.analysis_runs, self.experiments):
             informer.add_handler(on_add=owner, on_update=lambda _old, new: owner(new), on_delete=owner)
         service = self._on_service
         self.services.add_handler(on_add=service, on_update=lambda _old, new: service(new), on_delete=service)
@@ -272,7 +278,15 @@ class RolloutController:
 
     def start(self, stop: threading.Event, sync_timeout: float = 60.0) -> None:
         templates = (self.analysis_templates, *((self.cluster_templates,) if self.cluster_templates else ()))
-        informers = (self.pods, self.replica_sets, self.services, self.analysis_runs, *templates, self.rollouts)
+        informers = (
+            self.pods,
+            self.replica_sets,
+            self.services,
+            self.analysis_runs,
+            self.experiments,
+            *templates,
+            self.rollouts,
+        )
         for informer in informers:
             informer.start(stop)
         self.istio.start(stop)
@@ -295,7 +309,14 @@ class RolloutController:
         log = logging.LoggerAdapter(_log, {"rollout": str(key)})
         started = time.monotonic()
         try:
-            caches = Caches(self.replica_sets.store, self.services.store, self.pods.store, self.routed, self.analysis)
+            caches = Caches(
+                self.replica_sets.store,
+                self.services.store,
+                self.pods.store,
+                self.routed,
+                self.analysis,
+                self.experiments.store,
+            )
             observed = observe(raw, caches)
             now = self.clock.now()
             if isinstance(observed, list):

@@ -26,6 +26,7 @@ from rollouts.plan.actions import (
     AnnotateReplicaSet,
     AnnotateRollout,
     CreateAnalysisRun,
+    CreateExperiment,
     CreateReplicaSet,
     DeleteAnalysisRun,
     DeleteReplicaSet,
@@ -36,6 +37,7 @@ from rollouts.plan.actions import (
     ScaleReplicaSet,
     SetPodMetadata,
     TerminateAnalysisRun,
+    TerminateExperiment,
 )
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.plan.observed import RolloutIdentity
@@ -202,6 +204,18 @@ class Executor:
         with suppress(errors.NotFound):
             self.kube.patch(resources.ANALYSIS_RUNS, target.namespace, action.name, {"spec": {"terminate": True}})
 
+    def _create_experiment(self, action: CreateExperiment, target: _Target) -> None:
+        try:
+            self.kube.create(resources.EXPERIMENTS, target.namespace, dict(action.body))
+        except errors.AlreadyExists:
+            return  # created by an earlier reconcile whose status write we have not seen yet
+        message = f"Created Experiment '{action.body['metadata']['name']}'"
+        self.recorder.record(target.raw, reason="ExperimentCreated", message=message)
+
+    def _terminate_experiment(self, action: TerminateExperiment, target: _Target) -> None:
+        with suppress(errors.NotFound):
+            self.kube.patch(resources.EXPERIMENTS, target.namespace, action.name, {"spec": {"terminate": True}})
+
     def _delete_analysis_run(self, action: DeleteAnalysisRun, target: _Target) -> None:
         with suppress(errors.NotFound):
             self.kube.delete(resources.ANALYSIS_RUNS, target.namespace, action.name, propagation="Background")
@@ -220,6 +234,8 @@ _HANDLERS: dict[type, Callable[[Executor, Any, _Target], None]] = {
     CreateAnalysisRun: Executor._create_analysis_run,
     TerminateAnalysisRun: Executor._terminate_analysis_run,
     DeleteAnalysisRun: Executor._delete_analysis_run,
+    CreateExperiment: Executor._create_experiment,
+    TerminateExperiment: Executor._terminate_experiment,
 }
 
 

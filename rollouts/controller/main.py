@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from analysis.controller import AnalysisRunController
 from rollouts.controller.app import RolloutController, Settings, rollout_selector, serve_healthz, serve_metrics
+from rollouts.controller.experiments import ExperimentController
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.kube import errors
 from rollouts.kube.client import Kube, Throttle
@@ -52,13 +53,13 @@ class Options:
     """Argo flags that were given but change nothing here (named in one warning at start)."""
 
 
-_SUBJECTS = {"analysisruns": "analysisrun", "rollouts": "rollout"}
+_SUBJECTS = {"analysisruns": "analysisrun", "experiments": "experiment", "rollouts": "rollout"}
 """Worker name → what its keys name, for lines the generic workers log with only a key."""
 
 
 def _subject(record: logging.LogRecord) -> tuple[str, str] | None:
     """(kind, namespace/name) of what a log line is about, if anything."""
-    for kind in ("rollout", "analysisrun"):
+    for kind in ("rollout", "analysisrun", "experiment"):
         if value := getattr(record, kind, None):
             return kind, str(value)
     key = getattr(record, "key", None)
@@ -167,13 +168,19 @@ def _controllers(options: Options, kube: Kube, namespace: str | None, metrics: C
         rollout_selector=rollout_selector(options.instance_id),
         registry=metrics.registry,
     )
-    return Controllers(RolloutController(kube, settings, clock, metrics), analysis, notifier)
+    experiments = ExperimentController(
+        kube, clock=clock, namespace=namespace, instance_id=options.instance_id, resync_seconds=options.resync_seconds
+    )
+    return Controllers(RolloutController(kube, settings, clock, metrics), analysis, experiments, notifier)
 
 
 class Controllers:
-    """The Rollout and AnalysisRun controllers and the notifier, started and stopped together (by the leader only)."""
+    """The Rollout, AnalysisRun and Experiment controllers and the notifier, started and stopped together (by the
+    leader only)."""
 
-    def __init__(self, *controllers: RolloutController | AnalysisRunController | Notifier) -> None:
+    def __init__(
+        self, *controllers: RolloutController | AnalysisRunController | ExperimentController | Notifier
+    ) -> None:
         self.controllers = controllers
 
     def start(self, stop: threading.Event) -> None:

@@ -16,6 +16,7 @@ from rollouts.kube import resources
 from rollouts.kube.resources import Resource
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
+from rollouts.plan.experiments.view import ExperimentView
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.observed import AnalysisRunView, Observed, Pod, ReplicaSet
 from rollouts.plan.references import (
@@ -97,6 +98,8 @@ class Caches:
     pods: Store
     routed: RoutedObjects | None = None
     analysis: AnalysisObjects | None = None
+    experiments: Store | None = None
+    """Experiments, indexed by owner (a Rollout's experiment steps)."""
 
 
 def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
@@ -125,6 +128,9 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
         replica_sets=owned,
         pods=tuple(Pod.from_raw(pod) for pod in owned_pods),
         analysis_runs=tuple(AnalysisRunView.from_raw(run) for run in runs),
+        experiments=tuple(ExperimentView.from_raw(ex) for ex in caches.experiments.by_index(OWNER_INDEX, uid))
+        if caches.experiments is not None
+        else (),
         templates=found_templates,
         services=found_services,
         spec_errors=tuple(errors),

@@ -79,6 +79,16 @@ class CreateAnalysisRun:
 
 
 @dataclass(frozen=True)
+class CreateExperiment:
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TerminateExperiment:
+    name: str
+
+
+@dataclass(frozen=True)
 class TerminateAnalysisRun:
     """Ask a run to stop measuring (spec.terminate); its phase is then decided from what it has."""
 
@@ -124,6 +134,8 @@ Action = (
     | CreateAnalysisRun
     | TerminateAnalysisRun
     | DeleteAnalysisRun
+    | CreateExperiment
+    | TerminateExperiment
 )
 
 

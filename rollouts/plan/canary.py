@@ -28,6 +28,7 @@ from rollouts.plan import replicasets, routed_replicas, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
+from rollouts.plan.experiments import step as experiment_step
 from rollouts.plan.observed import Observed, ReplicaSet
 
 
@@ -50,6 +51,10 @@ def reconcile(
         index = 0
         decision.update(pause_conditions=None, controller_pause=None)
     decision.update(current_step_hash=step_hash)
+    updating = stable is not None and stable.hash != new.hash and not status.abort and not status.promote_full
+    experiment_step.cancel_others(
+        decision, observed, experiment_step.current_name(observed, step_list, index, new) if updating else None
+    )
 
     if stable is None or stable.hash == new.hash:
         _settle(decision, observed, strategy, new, stable, now)

@@ -13,6 +13,7 @@ from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.plan import runs
 from rollouts.plan.decision import Decision
+from rollouts.plan.experiments import step as experiment_step
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
 
 CANARY_PAUSE_STEP = "CanaryPauseStep"
@@ -31,6 +32,8 @@ def step_done(
     """Whether the current step is complete (its replica targets are already met)."""
     if step.analysis is not None:
         return _step_analysis(decision, observed, step.analysis, new=new, stable=stable, index=index)
+    if step.experiment is not None:
+        return experiment_step.run_step(decision, observed, step.experiment, new=new, stable=stable, index=index)
     pause = step.pause
     if pause is None:
         return (

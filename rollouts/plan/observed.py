@@ -24,6 +24,7 @@ from rollouts.api.labels import (
     REVISION_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
+from rollouts.plan.experiments.view import ExperimentView
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,8 @@ class Observed(RolloutIdentity):
     """Pods of the owned ReplicaSets."""
     analysis_runs: tuple[AnalysisRunView, ...] = ()
     """AnalysisRuns the Rollout owns."""
+    experiments: tuple[ExperimentView, ...] = ()
+    """Experiments the Rollout owns (its experiment steps)."""
     templates: Mapping[tuple[bool, str], Any] = field(default_factory=dict)
     """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
     spec_errors: tuple[str, ...] = ()

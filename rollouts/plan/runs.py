@@ -129,7 +129,9 @@ def failure_message(slot_kind: Kind, run: AnalysisRunView) -> str:
 
 def run_spec(observed: Observed, slot: Slot, *, new: ReplicaSet, stable_hash: str | None) -> dict[str, Any]:
     """A slot's run spec: merged template metrics with the Rollout's args resolved (ValueError when it cannot be)."""
-    args = [_resolve(arg, observed, new_hash=new.hash, stable_hash=stable_hash) for arg in slot.analysis.args or []]
+    args = [
+        resolve_argument(arg, observed, new_hash=new.hash, stable_hash=stable_hash) for arg in slot.analysis.args or []
+    ]
     return run_templates.build_run_spec(
         slot.analysis.templates or [],
         lambda name, cluster: observed.templates.get((cluster, name)),
@@ -176,7 +178,7 @@ def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, name: str, 
     }
 
 
-def _resolve(arg: Argument, observed: Observed, *, new_hash: str, stable_hash: str | None) -> Argument:
+def resolve_argument(arg: Argument, observed: Observed, *, new_hash: str, stable_hash: str | None) -> Argument:
     """Rollout-side argument values: fieldRef from the Rollout, podTemplateHashValue Stable or Latest."""
     source = arg.value_from
     if source is None:

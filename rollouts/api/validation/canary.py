@@ -18,6 +18,7 @@ from rollouts.api.rollout import (
 )
 from rollouts.api.types import scaled_value
 from rollouts.api.validation.errors import Errors, dig, duplicates, show
+from rollouts.api.validation.experiment import check_experiment_step
 from rollouts.api.validation.strategy import (
     check_anti_affinity,
     check_int_or_percent_field,
@@ -176,7 +177,7 @@ def _step(errors: Errors, path: str, canary: CanaryStrategy, step: CanaryStep) -
     if step.analysis is not None:
         check_rollout_analysis(errors, f"{path}.analysis", step.analysis)
     if step.experiment is not None:
-        errors.unsupported(f"{path}.experiment", "experiment steps are not supported yet")
+        check_experiment_step(errors, f"{path}.experiment", canary, step.experiment)
     if step.plugin is not None:
         errors.unsupported(f"{path}.plugin", "step plugins are not supported by this controller")
     if step.set_canary_scale is not None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from rollouts.api.experiment import Experiment, ExperimentAnalysis
+from rollouts.api.rollout import CanaryStrategy, RolloutExperimentStep
 from rollouts.api.validation.analysis import check_args, check_dry_run_and_retention
 from rollouts.api.validation.errors import Errors, duplicates
 from rollouts.api.validation.pods import check_pod_template, check_selector
 
-EXPERIMENT_UNSUPPORTED = "Experiments are not supported yet: this controller does not run them"
+EXPERIMENT_WEIGHT_UNSUPPORTED = (
+    "traffic weights for experiment templates are not supported yet; remove weight (the template's pods then get "
+    "no share of the routed traffic)"
+)
 
 
 def _experiment_analyses(errors: Errors, path: str, analyses: list[ExperimentAnalysis] | None, owner: str) -> None:
@@ -38,4 +42,27 @@ def check_experiment(errors: Errors, experiment: Experiment, raw: Any) -> None:
     errors.non_negative("spec.scaleDownDelaySeconds", spec.scale_down_delay_seconds)
     _experiment_analyses(errors, "spec.analyses", spec.analyses, owner="template")
     check_dry_run_and_retention(errors, "spec", spec.dry_run, spec.measurement_retention)
-    errors.unsupported("kind", EXPERIMENT_UNSUPPORTED)
+
+
+def check_experiment_step(errors: Errors, path: str, canary: CanaryStrategy, step: RolloutExperimentStep) -> None:
+    """A canary experiment step: templates copied from the stable or canary pod template, analyses, weights."""
+    if not step.templates:
+        errors.invalid(f"{path}.templates", "at least one template is required")
+    duplicates(errors, f"{path}.templates", [t.name for t in step.templates], "template name")
+    for i, template in enumerate(step.templates):
+        where = f"{path}.templates[{i}]"
+        if template.spec_ref not in ("stable", "canary"):
+            errors.invalid(f"{where}.specRef", f"must be stable or canary, got {template.spec_ref!r}")
+        errors.non_negative(f"{where}.replicas", template.replicas)
+        if template.weight is not None:
+            if canary.traffic_routing is None:
+                errors.invalid(
+                    f"{where}.weight", "Experiment template weight cannot be set unless TrafficRouting is enabled"
+                )
+            elif not 0 <= template.weight <= 100:
+                errors.invalid(f"{where}.weight", f"must be between 0 and 100, got {template.weight}")
+            else:
+                errors.unsupported(f"{where}.weight", EXPERIMENT_WEIGHT_UNSUPPORTED)
+    errors.duration(f"{path}.duration", step.duration, positive=True)
+    errors.non_negative(f"{path}.scaleDownDelaySeconds", step.scale_down_delay_seconds)
+    _experiment_analyses(errors, f"{path}.analyses", step.analyses, owner="rollout")

@@ -1,0 +1,146 @@
+"""A canary experiment step through `rollouts.plan.decide`, as tables: the Experiment it creates (baseline from
+stable, canary from canary, metadata, service for weights, resolved args), what each experiment phase does to the
+Rollout (wait, next step, abort with the experiment's message, pause InconclusiveExperiment), and the termination
+of experiments that are not the current step's. Pure: no API."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from rollouts import api
+from rollouts.plan import hashing, steps
+from rollouts.plan.actions import CreateExperiment, TerminateExperiment
+from rollouts.plan.decide import decide
+from rollouts.plan.experiments.view import ExperimentView
+from rollouts.plan.observed import Observed, ReplicaSet
+
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+OLD = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "demo:1"}]}}
+NEW = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "demo:2"}]}}
+OLD_HASH, NEW_HASH = hashing.pod_template_hash(OLD), hashing.pod_template_hash(NEW)
+EXPERIMENT_STEP = {
+    "experiment": {
+        "duration": "1m",
+        "templates": [
+            {"name": "baseline", "specRef": "stable"},
+            {"name": "canary", "specRef": "canary", "replicas": 2, "metadata": {"labels": {"role": "exp"}}},
+        ],
+        "analyses": [
+            {
+                "name": "compare",
+                "templateName": "compare",
+                "args": [{"name": "stable-hash", "valueFrom": {"podTemplateHashValue": "Stable"}}],
+            }
+        ],
+    }
+}
+STEPS = [{"setWeight": 20}, EXPERIMENT_STEP, {"pause": {}}]
+NAME = f"demo-{NEW_HASH}-2-1"
+
+
+def replica_set(pod_hash: str, revision: int, template: dict[str, Any], replicas: int) -> ReplicaSet:
+    return ReplicaSet.from_raw(
+        {
+            "metadata": {
+                "name": f"demo-{pod_hash}",
+                "generation": 1,
+                "labels": {"rollouts-pod-template-hash": pod_hash},
+                "annotations": {"rollout.argoproj.io/revision": str(revision)},
+            },
+            "spec": {"replicas": replicas, "template": template},
+            "status": {"observedGeneration": 1, "replicas": replicas, "availableReplicas": replicas},
+        }
+    )
+
+
+def observe(index: int, experiments: tuple[ExperimentView, ...] = (), **status: Any) -> Observed:
+    step_hash = steps.steps_hash([api.CanaryStep.model_validate(s) for s in STEPS])
+    raw = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {
+            "name": "demo",
+            "namespace": "ns",
+            "uid": "uid",
+            "generation": 1,
+            "annotations": {"rollout.argoproj.io/revision": "2"},
+        },
+        "spec": {
+            "replicas": 10,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": copy.deepcopy(NEW),
+            "strategy": {"canary": {"steps": STEPS}},
+        },
+        "status": {
+            "stableRS": OLD_HASH,
+            "currentPodHash": NEW_HASH,
+            "currentStepIndex": index,
+            "currentStepHash": step_hash,
+            **status,
+        },
+    }
+    model = api.parse_rollout(raw, check=False)
+    assert not isinstance(model, list)
+    return Observed(
+        rollout=model,
+        raw=raw,
+        replica_sets=(replica_set(OLD_HASH, 1, OLD, 8), replica_set(NEW_HASH, 2, NEW, 2)),
+        experiments=experiments,
+    )
+
+
+def experiment(phase: str, message: str = "", name: str = NAME) -> ExperimentView:
+    return ExperimentView(name=name, pod_hash=NEW_HASH, phase=phase, message=message, terminating=False, created="")
+
+
+def test_the_step_creates_its_experiment_from_the_stable_and_canary_templates() -> None:
+    plan = decide(observed=observe(1), now=NOW)
+    (created,) = [a for a in plan.actions if isinstance(a, CreateExperiment)]
+    body = created.body
+    assert body["metadata"]["name"] == NAME
+    assert body["metadata"]["labels"]["rollouts-pod-template-hash"] == NEW_HASH
+    assert body["metadata"]["ownerReferences"][0]["kind"] == "Rollout"
+    baseline, canary = body["spec"]["templates"]
+    assert baseline["template"] == OLD
+    assert baseline["selector"]["matchLabels"] == {"app": "demo", "rollouts-pod-template-hash": OLD_HASH}
+    assert canary["replicas"] == 2
+    assert canary["template"]["metadata"]["labels"] == {"app": "demo", "role": "exp"}
+    assert canary["selector"]["matchLabels"]["role"] == "exp"
+    assert body["spec"]["analyses"][0]["args"] == [{"name": "stable-hash", "value": OLD_HASH}]
+    assert plan.status.canary is not None and plan.status.canary.current_experiment == NAME
+    assert plan.status.current_step_index == 1
+
+
+@pytest.mark.parametrize(
+    ("phase", "index", "abort", "pause"),
+    [
+        ("Running", 1, None, None),
+        ("Successful", 2, None, None),
+        ("Failed", 1, True, None),
+        ("Error", 1, True, None),
+        ("Inconclusive", 1, None, "InconclusiveExperiment"),
+    ],
+)
+def test_the_experiment_phase_decides_the_step(phase: str, index: int, abort: bool | None, pause: str | None) -> None:
+    plan = decide(observed=observe(1, (experiment(phase, "why"),)), now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, CreateExperiment)]
+    assert plan.status.current_step_index == index
+    assert plan.status.abort is abort
+    assert [c.reason for c in plan.status.pause_conditions or []] == ([pause] if pause else [])
+    if abort:
+        assert "why" in (plan.status.message or "")
+
+
+def test_an_experiment_that_is_not_the_current_steps_is_terminated() -> None:
+    other = experiment("Running", name=f"demo-{NEW_HASH}-2-0")
+    plan = decide(observed=observe(2, (other,)), now=NOW)
+    assert TerminateExperiment(other.name) in plan.actions
+
+
+def test_abort_terminates_the_running_experiment() -> None:
+    plan = decide(observed=observe(1, (experiment("Running"),), abort=True), now=NOW)
+    assert TerminateExperiment(NAME) in plan.actions
