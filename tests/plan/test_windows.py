@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from rollouts import api
 from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION, WindowError, parse
 from rollouts.plan.windows import verdict
 
@@ -77,3 +78,24 @@ def test_bad_annotations_name_the_annotation_and_the_entry(annotation: str, mess
         parse({PROMOTION_WINDOWS_ANNOTATION: annotation})
     assert str(raised.value).startswith(f"metadata.annotations[{PROMOTION_WINDOWS_ANNOTATION}]")
     assert message in str(raised.value)
+
+
+def test_a_bad_annotation_makes_the_rollout_invalid_with_the_annotation_named() -> None:
+    rollout = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "demo", "annotations": {PROMOTION_WINDOWS_ANNOTATION: "deny: [{schedule: nope}]"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": {
+                "metadata": {"labels": {"app": "demo"}},
+                "spec": {"containers": [{"name": "app", "image": "demo:1"}]},
+            },
+            "strategy": {"canary": {"steps": [{"setWeight": 20}]}},
+        },
+    }
+    problems = [str(error) for error in api.validate(rollout)]
+    assert problems == [
+        f"metadata.annotations[{PROMOTION_WINDOWS_ANNOTATION}].deny[0]: want a mapping with `schedule`, `duration` "
+        "and optionally `timeZone`"
+    ]
