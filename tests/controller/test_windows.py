@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
 from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION
@@ -15,6 +16,11 @@ from rollouts.kube.client import Kube
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "promotion-windows" / "rollout.yaml"
 NAME = "promotion-windows"
 OPENS_IN = 10  # seconds
+
+
+def canary(kube: Kube, namespace: str) -> dict[str, Any]:
+    """The update's ReplicaSet (revision 2); helpers.replica_sets keys them by revision number."""
+    return dict(replica_sets(kube, namespace).get(2, {}))  # type: ignore[call-overload]  # helpers says str keys
 
 
 def a_deny_window_ending_soon() -> tuple[str, float]:
@@ -28,7 +34,9 @@ def a_deny_window_ending_soon() -> tuple[str, float]:
     return text, time.time() + OPENS_IN - now.microsecond / 1e6
 
 
-def test_an_update_waits_for_the_window_then_goes_on_by_itself(cluster, kube: Kube, controller, namespace: str) -> None:
+def test_an_update_waits_for_the_window_then_goes_on_by_itself(
+    cluster: Any, kube: Kube, controller: Any, namespace: str
+) -> None:
     apply(cluster, namespace, EXAMPLE)
     wait_for_phase(kube, namespace, NAME, "Healthy")
 
@@ -43,13 +51,13 @@ def test_an_update_waits_for_the_window_then_goes_on_by_itself(cluster, kube: Ku
     held = wait_for_phase(kube, namespace, NAME, "Paused", message="PromotionWindow", timeout=OPENS_IN - 2)
     assert held["status"].get("currentStepIndex", 0) == 0
     assert time.time() < opens_at
-    assert (replica_sets(kube, namespace)[2].get("spec") or {}).get("replicas") == 0, "no canary pod while held"
+    assert (canary(kube, namespace).get("spec") or {}).get("replicas") == 0, "no canary pod while held"
 
     # Nobody promotes: the controller wakes up when the window ends and takes the 50% step.
     stepped = wait_for_phase(kube, namespace, NAME, "Paused", message="CanaryPauseStep", timeout=OPENS_IN + 30)
     assert time.time() >= opens_at - 1
     assert stepped["status"]["currentStepIndex"] == 1
-    wait_until(lambda: (replica_sets(kube, namespace)[2].get("status") or {}).get("availableReplicas") == 1)
+    wait_until(lambda: (canary(kube, namespace).get("status") or {}).get("availableReplicas") == 1)
     events, _ = kube.list(resources.EVENTS, namespace, field_selector=f"involvedObject.name={NAME}")
     closed = [e["message"] for e in events if e["reason"] == "PromotionWindowClosed"]
     assert closed and "traffic moves again at" in closed[0]
