@@ -212,11 +212,12 @@ def status(name: str, follow: bool, timeout: str) -> None:
 @kube_options
 @click.argument("name", shell_complete=completion.rollout_names)
 @click.option("--full", is_flag=True, help="Skip every remaining step, pause and analysis.")
-def promote(name: str, full: bool) -> None:
+@click.option("--override-window", is_flag=True, help="Let the step a promotion window holds go through once.")
+def promote(name: str, full: bool, override_window: bool) -> None:
     """Resume a paused rollout or move past its current step; --full promotes it all the way."""
     settings = current()
     rollout = sources.get_rollout(settings.kube, settings.namespace, name)
-    _carry_out(intents.promote(rollout, full=full))
+    _carry_out(intents.override_window(rollout) if override_window else intents.promote(rollout, full=full))
 
 
 @cli.command()

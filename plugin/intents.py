@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from plugin import phases, raw
 from plugin.raw import HASH_LABEL, REVISION_ANNOTATION
+from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
@@ -104,6 +105,17 @@ def promote(rollout: Mapping[str, Any], *, full: bool = False) -> Intent:
     if spec_body is not None:
         changes.append(Change(Target("Rollout", name), "merge", spec_body))
     return Intent(tuple(changes), message, fallback=(Change(Target("Rollout", name), "merge", unified),))
+
+
+def override_window(rollout: Mapping[str, Any]) -> Intent:
+    """Let the traffic shift a promotion window holds go through once: an annotation naming it ("<pod hash>/<step
+    index>", or "/promote" for blue-green); the controller records the override in an event."""
+    name, status = _name(rollout), raw.status(rollout)
+    if not any(c.get("reason") == "PromotionWindow" for c in status.get("pauseConditions") or []):
+        raise IntentError(f"rollout '{name}' is not held by a promotion window")
+    gate = str(phases.step_index(rollout)) if raw.canary(rollout) is not None else "promote"
+    body = {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: f"{status.get('currentPodHash')}/{gate}"}}}
+    return Intent((Change(Target("Rollout", name), "merge", body),), f"rollout '{name}' promoted past its window")
 
 
 def abort(name: str) -> Intent:

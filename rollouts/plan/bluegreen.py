@@ -18,7 +18,7 @@ from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, Rol
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
-from rollouts.plan import replicasets, runs
+from rollouts.plan import replicasets, runs, windows
 from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import Observed, ReplicaSet
@@ -130,6 +130,8 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
         promoting = analysis_passed and _may_promote(
             decision, update.strategy, new, preview_count, spec.paused, update.now
         )
+        # Outside the promotion windows the switch waits for one to open (or for promote --override-window).
+        promoting = promoting and not windows.holds(decision, update.observed, update.now, gate=f"{new.hash}/promote")
     promoting = promoting and not spec.paused and not decision.status.abort
     _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
     if promoting:

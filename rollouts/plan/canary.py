@@ -167,10 +167,12 @@ def _advance(
     replicas = spec.effective_replicas
     step_list = strategy.steps or []
     max_weight = strategy.effective_max_traffic_weight
-    weight = steps.current_weight(step_list, index, max_weight=max_weight)
+    held = gates.window_held(decision, observed, step_list, index, now, new=new)
+    at_index = index - 1 if held else index  # held before the step: the previous step's traffic
+    weight = steps.current_weight(step_list, at_index, max_weight=max_weight)
 
     if strategy.traffic_routing:
-        canary_target, stable_target = _routed_targets(observed, strategy, step_list, index, weight, decision.status)
+        canary_target, stable_target = _routed_targets(observed, strategy, step_list, at_index, weight, decision.status)
     else:
         canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=weight)
     _scale(decision, new, canary_target, replicas)
@@ -189,16 +191,19 @@ def _advance(
             canary=new,
             stable=stable,
             weight=routed if new.available > 0 else 0,
-            index=index,
+            index=at_index,
         )
 
     if not gates.background_analysis(decision, observed, strategy, new, stable, index):
         return  # the background analysis failed: aborted
+    if held:
+        return
     if index < len(step_list):
         if at_targets and gates.step_done(
             decision, observed, step_list[index], now, new=new, stable=stable, index=index
         ):
             decision.update(current_step_index=index + 1, controller_pause=None)
+            gates.window_holds(decision, observed, step_list, index + 1, now, new=new)
             message = f"Rollout step {index + 1}/{len(step_list)} completed ({steps.describe(step_list[index])})"
             decision.events.append(EventNote("RolloutStepCompleted", message))
             decision.wake_in(0)  # take the next step now: our own status write does not trigger a reconcile

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from rollouts.api import CanaryStatus, CanaryStep, CanaryStrategy, PauseCondition, RolloutAnalysis
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
-from rollouts.plan import runs
+from rollouts.plan import runs, steps, windows
 from rollouts.plan.decision import Decision
 from rollouts.plan.experiments import step as experiment_step
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
@@ -124,3 +124,35 @@ def _record_run(
             update={"current_background_analysis_run_status": runs.reference(background)}
         )
     decision.update(canary=canary_status)
+
+
+def shifts_traffic(step_list: list[CanaryStep], index: int) -> bool:
+    """Whether entering step `index` (len(step_list): the full promotion) sends more to the canary: a setWeight
+    above the weight in force, or a setCanaryScale (other than matchTrafficWeight) unlike the one in force."""
+    if index >= len(step_list):
+        return True
+    step = step_list[index]
+    if step.set_weight is not None:
+        return step.set_weight > steps.current_weight(step_list, index - 1, max_weight=100)
+    scale = step.set_canary_scale
+    if scale is None or scale.match_traffic_weight:
+        return False
+    return scale != steps.current_canary_scale(step_list, index - 1)
+
+
+def window_held(
+    decision: Decision, observed: Observed, step_list: list[CanaryStep], index: int, now: datetime, *, new: ReplicaSet
+) -> bool:
+    """Whether the rollout stays before step `index`: a window held it there, or the update starts outside one."""
+    waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in decision.status.pause_conditions or ())
+    starting = index == 0 and new.replicas == 0
+    return (waiting or starting) and window_holds(decision, observed, step_list, index, now, new=new)
+
+
+def window_holds(
+    decision: Decision, observed: Observed, step_list: list[CanaryStep], index: int, now: datetime, *, new: ReplicaSet
+) -> bool:
+    """Whether a promotion window holds the rollout before step `index` (recorded as a pause and a wake-up)."""
+    if not shifts_traffic(step_list, index):
+        return False
+    return windows.holds(decision, observed, now, gate=f"{new.hash}/{index}")

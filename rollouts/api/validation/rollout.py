@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollouts.api import selectors
+from rollouts.api import selectors, windows
 from rollouts.api.gotext import parse_time
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation.canary import check_canary
@@ -45,6 +45,10 @@ def check_rollout_spec(errors: Errors, rollout: Rollout, raw: Any) -> None:
     else:
         usable = check_selector(errors, "spec.selector", spec.selector)
         check_pod_template(errors, "spec.template", spec.template, spec.selector if usable else None)
+    try:
+        windows.parse(rollout.metadata.annotations)
+    except windows.WindowError as error:
+        errors.invalid(error.path, error.message)
     strategy = spec.strategy
     if strategy is None or (strategy.canary is None and strategy.blue_green is None):
         errors.invalid("spec.strategy", "must set one of canary or blueGreen")

@@ -1,0 +1,43 @@
+"""Promotion windows in the blue-green decision: the switch to the preview waits for a window (or an override
+naming it). The clock is driven through `decide`'s `now`. Pure: no API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_replica_set, a_rollout, observe, stable_status
+from test_windows_gates import OPEN_NOW, OPENS_TOMORROW, reasons, with_windows
+
+from rollouts.plan.actions import PointService
+from rollouts.plan.decide import decide
+
+
+def bluegreen(windows: str, override: str | None = None) -> Any:
+    status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True)  # a user cleared the BlueGreenPause
+    rollout = with_windows(a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False), windows, override)
+    return observe(
+        rollout,
+        a_replica_set(BLUE_HASH, 1),
+        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
+        active=BLUE_HASH,
+        preview=YELLOW_HASH,
+    )
+
+
+@pytest.mark.parametrize(
+    ("windows", "override", "switched"),
+    [
+        pytest.param(OPENS_TOMORROW, None, False, id="closed-holds-the-switch"),
+        pytest.param(OPEN_NOW, None, True, id="open-switches"),
+        pytest.param(OPENS_TOMORROW, f"{YELLOW_HASH}/promote", True, id="override-switches"),
+    ],
+)
+def test_blue_green_promotion_waits_for_a_window(windows: str, override: str | None, switched: bool) -> None:
+    plan = decide(observed=bluegreen(windows, override), now=NOW)
+    switch = [a for a in plan.actions if isinstance(a, PointService) and a.service == "active"]
+    assert bool(switch) is switched
+    assert (plan.status.stable_rs == YELLOW_HASH) is switched
+    if not switched:
+        assert reasons(plan) == ["PromotionWindow"]
+        assert plan.requeue_after == 21 * 3600

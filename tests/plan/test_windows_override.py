@@ -1,0 +1,37 @@
+"""`kubectl rollouts promote --override-window`: the annotation it sends names the held traffic shift exactly as
+the decision layer's gate does, so one step (or one blue-green switch) goes through. Pure; no cluster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from plugin import intents
+from plugin.intents import Change, Target
+from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION
+
+HELD = [{"reason": "PromotionWindow", "startTime": "2026-01-01T11:00:00Z"}]
+
+
+def a_rollout(strategy: dict[str, Any], **status: Any) -> dict[str, Any]:
+    return {"metadata": {"name": "demo"}, "spec": {"strategy": strategy}, "status": {"currentPodHash": "abc", **status}}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "gate"),
+    [
+        pytest.param({"canary": {"steps": [{"setWeight": 20}, {"setWeight": 50}]}}, "abc/1", id="canary-step"),
+        pytest.param({"blueGreen": {"activeService": "active"}}, "abc/promote", id="blue-green-switch"),
+    ],
+)
+def test_override_names_the_held_shift(strategy: dict[str, Any], gate: str) -> None:
+    intent = intents.override_window(a_rollout(strategy, currentStepIndex=1, pauseConditions=HELD))
+    body = {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: gate}}}
+    assert intent.changes == (Change(Target("Rollout", "demo"), "merge", body),)
+
+
+def test_override_without_a_window_hold_is_refused() -> None:
+    rollout = a_rollout({"canary": {"steps": [{"pause": {}}]}}, pauseConditions=[{"reason": "CanaryPauseStep"}])
+    with pytest.raises(intents.IntentError, match="not held by a promotion window"):
+        intents.override_window(rollout)
