@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
 import sys
 import threading
 from collections.abc import Sequence
@@ -17,8 +16,7 @@ from typing import Any
 
 import click
 
-import rollouts
-from plugin import completion, durations, experiments, intents, lint, render, sources, view, watch
+from plugin import completion, durations, experiments, intents, offline, render, sources, view, watch
 from plugin.context import CliContext, current, kube_options
 from plugin.dashboard.command import dashboard
 from plugin.send import send, send_fresh
@@ -341,56 +339,8 @@ def _carry_out(intent: intents.Intent) -> None:
     click.echo(intent.message)
 
 
-# ---- offline -------------------------------------------------------------------------------------------------
-
-
-@cli.command("lint")
-@kube_options
-@click.option(
-    "-f",
-    "--filename",
-    "path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Manifest file (YAML, may hold many documents).",
-)
-def lint_command(path: str) -> None:
-    """Validate the Argo objects in a file, offline. Exit 1 on any error."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as error:
-        raise click.ClickException(f"cannot read {path}: {error.strerror}") from error
-    findings = lint.lint_text(text, source=path)
-    for finding in findings:
-        click.echo(str(finding))
-    if any(finding.error for finding in findings):
-        sys.exit(1)
-
-
-@cli.command()
-@kube_options
-@click.option("--short", is_flag=True, help="Print the version number only.")
-def version(short: bool) -> None:
-    """Print the plugin's version."""
-    click.echo(f"kubectl-rollouts: v{rollouts.__version__}")
-    if not short:
-        click.echo(f"  PythonVersion: {platform.python_version()}")
-        click.echo(f"  Implementation: {platform.python_implementation()}")
-        click.echo(f"  Platform: {sys.platform}/{platform.machine()}")
-
-
-@cli.command("completion")
-@kube_options
-@click.argument("shell", type=click.Choice(completion.SHELLS))
-def completion_command(shell: str) -> None:
-    """Print the completion script for bash, zsh or fish.
-
-    Load it with `source <(kubectl-rollouts completion bash)`; Rollout names complete too.
-    """
-    click.echo(completion.script(cli, shell))
-
-
+for offline_command in (offline.lint_command, offline.version, offline.completion_command):
+    cli.add_command(offline_command)
 cli.add_command(dashboard)
 
 # ---- entry point ---------------------------------------------------------------------------------------------

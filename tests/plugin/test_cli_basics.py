@@ -152,9 +152,9 @@ def test_lint_accepts_argo_examples(name: str) -> None:
 
 @needs_examples
 def test_lint_warns_about_unsupported_features_without_failing() -> None:
-    result = invoke("lint", "-f", str(EXAMPLES / "rollout-experiment-step.yaml"))
+    result = invoke("lint", "-f", str(EXAMPLES / "workload-ref" / "workload-ref.yaml"))
     assert result.exit_code == 0
-    assert result.stdout.startswith("warning: Rollout/rollout-experiment-step: spec.strategy.canary.steps[1].experiment: ")
+    assert result.stdout.startswith("warning: Rollout/rollout-ref-deployment: spec.workloadRef: ")
 
 
 BAD = """\
