@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from analysis.providers import base
 from analysis.providers.job import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION, RUN_UID_LABEL
 from analysis.providers.registry import Providers, UnsupportedProvider
 from rollouts.api import AnalysisRunStatus, Measurement
-from rollouts.api.types import format_time, parse_time
+from rollouts.api.gotext import format_time, parse_time
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -71,6 +73,7 @@ class AnalysisRunController:
     ) -> None:
         self.kube, self.clock, self.workers_count = kube, clock, workers
         self.providers = providers if providers is not None else Providers(kube=kube)
+        self.judge = BoundedJudge()
         self.runs = Informer(
             ResourceListWatch(
                 kube, resources.ANALYSIS_RUNS, namespace=namespace, label_selector=run_selector(instance_id)
@@ -131,7 +134,9 @@ class AnalysisRunController:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop the workers, letting in-flight reconciles finish (set the `stop` event too, for the informers)."""
-        return self.workers.stop(timeout)
+        stopped = self.workers.stop(timeout)
+        self.judge.close()
+        return stopped
 
     # ---- reconcile -------------------------------------------------------------------------------------------
 
@@ -179,7 +184,14 @@ class AnalysisRunController:
         taken = {}
         for task in plan.tasks:
             taken[task.metric.name] = take_measurement(
-                raw, task, providers=self.providers, values=values, now=self.clock.now, read_secret=read_secret, log=log
+                raw,
+                task,
+                providers=self.providers,
+                values=values,
+                now=self.clock.now,
+                read_secret=read_secret,
+                log=log,
+                judge=self.judge,
             )
         return decide.settle(schedule=plan, taken=taken, now=self.clock.now())
 
@@ -264,6 +276,7 @@ def take_measurement(
     now: Callable[[], datetime],
     read_secret: arguments.ReadSecret | None = None,
     log: logging.Logger | RunLog = _log,
+    judge: Judge | None = None,
 ) -> Measurement:
     """Run, resume or terminate one measurement of the raw AnalysisRun `run` and judge its result.
 
@@ -283,7 +296,7 @@ def take_measurement(
         else:
             measured = provider.terminate(config, context, _to_provider(task.in_flight, started))
         if kind in JUDGED_KINDS and task.action != "terminate" and measured.phase == base.SUCCESSFUL:
-            measured = _judged(measured, spec)
+            measured = (judge or _judged)(measured, spec)
     except errors.ApiError:
         raise  # transient (unreachable, 429, 5xx): the work queue retries with backoff
     except (arguments.ArgumentError, UnsupportedProvider, base.ProviderError) as error:
@@ -312,6 +325,31 @@ def _context(
         count=task.taken,
         read_secret=read_secret,
     )
+
+
+Judge = Callable[[base.Measurement, Mapping[str, Any]], base.Measurement]
+"""Evaluates a finished measurement's success and failure conditions into its phase."""
+
+
+class BoundedJudge:
+    """Judges measurements on threads of its own with a hard wall-clock bound, so that no user condition can hold an
+    analysis worker: past the bound the measurement is an Error, and the evaluation still running ends at its step
+    budget (analysis.expressions.Budget) on its own thread."""
+
+    def __init__(self, seconds: float = 2.0, threads: int = 4) -> None:
+        self.seconds = seconds
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="conditions")
+
+    def __call__(self, measured: base.Measurement, spec: Mapping[str, Any]) -> base.Measurement:
+        future = self._pool.submit(_judged, measured, spec)
+        try:
+            return future.result(timeout=self.seconds)
+        except FutureTimeout:
+            message = f"evaluating successCondition/failureCondition took longer than {self.seconds:g}s"
+            return measured.replace(phase=base.ERROR, message=message)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _judged(measured: base.Measurement, spec: Mapping[str, Any]) -> base.Measurement:

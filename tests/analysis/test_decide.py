@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from analysis import decide
-from analysis.controller import STATUS_KEYS, take_measurement
+from analysis.controller import STATUS_KEYS, BoundedJudge, take_measurement
 from analysis.providers.base import RUNNING, FakeProvider, MeasureContext, Measurement, ProviderError
 from analysis.providers.job import TERMINATED
 from analysis.providers.registry import Providers
@@ -507,3 +507,22 @@ def test_completing_run_requeues_for_its_ttl() -> None:
     run = a_run(a_metric(), ttlStrategy={"secondsAfterCompletion": 30})
     run, outcome = reconcile(run, 0, fakes(prometheus=FakeProvider([1.0])))
     assert (run["status"]["phase"], outcome.requeue_after) == ("Successful", 30)
+
+
+def judged_with(judge: BoundedJudge, condition: str) -> Any:
+    run = a_run(a_metric(successCondition=condition))
+    task = decide.schedule(run=run, now=at(0)).tasks[0]
+    providers = fakes(prometheus=FakeProvider(0.9))
+    return take_measurement(run, task, providers=providers, values=args.argument_values(None), now=lambda: at(0), judge=judge)
+
+
+def test_a_condition_slower_than_the_wall_clock_bound_is_an_error() -> None:
+    tight, roomy = BoundedJudge(seconds=0.01, threads=1), BoundedJudge(seconds=5.0)
+    try:
+        slow = judged_with(tight, "all(1..20000, # > 0) && result > 0.5")
+        assert (slow.phase, slow.message) == ("Error", "evaluating successCondition/failureCondition took longer than 0.01s")
+        assert judged_with(roomy, "all(1..20000, # > 0) && result > 0.5").phase == "Successful"
+        assert judged_with(tight, "result > 0.5").phase == "Successful"
+    finally:
+        tight.close()
+        roomy.close()
