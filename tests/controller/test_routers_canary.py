@@ -1,8 +1,9 @@
-"""NGINX and ALB canaries on the real cluster (no ingress controller: the objects are the contract).
+"""Canaries through each traffic router on the real cluster (no proxy or mesh: the routed objects are the contract).
 
 Per router, from its example in examples/: the weights follow the steps, the header route appears at its step and
-disappears when the update is over, completion releases the router's objects (NGINX's canary Ingress is deleted,
-ALB's action sends everything to stable), and an abort puts all traffic back on stable at once.
+disappears when the update is over, completion releases the router's objects (NGINX's canary Ingress and SMI's
+TrafficSplit are deleted, the others send everything to stable), and an abort puts all traffic back on stable at
+once.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import pytest
 from helpers import apply, replica_sets, wait_for_phase, wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
-from router_views import ALB, NGINX, RouterView
+from router_views import ALB, APISIX, GATEWAY_API, NGINX, SMI, TRAEFIK, RouterView
 
 pytestmark = pytest.mark.usefixtures("router_crds")
 
-VIEWS = [pytest.param(NGINX, id="nginx"), pytest.param(ALB, id="alb")]
+VIEWS = [
+    pytest.param(view, id=view.name.removesuffix("-canary")) for view in (NGINX, ALB, SMI, GATEWAY_API, TRAEFIK, APISIX)
+]
 
 
 def set_image(kube: Kube, namespace: str, name: str, image: str) -> None:
@@ -45,7 +48,7 @@ def test_weights_follow_the_steps_and_completion_releases(
     set_image(kube, namespace, view.name, "argoproj/rollouts-demo:yellow")
     paused = wait_for_phase(kube, namespace, view.name, "Paused")
     assert view.weight(kube, namespace) == 20
-    assert view.header_route(kube, namespace), "setHeaderRoute is in force while paused after it"
+    assert view.header_route(kube, namespace) == view.header_steps, "setHeaderRoute is in force after its step"
     assert paused["status"]["canary"]["weights"]["canary"]["weight"] == 20
 
     promote(kube, namespace, view.name)
