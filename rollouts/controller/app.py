@@ -275,7 +275,9 @@ class RolloutController:
             in_use = any(self.rollouts.store.keys_by_index(REFERENCES_INDEX, kind.kind) for kind in kinds)
             return ROUTED_PROBE_SECONDS[0] if in_use else ROUTED_PROBE_SECONDS[1]
 
-        served = lambda: serves(self.kube, *kinds)  # noqa: E731
+        def served() -> bool | None:
+            return serves(self.kube, *kinds)
+
         return OptionalInformers(
             name, served=served, make=make, on_change=on_change, interval=interval, clock=self.clock
         )
