@@ -91,6 +91,16 @@ def istio_crds(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) 
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(path))
 
 
+@pytest.fixture(scope="session")
+def router_crds(cluster: LocalCluster) -> None:
+    """The real CRDs of the Gateway API, SMI, Traefik and APISIX (crds/third-party/), applied and Established."""
+    third_party = REPO / "crds" / "third-party"
+    names = ("gateway-api", "smi", "traefik", "apisix")
+    files = [arg for name in names for arg in ("-f", str(third_party / f"{name}.yaml"))]
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
+
+
 class ControllerProcess:
     """`rollouts controller` running as a real process against the test cluster."""
 

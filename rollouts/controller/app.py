@@ -36,6 +36,7 @@ from rollouts.controller.observe import (
     references_of_raw,
     rollout_references,
 )
+from rollouts.controller.routing.adapter import resource
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -46,17 +47,26 @@ from rollouts.machinery.controller import Controller, Result
 from rollouts.machinery.informer import Informer, wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.optional import OptionalInformers
-from rollouts.machinery.store import IndexFunc
+from rollouts.machinery.store import IndexFunc, Store
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
-from rollouts.plan.references import DESTINATION_RULE, SERVICE, VIRTUAL_SERVICE, reference_key
+from rollouts.plan.references import SERVICE, reference_key
+from rollouts.traffic import registry
 
 _log = logging.getLogger("rollouts.controller")
 
-ISTIO_PROBE_SECONDS = (2.0, 30.0)
-"""Rediscover Istio's API this often while some Rollout routes through Istio, and otherwise: its CRDs may be
-installed or removed while we run."""
+ROUTED_PROBE_SECONDS = (2.0, 30.0)
+"""Rediscover a router's API (Istio, SMI, Gateway API, ...) this often while some Rollout routes through it, and
+otherwise: its CRDs may be installed or removed while we run."""
+
+
+def routed_apis() -> dict[str, tuple[Resource, ...]]:
+    """The kinds traffic routers read, by API group version: each group version comes and goes as one."""
+    apis: dict[str, tuple[Resource, ...]] = {}
+    for kind in registry.ROUTED_KINDS:
+        apis[kind.api_version] = (*apis.get(kind.api_version, ()), resource(kind))
+    return apis
 
 
 @dataclass(frozen=True)
@@ -130,15 +140,10 @@ class RolloutController:
         )
         cluster = self.cluster_templates.store if self.cluster_templates else None
         self.analysis = AnalysisObjects(self.analysis_runs.store, self.analysis_templates.store, cluster)
-        # Istio's CRDs are optional and may be installed or removed while we run.
-        self.istio = OptionalInformers(
-            "istio",
-            served=lambda: serves(kube, resources.VIRTUAL_SERVICES, resources.DESTINATION_RULES),
-            make=self._make_istio_informers,
-            on_change=self._on_istio_change,
-            interval=self._istio_probe_interval,
-            clock=clock,
-        )
+        # The routers' APIs (Istio's, SMI's, ... CRDs) are optional and may be installed or removed while we run.
+        self._routed_stores: dict[str, dict[Resource, Store]] = {}
+        self._routed_lock = threading.Lock()
+        self.routed_apis = [self._optional(name, kinds) for name, kinds in routed_apis().items()]
         self.routed: RoutedObjects | None = None
         self.service_queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("services"))
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, metrics=metrics.queue_metrics("rollouts"))
@@ -247,28 +252,35 @@ class RolloutController:
             if ref.get("controller") and ref.get("kind") == "Rollout":
                 self.queue.add(ObjectKey(metadata.get("namespace", ""), str(ref.get("name"))))
 
-    # ---- Istio, whose CRDs may come and go -------------------------------------------------------------------
+    # ---- the routers' APIs, whose CRDs may come and go ------------------------------------------------------
 
-    def _make_istio_informers(self) -> tuple[Informer, ...]:
-        made = []
-        for resource, kind in (
-            (resources.VIRTUAL_SERVICES, VIRTUAL_SERVICE),
-            (resources.DESTINATION_RULES, DESTINATION_RULE),
-        ):
-            informer = self._informer(resource, resource.plural)
-            self._wire_referred(informer, kind)
-            made.append(informer)
-        return tuple(made)
+    def _optional(self, name: str, kinds: tuple[Resource, ...]) -> OptionalInformers:
+        def make() -> tuple[Informer, ...]:
+            made = []
+            for kind in kinds:
+                informer = self._informer(kind, f"{kind.plural}.{kind.group}")
+                self._wire_referred(informer, kind.kind)
+                made.append(informer)
+            return tuple(made)
 
-    def _on_istio_change(self, informers: tuple[Informer, ...] | None) -> None:
-        self.routed = RoutedObjects(informers[0].store, informers[1].store) if informers else None
-        self._enqueue_kind_users(VIRTUAL_SERVICE, DESTINATION_RULE)
+        def on_change(informers: tuple[Informer, ...] | None) -> None:
+            stores = dict(zip(kinds, (informer.store for informer in informers), strict=True)) if informers else {}
+            with self._routed_lock:  # each API's probe runs on its own thread
+                self._routed_stores = {**self._routed_stores, name: stores}
+                merged = {kind: store for found in self._routed_stores.values() for kind, store in found.items()}
+                self.routed = RoutedObjects(merged)
+            self._enqueue_kind_users(*(kind.kind for kind in kinds))
 
-    def _istio_probe_interval(self) -> float:
-        in_use = any(
-            self.rollouts.store.keys_by_index(REFERENCES_INDEX, kind) for kind in (VIRTUAL_SERVICE, DESTINATION_RULE)
+        def interval() -> float:
+            in_use = any(self.rollouts.store.keys_by_index(REFERENCES_INDEX, kind.kind) for kind in kinds)
+            return ROUTED_PROBE_SECONDS[0] if in_use else ROUTED_PROBE_SECONDS[1]
+
+        def served() -> bool | None:
+            return serves(self.kube, *kinds)
+
+        return OptionalInformers(
+            name, served=served, make=make, on_change=on_change, interval=interval, clock=self.clock
         )
-        return ISTIO_PROBE_SECONDS[0] if in_use else ISTIO_PROBE_SECONDS[1]
 
     def _lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
         routed = self.routed
@@ -289,7 +301,8 @@ class RolloutController:
         )
         for informer in informers:
             informer.start(stop)
-        self.istio.start(stop)
+        for optional in self.routed_apis:
+            optional.start(stop)
         if not wait_for_all(informers, stop, sync_timeout):
             return
         self.workers.start()

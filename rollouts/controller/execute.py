@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollouts.api import Rollout, RolloutStatus
-from rollouts.controller.routing import Lookup, router_for
-from rollouts.controller.routing import ServiceSelector as ServiceSelectorRouter
+from rollouts.controller.routing import Lookup, ServiceSelector, router_for
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.patches import merge_patch
+from rollouts.machinery.controller import ExternalError
 from rollouts.machinery.store import Store
 from rollouts.plan.actions import (
     Action,
@@ -41,6 +41,7 @@ from rollouts.plan.actions import (
 )
 from rollouts.plan.names import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.plan.observed import RolloutIdentity
+from rollouts.traffic.router import RoutingError
 
 _log = logging.getLogger("rollouts.controller")
 
@@ -58,6 +59,11 @@ class _Target(RolloutIdentity):
 
 class NameCollision(Exception):
     """A ReplicaSet with our name exists and is not ours; the status's collisionCount was bumped."""
+
+
+class TrafficRoutingFailed(ExternalError):
+    """The routed objects do not fit the Rollout (say a canary Ingress another object controls): one line, retried
+    with backoff, and a TrafficRoutingError event on the Rollout."""
 
 
 @dataclass
@@ -78,7 +84,7 @@ class Executor:
         for action in plan.actions:
             try:
                 self._apply(action, target)
-            except (errors.ApiError, NameCollision) as error:
+            except (errors.ApiError, NameCollision, TrafficRoutingFailed) as error:
                 failure = error
                 break
         for note in plan.events:
@@ -150,8 +156,8 @@ class Executor:
             )
 
     def _point_service(self, action: PointService, target: _Target) -> None:
-        router = ServiceSelectorRouter(self.kube, lambda service: self.services.write_back(dict(service)))
-        router.point(target.name, target.namespace, action.service, action.pod_hash)
+        selector = ServiceSelector(self.kube, lambda service: self.services.write_back(dict(service)))
+        selector.point(target.name, target.namespace, action.service, action.pod_hash)
         if action.pod_hash:
             previous, pod_hash = action.previous or "", action.pod_hash
             message = f"Switched selector for service '{action.service}' from '{previous}' to '{pod_hash}'"
@@ -189,8 +195,16 @@ class Executor:
     def _route_traffic(self, action: RouteTraffic, target: _Target) -> None:
         if target.model is None:
             raise TypeError("cannot route traffic for a Rollout that does not parse")
-        router = router_for(target.model, kube=self.kube, lookup=self.lookup)
-        router.route(target.model, action.split, target.note(self.recorder))
+        note = target.note(self.recorder)
+        try:
+            router = router_for(target.model, kube=self.kube, lookup=self.lookup)
+            if action.release:
+                router.release(target.model, action.split, note)
+            else:
+                router.route(target.model, action.split, note)
+        except RoutingError as error:
+            self.recorder.record(target.raw, reason="TrafficRoutingError", message=str(error), type="Warning")
+            raise TrafficRoutingFailed(str(error)) from None
 
     def _create_analysis_run(self, action: CreateAnalysisRun, target: _Target) -> None:
         try:

@@ -1,7 +1,8 @@
 """Build the `Observed` snapshot of one Rollout from the informer caches. Reads only; never calls the API.
 
 The Rollout is parsed once, here: the model and its validation errors travel together in the snapshot, and what it
-refers to comes from `rollouts.plan.references`, the same function the informers index Rollouts by.
+refers to comes from `rollouts.plan.references` and the traffic routers' `reads` (`rollouts.traffic.registry`), the
+same functions the informers index Rollouts by.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 
 from rollouts import api
 from rollouts.api.validation import check_rollout
+from rollouts.controller.routing.adapter import resource
 from rollouts.kube import resources
 from rollouts.kube.resources import Resource
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
+from rollouts.plan.actions import TrafficSplit
 from rollouts.plan.experiments.view import ExperimentView
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.observed import AnalysisRunView, Observed, Pod, ReplicaSet
@@ -24,10 +27,13 @@ from rollouts.plan.references import (
     CLUSTER_ANALYSIS_TEMPLATE,
     DESTINATION_RULE,
     References,
+    reference_key,
     references,
     virtual_service_refs,
 )
-from rollouts.traffic import istio
+from rollouts.traffic import istio, registry
+from rollouts.traffic.istio.router import IstioRouter
+from rollouts.traffic.router import RoutingError, TrafficRouter
 
 OWNER_INDEX = "owner"
 HASH_INDEX = "pod-hash"
@@ -38,18 +44,20 @@ _ISTIO = "spec.strategy.canary.trafficRouting.istio"
 
 
 class RoutedObjects:
-    """The informer caches of the objects traffic routers edit; absent while the cluster has no Istio API."""
+    """The informer caches of the objects traffic routers read, for the kinds the cluster serves."""
 
-    def __init__(self, virtual_services: Store, destination_rules: Store) -> None:
-        self.virtual_services = virtual_services
-        self.destination_rules = destination_rules
+    def __init__(self, stores: Mapping[Resource, Store]) -> None:
+        self.stores = dict(stores)
+
+    def serves(self, kind: Resource) -> bool:
+        return kind in self.stores
+
+    def get(self, kind: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
+        store = self.stores.get(kind)
+        return store.get(ObjectKey(namespace, name)) if store is not None else None
 
     def lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
-        if resource == resources.VIRTUAL_SERVICES:
-            return self.virtual_services.get(ObjectKey(namespace, name))
-        if resource == resources.DESTINATION_RULES:
-            return self.destination_rules.get(ObjectKey(namespace, name))
-        return None
+        return self.get(resource, namespace, name)
 
 
 @dataclass(frozen=True)
@@ -138,18 +146,44 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
 
 
 def routing_problems(rollout: api.Rollout, refs: References, routed: RoutedObjects | None) -> list[str]:
-    """Missing or mismatched VirtualServices and DestinationRules, as InvalidSpec messages."""
+    """Traffic routers that cannot be built, steps they cannot carry out, APIs the cluster does not serve, and
+    missing or mismatched routed objects, as InvalidSpec messages naming the field."""
+    if problems := registry.problems(rollout) + registry.step_problems(rollout):
+        return problems
+    routed = routed or RoutedObjects({})
+    for router in registry.routers_for(rollout):
+        unserved = sorted({key.kind for key in router.reads() if not routed.serves(resource(key.kind))}, key=str)
+        if unserved:
+            kind = unserved[0]
+            name = registry.API_NAMES.get(kind.group, kind.group)
+            problems.append(f"{router.field}: the cluster has no {name} API ({kind.api_version} {kind.kind})")
+        elif not isinstance(router, IstioRouter):  # Istio's objects are checked in detail below
+            problems += _unfit(router, routed)
+    return problems or _istio_problems(rollout, refs, routed)
+
+
+def _unfit(router: TrafficRouter, routed: RoutedObjects) -> list[str]:
+    """What keeps the router from routing at all (a stable Ingress that is missing or never reaches the stable
+    Service, an object another controller owns), found by asking it for a split on what the caches hold."""
+    objects = {key: routed.get(resource(key.kind), key.namespace, key.name) for key in router.reads()}
+    try:
+        router.set_weight(objects, TrafficSplit("", "", canary_weight=0, stable_weight=100))
+    except RoutingError as error:
+        return [str(error)]
+    return []
+
+
+def _istio_problems(rollout: api.Rollout, refs: References, routed: RoutedObjects) -> list[str]:
+    """Missing or mismatched VirtualServices and DestinationRules."""
     strategy = rollout.spec.strategy
     canary = strategy.canary if strategy is not None else None
     routing = canary.traffic_routing if canary is not None else None
     if canary is None or routing is None or routing.istio is None:
         return []
-    if routed is None:
-        return [f"{_ISTIO}: the cluster has no Istio API (networking.istio.io/v1alpha3 VirtualService)"]
     problems = [
         f'{ref.field}: DestinationRule "{ref.name}" not found'
         for ref in refs.of_kind(DESTINATION_RULE)
-        if routed.destination_rules.get(ObjectKey(ref.namespace, ref.name)) is None
+        if routed.get(resources.DESTINATION_RULES, ref.namespace, ref.name) is None
     ]
     namespace = rollout.metadata.namespace or ""
     rule = routing.istio.destination_rule
@@ -162,7 +196,7 @@ def routing_problems(rollout: api.Rollout, refs: References, routed: RoutedObjec
     )
     managed = tuple(route.name for route in routing.managed_routes or [])
     for ref, vs_namespace, name in virtual_service_refs(rollout):
-        vs = routed.virtual_services.get(ObjectKey(vs_namespace, name))
+        vs = routed.get(resources.VIRTUAL_SERVICES, vs_namespace, name)
         if vs is None:
             problems.append(f'{_ISTIO}.virtualService.name: VirtualService "{ref.name}" not found')
             continue
@@ -178,9 +212,15 @@ def references_of_raw(raw: Mapping[str, Any]) -> References | None:
 
 
 def rollout_references(raw: dict[str, Any]) -> list[str]:
-    """Index function: the `reference_key` of every object a Rollout refers to, and each kind it refers to."""
-    refs = references_of_raw(raw)
-    return [] if refs is None else [*refs.keys, *sorted({ref.kind for ref in refs.items})]
+    """Index function: the `reference_key` of every object a Rollout refers to (its routers' objects included), and
+    each kind it refers to."""
+    parsed = api.parse_rollout(raw, check=False)
+    if isinstance(parsed, list):
+        return []
+    refs = references(parsed)
+    routed = [(key.kind.kind, key.namespace, key.name) for key in registry.references(parsed)]
+    keys = {*refs.keys, *(reference_key(kind, namespace, name) for kind, namespace, name in routed)}
+    return sorted(keys) + sorted({ref.kind for ref in refs.items} | {kind for kind, _, _ in routed})
 
 
 def controller_owner_uid(obj: Mapping[str, Any]) -> list[str]:

@@ -119,6 +119,9 @@ class RouteTraffic:
     """Make the traffic router send `split` (writes only what differs)."""
 
     split: TrafficSplit
+    release: bool = False
+    """The update is over (completed, aborted, or nothing to update): routers send everything to stable and hand
+    back what they made for the update (a canary Ingress, managed routes)."""
 
 
 Action = (

@@ -84,7 +84,7 @@ def _settle(
     step_count = len(strategy.steps or [])
     _scale(decision, new, replicas, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
-    _route(decision, observed, strategy, canary=new, stable=new, weight=0)
+    _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)
     decision.update(
         current_step_index=step_count if strategy.steps is not None else None,
         pause_conditions=None,
@@ -122,6 +122,7 @@ def _abort(
         canary=new,
         stable=stable,
         weight=0 if stable_ready else _routed_weight(decision.status),
+        release=stable_ready,
     )
     if not stable_ready:
         _scale(decision, stable, replicas, replicas)
@@ -230,7 +231,7 @@ def _promote(
         runs.current(observed, canary_status.current_background_analysis_run_status if canary_status else None),
     )
     _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
-    _route(decision, observed, strategy, canary=new, stable=new, weight=0)
+    _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)
     # With dynamicStableScale the stable was already scaled down as the canary grew.
     delay = 0 if strategy.dynamic_stable_scale else strategy.effective_scale_down_delay_seconds
     if strategy.traffic_routing and delay > 0:
@@ -333,6 +334,7 @@ def _route(
     stable: ReplicaSet,
     weight: int,
     index: int | None = None,
+    release: bool = False,
 ) -> None:
     """Ask the traffic router for `weight` to the canary (the router writes only what differs) and record it."""
     routing = strategy.traffic_routing
@@ -353,9 +355,10 @@ def _route(
     # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
     decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
     if weight < _routed_weight(observed.rollout.status or RolloutStatus()):
-        decision.actions.insert(0, RouteTraffic(split))  # less canary traffic: move it before any pod goes away
+        # Less canary traffic: move it before any pod goes away.
+        decision.actions.insert(0, RouteTraffic(split, release))
     else:
-        decision.actions.append(RouteTraffic(split))  # more: only after the canary was scaled for it
+        decision.actions.append(RouteTraffic(split, release))  # more: only after the canary was scaled for it
     weights = TrafficWeights(
         canary=WeightDestination(weight=weight, service_name=strategy.canary_service, pod_template_hash=canary.hash),
         stable=WeightDestination(

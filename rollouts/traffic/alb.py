@@ -86,7 +86,7 @@ class AlbRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return Verification(None, UNVERIFIED)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         present = [
             name for name, _ in self.ingresses if objects.get(ObjectKey(INGRESSES, self.rollout.namespace, name))
         ]

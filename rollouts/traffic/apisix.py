@@ -71,7 +71,7 @@ class ApisixRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         main = objects.get(self._key(self.route))
         edits = self._weights(main, stable_only(self.rollout)) if main is not None else []
         return edits + [

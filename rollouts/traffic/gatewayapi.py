@@ -84,7 +84,7 @@ class GatewayApiRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         present = {route.key: objects.get(route.key) for route in self.routes if objects.get(route.key) is not None}
         return self._edits(present, stable_only(self.rollout), [], only_present=True)
 

@@ -91,7 +91,7 @@ class NginxRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         """Delete our canary Ingresses: without them NGINX sends everything to the stable Ingress."""
         return [
             Edit(key, delete=True)

@@ -62,6 +62,16 @@ ROUTED_KINDS: tuple[ObjectKind, ...] = (
 )
 """Every kind a router reads or writes: what the controller watches (when the cluster serves it)."""
 
+API_NAMES: Mapping[str, str] = {
+    VIRTUAL_SERVICES.group: "Istio",
+    nginx.INGRESSES.group: "Ingress",
+    smi.TRAFFIC_SPLITS.group: "SMI",
+    gatewayapi.GROUP: "Gateway",
+    traefik.TRAEFIK_SERVICES.group: "Traefik",
+    apisix.APISIX_ROUTES.group: "APISIX",
+}
+"""API group → the name an operator knows it by (for "the cluster has no Istio API")."""
+
 
 class UnsupportedRouter(RoutingError):
     """The Rollout asks for a traffic router this controller does not implement."""

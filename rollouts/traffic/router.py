@@ -7,10 +7,10 @@ API server. In Flagger's spirit the interface is small:
 
 * `set_weight`: the canary and stable weights, plus header and mirror routes where the router supports them;
 * `verify`: whether the objects already carry the split (None when the router cannot tell, e.g. ALB's AWS side);
-* `release`: hand the shared objects back: all traffic to stable, managed routes removed, our own objects deleted.
+* `release`: the update is over (completed, aborted, or nothing to update): all traffic to stable, managed routes
+  removed, the objects we made for the update deleted (NGINX's canary Ingress, an SMI TrafficSplit we created).
 
-A completed or aborted update is just a `set_weight` with canary weight 0 and no routes; `release` is for when the
-Rollout stops routing (trafficRouting removed, Rollout deleted or handed over).
+While a Rollout is not updating only `release` is asked (never `set_weight`), so the two never undo each other.
 """
 
 from __future__ import annotations
@@ -129,8 +129,9 @@ class TrafficRouter(Protocol):
 
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification: ...
 
-    def release(self, objects: Objects) -> list[Edit]:
-        """The edits that hand the objects back: stable gets everything, our routes and objects go."""
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
+        """The edits that hand the objects back: stable gets everything, our routes and objects go. ``split`` names
+        the stable (and canary) hashes, for routers that label by hash; its weight is 0 and it has no routes."""
         ...
 
 
@@ -149,7 +150,7 @@ class NoRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return Verification(True)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         return []
 
 

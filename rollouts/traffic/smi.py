@@ -59,7 +59,7 @@ class SmiRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         current = objects.get(self.key)
         if current is None:
             return []

@@ -51,7 +51,7 @@ class TraefikRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         return self._edits(objects, stable_only(self.rollout)) if objects.get(self.key) is not None else []
 
     def _edits(self, objects: Objects, weights: Mapping[str, int]) -> list[Edit]:

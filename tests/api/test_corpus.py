@@ -69,10 +69,6 @@ EXPECTED_ERRORS: dict[str, list[list[str]]] = {
     ],
 }
 
-_ALB = (
-    "spec.strategy.canary.trafficRouting.alb: traffic router alb is not supported by this controller; supported: istio"
-)
-
 _WORKLOAD_REF = (
     "spec.workloadRef: workloadRef is not supported yet; put the selector and pod template in the Rollout's "
     "spec.selector and spec.template"
@@ -88,11 +84,6 @@ EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "examples/traffic-routing-experiment-step/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-subset-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-    "test/e2e/functional/canary-dynamic-stable-scale-abort-delay.yaml": [_ALB],
-    "test/e2e/functional/canary-dynamic-stable-scale.yaml": [_ALB],
-    "test/e2e/functional/canary-scaledowndelay.yaml": [_ALB],
-    "test/e2e/functional/canary-scaledownonabort.yaml": [_ALB],
-    "test/e2e/functional/canary-unscaledownonabort.yaml": [_ALB],
     "examples/rollout-template-ref.yaml": [_WORKLOAD_REF],
     "examples/workload-ref/workload-ref.yaml": [_WORKLOAD_REF],
     "test/e2e/functional/rollout-rollback-window.yaml": [

@@ -456,28 +456,23 @@ STEP = api.validation.STEP_MESSAGE
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__trafficRouting__linkerd={"x": 1}),
-            'spec.strategy.canary.trafficRouting.linkerd: unknown traffic router "linkerd"; supported: istio',
+            'spec.strategy.canary.trafficRouting.linkerd: unknown traffic router "linkerd"; '
+            "supported: istio, nginx, alb, smi, traefik, apisix, plugins",
             id="unknown-router",
         ),
         pytest.param(
             changed(
                 ISTIO,
                 spec__strategy__canary__trafficRouting__istio=UNSET,
-                spec__strategy__canary__trafficRouting__nginx={"stableIngress": "x"},
+                spec__strategy__canary__trafficRouting__ambassador={"mappings": ["x"]},
             ),
-            "spec.strategy.canary.trafficRouting.nginx: traffic router nginx is not supported by this controller; "
-            "supported: istio",
-            id="nginx-unsupported",
-        ),
-        pytest.param(
-            changed(ISTIO, spec__strategy__canary__trafficRouting__plugins={"argoproj-labs/gatewayAPI": {}}),
-            "spec.strategy.canary.trafficRouting.plugins: traffic router plugins is not supported by this controller; "
-            "supported: istio",
-            id="router-plugins-unsupported",
+            "spec.strategy.canary.trafficRouting.ambassador: traffic router ambassador is not supported by this "
+            "controller; supported: istio, nginx, alb, smi, traefik, apisix, plugins",
+            id="ambassador-unsupported",
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__trafficRouting__istio=UNSET),
-            "spec.strategy.canary.trafficRouting: must configure a traffic router; supported: istio",
+            "spec.strategy.canary.trafficRouting: must configure a traffic router; supported: istio, nginx, alb, smi, traefik, apisix, plugins",
             id="routing-without-router",
         ),
         pytest.param(
@@ -913,9 +908,9 @@ def test_errors_name_the_field(obj: Any, expected: str) -> None:
             id="experiment",
         ),
         pytest.param(
-            changed(ISTIO, spec__strategy__canary__trafficRouting__alb={}),
-            "spec.strategy.canary.trafficRouting.alb",
-            id="alb",
+            changed(ISTIO, spec__strategy__canary__trafficRouting__appMesh={}),
+            "spec.strategy.canary.trafficRouting.appMesh",
+            id="app-mesh",
         ),
         pytest.param(
             changed(RUN, spec__metrics__0__provider={"kayenta": {}}), "spec.metrics[0].provider.kayenta", id="kayenta"

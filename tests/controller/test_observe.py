@@ -13,6 +13,7 @@ import pytest
 
 from rollouts.controller.execute import describe_changes
 from rollouts.controller.observe import AnalysisObjects, Caches, RoutedObjects, observe, rollout_references
+from rollouts.kube import resources
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
 from rollouts.plan.observed import Observed
@@ -71,7 +72,10 @@ CASES: list[tuple[str, dict[str, Any], Caches, list[str]]] = [
     (
         "istio with its API but no VirtualService",
         ISTIO,
-        caches(stored("stable", "canary"), routed=RoutedObjects(Store(), Store())),
+        caches(
+            stored("stable", "canary"),
+            routed=RoutedObjects({resources.VIRTUAL_SERVICES: Store(), resources.DESTINATION_RULES: Store()}),
+        ),
         ['spec.strategy.canary.trafficRouting.istio.virtualService.name: VirtualService "vs" not found'],
     ),
     (

@@ -167,6 +167,7 @@ def test_weight_waits_until_the_canary_is_scaled_for_it() -> None:
     )
     assert targets(plan) == {"new": 5}
     assert routed(plan) == [0], "no traffic beyond what the canary's ready pods can take"
+    assert not any(action.release for action in plan.actions if isinstance(action, RouteTraffic))
 
 
 def test_abort_routes_everything_back_before_anything_else() -> None:
@@ -174,6 +175,7 @@ def test_abort_routes_everything_back_before_anything_else() -> None:
     rollout = a_canary(step_list, updating(step_list, 1, abort=True, **wants_weights(canary=50)), routed=True)
     plan = decide(observed=observe(rollout, old=10, new=5), now=NOW)
     assert isinstance(plan.actions[0], RouteTraffic) and plan.actions[0].split.canary_weight == 0
+    assert plan.actions[0].release, "the update is over: routers hand back what they made for it"
     assert plan.status.current_step_index == 0
 
 

@@ -115,7 +115,7 @@ def test_a_canary_without_traffic_routing_routes_nothing() -> None:
     )
     routers = registry.routers_for(no_routing)
     assert routers == [NoRouter()]
-    assert routers[0].set_weight({}, split(30)) == [] and routers[0].release({}) == []
+    assert routers[0].set_weight({}, split(30)) == [] and routers[0].release({}, split(0)) == []
     assert routers[0].verify({}, split(30)).verified is True
 
 
@@ -158,7 +158,7 @@ def test_istio_router_sets_weights_and_header_routes_and_verifies() -> None:
     assert cluster[ObjectKey(VIRTUAL_SERVICES, "shop", "web")] == virtual_service()
 
 
-def test_istio_router_labels_subsets_and_release_drops_the_labels() -> None:
+def test_istio_router_labels_subsets_and_release_keeps_them_for_the_new_stable() -> None:
     routing = {
         "istio": {
             "virtualService": {"name": "web"},
@@ -190,11 +190,13 @@ def test_istio_router_labels_subsets_and_release_drops_the_labels() -> None:
         {"rollouts-pod-template-hash": "st4b1e"},
         {"rollouts-pod-template-hash": "c4n4ry"},
     ]
-    cluster.release(router)
+    cluster.release(router)  # completed: the canary's hash is the stable one now
     assert cluster[ObjectKey(DESTINATION_RULES, "shop", "web")]["spec"]["subsets"] == [
-        {"name": "stable", "labels": {}},
-        {"name": "canary", "labels": {}},
+        {"name": "stable", "labels": {"rollouts-pod-template-hash": "c4n4ry"}},
+        {"name": "canary", "labels": {"rollouts-pod-template-hash": "c4n4ry"}},
     ]
+    routes = cluster[ObjectKey(VIRTUAL_SERVICES, "shop", "web")]["spec"]["http"][0]["route"]
+    assert [entry["weight"] for entry in routes] == [100, 0]
 
 
 def test_a_missing_object_names_the_field() -> None:

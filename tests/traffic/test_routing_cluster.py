@@ -116,7 +116,7 @@ def test_nginx_canary_ingress_is_created_owned_patched_and_released(cluster: Any
     )
     assert [reason for reason, _ in notes] == ["CreatingCanaryIngress", "PatchingCanaryIngress"]
     assert managers(kube.get(INGRESSES, namespace, "web")) == {USER}  # the stable Ingress is only read
-    adapter(kube, rollout).release(rollout, notes)
+    adapter(kube, rollout).release(rollout, split(0), notes)
     assert [item["metadata"]["name"] for item in kube.list(INGRESSES, namespace)[0]] == ["web"]
 
 
@@ -180,7 +180,7 @@ def test_smi_traffic_split_with_istio_on_the_same_rollout(cluster: Any, kube: Ku
         "TrafficSplitModified",
         "TrafficSplit `web` modified",
     ) in notes
-    adapter(kube, rollout).release(rollout, notes)
+    adapter(kube, rollout).release(rollout, split(0), notes)
     assert kube.list(resource(smi.TRAFFIC_SPLITS), namespace)[0] == []
 
 

@@ -140,8 +140,10 @@ class Cluster(dict[ObjectKey, dict[str, Any]]):
         assert router.verify(self.objects(router), traffic).verified is not False
         return edits
 
-    def release(self, router: TrafficRouter) -> list[Edit]:
-        edits = router.release(self.objects(router))
+    def release(self, router: TrafficRouter, traffic: TrafficSplit | None = None) -> list[Edit]:
+        """Release (by default at the end of an update to the canary hash); a second release must write nothing."""
+        done = traffic or TrafficSplit(canary_hash="c4n4ry", stable_hash="c4n4ry", canary_weight=0, stable_weight=100)
+        edits = router.release(self.objects(router), done)
         self.apply(edits)
-        assert router.release(self.objects(router)) == [], "a second release must write nothing"
+        assert router.release(self.objects(router), done) == [], "a second release must write nothing"
         return edits

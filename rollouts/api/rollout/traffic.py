@@ -1,5 +1,5 @@
-"""Traffic routing of a canary: Istio is typed; the other routers Argo knows are kept as free objects so their
-manifests still load (validation reports them as unsupported). Pure data."""
+"""Traffic routing of a canary: Istio is typed; the other routers are kept as free objects (so Argo's manifests load
+whatever they hold) and read by `rollouts.traffic`, which names the field of a wrong value. Pure data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from rollouts.api.common import FreeObject, KubeModel
 TRAFFIC_ROUTERS = ("istio", "nginx", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")
 """Every traffic router key Argo Rollouts knows inside `trafficRouting` (wire names)."""
 
-SUPPORTED_TRAFFIC_ROUTERS = ("istio",)
-"""The traffic routers this controller implements."""
+SUPPORTED_TRAFFIC_ROUTERS = ("istio", "nginx", "alb", "smi", "traefik", "apisix", "plugins")
+"""The traffic routers this controller implements (their fields are read by `rollouts.traffic`; of the plugins, only
+the ones it names)."""
 
 
 class TLSRoute(KubeModel):
@@ -74,26 +75,26 @@ class ManagedRoute(KubeModel):
 
 
 class TrafficRouting(KubeModel):
-    """How the canary's traffic weight is applied. Only Istio is implemented by this controller."""
+    """How the canary's traffic weight is applied: every router set gets the same split."""
 
     istio: IstioTrafficRouting | None = None
     """Istio VirtualService (and optionally DestinationRule)."""
     nginx: FreeObject | None = None
-    """NGINX ingress (not supported by this controller)."""
+    """NGINX ingress: a canary Ingress next to the stable one."""
     alb: FreeObject | None = None
-    """AWS Application Load Balancer (not supported by this controller)."""
+    """AWS Application Load Balancer: weighted actions on the Ingress."""
     smi: FreeObject | None = None
-    """Service Mesh Interface TrafficSplit (not supported by this controller)."""
+    """Service Mesh Interface TrafficSplit."""
     ambassador: FreeObject | None = None
     """Ambassador mappings (not supported by this controller)."""
     app_mesh: FreeObject | None = None
     """AWS App Mesh (not supported by this controller)."""
     traefik: FreeObject | None = None
-    """Traefik weighted service (not supported by this controller)."""
+    """Traefik weighted TraefikService."""
     apisix: FreeObject | None = None
-    """Apache APISIX route (not supported by this controller)."""
+    """Apache APISIX route weights."""
     plugins: FreeObject | None = None
-    """Traffic router plugins by name with their configuration (not supported by this controller)."""
+    """Traffic router plugins by name with their configuration (argoproj-labs/gatewayAPI is built in)."""
     managed_routes: list[ManagedRoute] | None = None
     """Routes header and mirror steps may create, in priority order."""
     max_traffic_weight: int | None = None

@@ -56,10 +56,11 @@ class RouterAdapter:
         for router in self.routers:
             self._converge(router, lambda router, objects: router.set_weight(objects, split), note)
 
-    def release(self, rollout: Rollout | None, note: Note) -> None:
-        """Hand every router's objects back (all traffic to stable, our routes and objects gone)."""
+    def release(self, rollout: Rollout | None, split: TrafficSplit, note: Note) -> None:
+        """The update is over: every router hands its objects back (all traffic to stable, our routes and objects
+        gone)."""
         for router in self.routers:
-            self._converge(router, lambda router, objects: router.release(objects), note)
+            self._converge(router, lambda router, objects: router.release(objects, split), note)
 
     def verify(self, split: TrafficSplit) -> list[Verification]:
         return [router.verify(self._read(router.reads(), fresh=False), split) for router in self.routers]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rollouts.api import IstioTrafficRouting, IstioVirtualService
 from rollouts.plan.actions import TrafficSplit
-from rollouts.traffic.istio.destination_rule import destination_rule_ops, release_destination_rule_ops
+from rollouts.traffic.istio.destination_rule import destination_rule_ops
 from rollouts.traffic.istio.model import (
     HeaderRoute,
     ManagedHttpRoute,
@@ -82,15 +82,10 @@ class IstioRouter:
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
-    def release(self, objects: Objects) -> list[Edit]:
-        """Drop the subset hash labels; VirtualService weights stay where the last step left them."""
-        rule, key = self.routing.destination_rule, self._destination_rule()
-        if rule is None or key is None or (current := objects.get(key)) is None:
-            return []
-        ops = release_destination_rule_ops(
-            current, canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name
-        )
-        return [Edit(key, tuple(ops))] if ops else []
+    def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
+        """Everything to stable and managed routes gone; the VirtualServices and DestinationRule stay (they are the
+        user's), with the subsets still labelled for the hashes in ``split``."""
+        return self.set_weight(objects, replace(split, canary_weight=0, header_routes=(), mirror_routes=()))
 
     def _managed(self, split: TrafficSplit) -> ManagedRoutes | None:
         names = self.rollout.managed_routes
