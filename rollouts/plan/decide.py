@@ -7,6 +7,7 @@ increment; convergence happens over several reconciles, each triggered by the wa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,11 @@ from rollouts.plan.observed import Observed, ReplicaSet
 
 
 def decide(*, observed: Observed, now: datetime) -> Plan:
+    plan = _decide(observed, now)
+    return replace(plan, status=bookkeeping.with_strategy_objects(plan.status))
+
+
+def _decide(observed: Observed, now: datetime) -> Plan:
     rollout = observed.rollout
     before = rollout.status or RolloutStatus()
     if observed.spec_errors:
@@ -271,4 +277,4 @@ def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) ->
         if conditions.find(before.conditions, conditions.INVALID_SPEC)
         else (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
     )
-    return Plan(actions=(), status=status, events=events)
+    return Plan(actions=(), status=bookkeeping.with_strategy_objects(status), events=events)
