@@ -26,6 +26,8 @@ def with_counts(
     if active is not None:
         # Blue-green's scale subresource counts the active ReplicaSet's pods, selected by its hash too.
         selector = {**selector, "matchLabels": {**(selector.get("matchLabels") or {}), HASH_LABEL: active.hash}}
+        # ...and Argo reports the active ReplicaSet's ready and available pods, not the preview's too.
+        ready, available = active.ready, active.available
     return status.model_copy(
         update={
             "replicas": total,

@@ -12,9 +12,12 @@ import pytest
 from bluegreen_scenes import (
     BLUE_HASH,
     NOW,
+    YELLOW,
+    YELLOW_HASH,
     a_replica_set,
     a_rollout,
     observe,
+    stable_status,
 )
 
 from rollouts.plan.decide import decide, unreadable
@@ -50,3 +53,24 @@ def test_both_strategy_statuses_are_always_objects(observed: Any) -> None:
 def test_an_unreadable_rollout_still_writes_both_strategy_statuses() -> None:
     written = unreadable(raw={"metadata": {"name": "demo"}}, problems=["spec.replicas: bad"], now=NOW).status
     assert written.to_dict()["canary"] == {} and written.to_dict()["blueGreen"] == {}
+
+
+def test_blue_green_ready_and_available_count_the_active_replica_set_only() -> None:
+    # Preview (yellow) is up at 2 beside the active (blue) at 2: Argo reports 2 ready, not 4.
+    rollout = a_rollout(template=YELLOW, status=stable_status(currentPodHash=YELLOW_HASH), autoPromotionEnabled=False)
+    observed = observe(
+        rollout,
+        a_replica_set(BLUE_HASH, 1, available=2),
+        a_replica_set(YELLOW_HASH, 2, template=YELLOW, available=1),
+        active=BLUE_HASH,
+        preview=YELLOW_HASH,
+    )
+    status = decide(observed=observed, now=NOW).status
+    assert (status.replicas, status.ready_replicas, status.available_replicas) == (4, 2, 2)
+    assert status.updated_replicas == 2
+
+
+def test_blue_green_without_an_active_replica_set_counts_them_all() -> None:
+    observed = observe(a_rollout(revision=None, status={"currentPodHash": BLUE_HASH}), a_replica_set(BLUE_HASH, 1))
+    status = decide(observed=observed, now=NOW).status
+    assert (status.ready_replicas, status.available_replicas) == (2, 2)
