@@ -244,7 +244,10 @@ def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> Rollou
                 "current_step_index": None,
             }
         )
-    if status.abort and not status.aborted_at:
+    if status.abort and before.stable_rs == current_hash:
+        # Nothing to abort once fully promoted: Argo clears the flag and the Rollout stays Healthy.
+        status = status.model_copy(update={"abort": None, "aborted_at": None})
+    elif status.abort and not status.aborted_at:
         status = status.model_copy(
             update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None}
         )

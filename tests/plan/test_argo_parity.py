@@ -74,3 +74,15 @@ def test_blue_green_without_an_active_replica_set_counts_them_all() -> None:
     observed = observe(a_rollout(revision=None, status={"currentPodHash": BLUE_HASH}), a_replica_set(BLUE_HASH, 1))
     status = decide(observed=observed, now=NOW).status
     assert (status.ready_replicas, status.available_replicas) == (2, 2)
+
+
+@pytest.mark.parametrize("strategy", ["blueGreen", "canary"])
+def test_aborting_a_fully_promoted_rollout_clears_the_abort_and_stays_healthy(strategy: str) -> None:
+    rollout = a_rollout(status=stable_status(abort=True))
+    if strategy == "canary":
+        rollout = {**rollout, "spec": {**rollout["spec"], "strategy": {"canary": {"steps": [{"setWeight": 50}]}}}}
+    observed = observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH)
+    plan = decide(observed=observed, now=NOW)
+    assert not plan.status.abort and not plan.status.aborted_at
+    assert plan.status.phase == "Healthy", plan.status.message
+    assert "RolloutAborted" not in [event.reason for event in plan.events]
