@@ -86,3 +86,20 @@ def test_aborting_a_fully_promoted_rollout_clears_the_abort_and_stays_healthy(st
     assert not plan.status.abort and not plan.status.aborted_at
     assert plan.status.phase == "Healthy", plan.status.message
     assert "RolloutAborted" not in [event.reason for event in plan.events]
+
+
+def test_a_web_url_from_a_secret_is_not_validated_while_masked() -> None:
+    # Argo's TestBackgroundAnalysisWithArgs: the URL is a Secret's value, masked until measured.
+    from analysis.decide import schedule
+
+    run = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisRun",
+        "metadata": {"name": "run", "namespace": "shop", "uid": "u"},
+        "spec": {
+            "args": [{"name": "url", "valueFrom": {"secretKeyRef": {"name": "web", "key": "url"}}}],
+            "metrics": [{"name": "web", "provider": {"web": {"url": "{{args.url}}"}}}],
+        },
+    }
+    due = schedule(run=run, now=NOW)
+    assert due.run is not None, due.status
