@@ -103,3 +103,20 @@ def test_a_web_url_from_a_secret_is_not_validated_while_masked() -> None:
     }
     due = schedule(run=run, now=NOW)
     assert due.run is not None, due.status
+
+
+def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_weights() -> None:
+    # Argo's TestIstioHostSplitOnlyTls: `routes` names an HTTP route, the VirtualService has only `tls`.
+    from rollouts.api.rollout import IstioVirtualService, TLSRoute
+    from rollouts.traffic import istio
+
+    entries = [{"destination": {"host": "web-stable"}, "weight": 100}, {"destination": {"host": "web-canary"}}]
+    vs = {
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"hosts": ["web"], "tls": [{"match": [{"port": 3000, "sniHosts": ["web"]}], "route": entries}]},
+    }
+    ref = IstioVirtualService(name="web", routes=["primary"], tls_routes=[TLSRoute(port=3000, sni_hosts=["web"])])
+    keys = istio.SplitKeys(canary_host="web-canary", stable_host="web-stable")
+    assert istio.validate_references(vs, ref, keys) == []
+    operations = istio.virtual_service_ops(vs, ref=ref, split=istio.WeightSplit.of(10, keys))
+    assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
