@@ -139,7 +139,12 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
+    announce = (
+        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
+        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    )
+    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
+    return Plan(actions=actions, status=status, leading_events=announce)
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:

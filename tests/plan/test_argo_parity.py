@@ -120,3 +120,10 @@ def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_w
     assert istio.validate_references(vs, ref, keys) == []
     operations = istio.virtual_service_ops(vs, ref=ref, split=istio.WeightSplit.of(10, keys))
     assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
+
+
+def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
+    # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
+    plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
+    assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
+    assert [type(action).__name__ for action in plan.actions] == ["AnnotateRollout", "CreateReplicaSet"]
