@@ -64,6 +64,10 @@ def int_value(value: int | str) -> int:
     raise ValueError(f"{value!r} is not an integer")
 
 
+MASKED = "*****"
+"""How a Secret-backed analysis argument reads until the run measures (and in messages)."""
+
+
 def is_templated(value: object) -> bool:
     """True when a string still holds an unresolved `{{...}}` placeholder (analysis arguments)."""
     return isinstance(value, str) and "{{" in value

@@ -81,6 +81,8 @@ class Executor:
         """Apply `plan` to the Rollout it was computed for (`rollout` as read from the cache, `model` as parsed)."""
         target = _Target(rollout, model)
         failure: Exception | None = None
+        for note in plan.leading_events:
+            self.recorder.record(rollout, reason=note.reason, message=note.message, type=note.type)
         for action in plan.actions:
             try:
                 self._apply(action, target)
@@ -132,6 +134,10 @@ class Executor:
         self.replica_sets.write_back(created)
         message = f"Created ReplicaSet {name} (revision {action.revision})"
         self.recorder.record(target.raw, reason="NewReplicaSetCreated", message=message)
+        if replicas := int(action.body["spec"].get("replicas") or 0):
+            # Argo creates at 0 and scales up; we create at size but tell the same story.
+            scaled = f"Scaled up ReplicaSet {name} (revision {action.revision}) from 0 to {replicas}"
+            self.recorder.record(target.raw, reason="ScalingReplicaSet", message=scaled)
 
     def _scale_replica_set(self, action: ScaleReplicaSet, target: _Target) -> None:
         patch: dict[str, Any] = {"spec": {"replicas": action.replicas}}

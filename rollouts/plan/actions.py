@@ -158,3 +158,5 @@ class Plan:
     requeue_after: float | None = None
     """Seconds until something time-based is due (pause end, scale-down, progress deadline)."""
     events: tuple[EventNote, ...] = ()
+    leading_events: tuple[EventNote, ...] = ()
+    """Recorded before the actions: Argo announces a new revision before it creates its ReplicaSet."""

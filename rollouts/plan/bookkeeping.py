@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rollouts.api import Condition, RolloutStatus
+from rollouts.api import BlueGreenStatus, CanaryStatus, Condition, RolloutStatus
 from rollouts.api import selectors as label_selectors
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
@@ -26,6 +26,8 @@ def with_counts(
     if active is not None:
         # Blue-green's scale subresource counts the active ReplicaSet's pods, selected by its hash too.
         selector = {**selector, "matchLabels": {**(selector.get("matchLabels") or {}), HASH_LABEL: active.hash}}
+        # ...and Argo reports the active ReplicaSet's ready and available pods, not the preview's too.
+        ready, available = active.ready, active.available
     return status.model_copy(
         update={
             "replicas": total,
@@ -36,6 +38,14 @@ def with_counts(
             "selector": label_selectors.to_string(selector),
             "observed_generation": str(observed.generation),
         }
+    )
+
+
+def with_strategy_objects(status: RolloutStatus) -> RolloutStatus:
+    """Argo writes `canary` and `blueGreen` for either strategy, at least `{}`: Argo CD's resource actions index
+    them without a nil check."""
+    return status.model_copy(
+        update={"canary": status.canary or CanaryStatus(), "blue_green": status.blue_green or BlueGreenStatus()}
     )
 
 

@@ -7,6 +7,7 @@ increment; convergence happens over several reconciles, each triggered by the wa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,11 @@ from rollouts.plan.observed import Observed, ReplicaSet
 
 
 def decide(*, observed: Observed, now: datetime) -> Plan:
+    plan = _decide(observed, now)
+    return replace(plan, status=bookkeeping.with_strategy_objects(plan.status))
+
+
+def _decide(observed: Observed, now: datetime) -> Plan:
     rollout = observed.rollout
     before = rollout.status or RolloutStatus()
     if observed.spec_errors:
@@ -133,7 +139,12 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    return Plan(actions=(CreateReplicaSet(body, revision),), status=status)
+    announce = (
+        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
+        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    )
+    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
+    return Plan(actions=actions, status=status, leading_events=announce)
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:
@@ -238,7 +249,10 @@ def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> Rollou
                 "current_step_index": None,
             }
         )
-    if status.abort and not status.aborted_at:
+    if status.abort and before.stable_rs == current_hash:
+        # Nothing to abort once fully promoted: Argo clears the flag and the Rollout stays Healthy.
+        status = status.model_copy(update={"abort": None, "aborted_at": None})
+    elif status.abort and not status.aborted_at:
         status = status.model_copy(
             update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None}
         )
@@ -271,4 +285,4 @@ def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) ->
         if conditions.find(before.conditions, conditions.INVALID_SPEC)
         else (EventNote(conditions.INVALID_SPEC, message, "Warning"),)
     )
-    return Plan(actions=(), status=status, events=events)
+    return Plan(actions=(), status=bookkeeping.with_strategy_objects(status), events=events)

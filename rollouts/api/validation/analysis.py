@@ -20,7 +20,7 @@ from rollouts.api.analysis import (
     MeasurementRetention,
     Metric,
 )
-from rollouts.api.types import int_value, is_templated
+from rollouts.api.types import MASKED, int_value, is_templated
 from rollouts.api.validation.errors import Errors, dig, duplicates, show
 from rollouts.api.validation.pods import check_pod_template
 
@@ -160,8 +160,8 @@ def _provider(errors: Errors, path: str, metric: Metric, raw: Any) -> None:
 
 
 def _url(errors: Errors, path: str, url: str) -> None:
-    if is_templated(url):
-        return
+    if is_templated(url) or MASKED in url:
+        return  # a Secret's value is only known when the run measures
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         errors.invalid(path, f"must be an http(s) URL with a host, got {show(url)}")

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rollouts.api import Argument
+from rollouts.api.types import MASKED
 
-REDACTED = "*****"
+REDACTED = MASKED
 """What a secret value looks like in messages (and in args resolved without reading Secrets)."""
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)

@@ -96,7 +96,8 @@ def _select_routes(
     routes: list[_Route] = []
     problems: list[str] = []
     http = list(spec.get("http") or [])
-    for name in ref.routes or ():
+    # Argo checks named HTTP routes only when the VirtualService has an `http` list (TLS-only ones pass).
+    for name in (ref.routes or ()) if "http" in spec else ():
         indexes = [index for index, route in enumerate(http) if route.get("name") == name]
         if name in managed_names:
             problems.append(f'HTTP route "{name}" is a managed route; it cannot also be a weighted route')

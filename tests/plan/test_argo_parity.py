@@ -1,0 +1,129 @@
+"""Behaviour differences Argo Rollouts' own e2e suite found, each pinned as a plain table test of `decide`.
+
+Argo is the reference: its controller writes `status.canary` and `status.blueGreen` for both strategies (Argo CD's
+resource actions index them), and a blue-green Rollout's ready and available counts are the active ReplicaSet's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bluegreen_scenes import (
+    BLUE_HASH,
+    NOW,
+    YELLOW,
+    YELLOW_HASH,
+    a_replica_set,
+    a_rollout,
+    observe,
+    stable_status,
+)
+
+from rollouts.plan.decide import decide, unreadable
+
+
+def canary_rollout() -> dict[str, Any]:
+    rollout = a_rollout(revision=None)
+    rollout["spec"]["strategy"] = {"canary": {"steps": [{"setWeight": 50}]}}
+    return rollout
+
+
+@pytest.mark.parametrize(
+    "observed",
+    [
+        pytest.param(lambda: observe(a_rollout(revision=None)), id="blue-green-first-deploy"),
+        pytest.param(lambda: observe(a_rollout(), a_replica_set(BLUE_HASH, 1)), id="blue-green-deployed"),
+        pytest.param(lambda: observe(canary_rollout()), id="canary-first-deploy"),
+        pytest.param(
+            lambda: observe(canary_rollout(), a_replica_set(BLUE_HASH, 1)),
+            id="canary-deployed",
+        ),
+        pytest.param(
+            lambda: observe({**a_rollout(), "spec": {**a_rollout()["spec"], "strategy": {}}}), id="invalid-spec"
+        ),
+    ],
+)
+def test_both_strategy_statuses_are_always_objects(observed: Any) -> None:
+    written = decide(observed=observed(), now=NOW).status.to_dict()
+    assert isinstance(written.get("canary"), dict), written
+    assert isinstance(written.get("blueGreen"), dict), written
+
+
+def test_an_unreadable_rollout_still_writes_both_strategy_statuses() -> None:
+    written = unreadable(raw={"metadata": {"name": "demo"}}, problems=["spec.replicas: bad"], now=NOW).status
+    assert written.to_dict()["canary"] == {} and written.to_dict()["blueGreen"] == {}
+
+
+def test_blue_green_ready_and_available_count_the_active_replica_set_only() -> None:
+    # Preview (yellow) is up at 2 beside the active (blue) at 2: Argo reports 2 ready, not 4.
+    rollout = a_rollout(template=YELLOW, status=stable_status(currentPodHash=YELLOW_HASH), autoPromotionEnabled=False)
+    observed = observe(
+        rollout,
+        a_replica_set(BLUE_HASH, 1, available=2),
+        a_replica_set(YELLOW_HASH, 2, template=YELLOW, available=1),
+        active=BLUE_HASH,
+        preview=YELLOW_HASH,
+    )
+    status = decide(observed=observed, now=NOW).status
+    assert (status.replicas, status.ready_replicas, status.available_replicas) == (4, 2, 2)
+    assert status.updated_replicas == 2
+
+
+def test_blue_green_without_an_active_replica_set_counts_them_all() -> None:
+    observed = observe(a_rollout(revision=None, status={"currentPodHash": BLUE_HASH}), a_replica_set(BLUE_HASH, 1))
+    status = decide(observed=observed, now=NOW).status
+    assert (status.ready_replicas, status.available_replicas) == (2, 2)
+
+
+@pytest.mark.parametrize("strategy", ["blueGreen", "canary"])
+def test_aborting_a_fully_promoted_rollout_clears_the_abort_and_stays_healthy(strategy: str) -> None:
+    rollout = a_rollout(status=stable_status(abort=True))
+    if strategy == "canary":
+        rollout = {**rollout, "spec": {**rollout["spec"], "strategy": {"canary": {"steps": [{"setWeight": 50}]}}}}
+    observed = observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH)
+    plan = decide(observed=observed, now=NOW)
+    assert not plan.status.abort and not plan.status.aborted_at
+    assert plan.status.phase == "Healthy", plan.status.message
+    assert "RolloutAborted" not in [event.reason for event in plan.events]
+
+
+def test_a_web_url_from_a_secret_is_not_validated_while_masked() -> None:
+    # Argo's TestBackgroundAnalysisWithArgs: the URL is a Secret's value, masked until measured.
+    from analysis.decide import schedule
+
+    run = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisRun",
+        "metadata": {"name": "run", "namespace": "shop", "uid": "u"},
+        "spec": {
+            "args": [{"name": "url", "valueFrom": {"secretKeyRef": {"name": "web", "key": "url"}}}],
+            "metrics": [{"name": "web", "provider": {"web": {"url": "{{args.url}}"}}}],
+        },
+    }
+    due = schedule(run=run, now=NOW)
+    assert due.run is not None, due.status
+
+
+def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_weights() -> None:
+    # Argo's TestIstioHostSplitOnlyTls: `routes` names an HTTP route, the VirtualService has only `tls`.
+    from rollouts.api.rollout import IstioVirtualService, TLSRoute
+    from rollouts.traffic import istio
+
+    entries = [{"destination": {"host": "web-stable"}, "weight": 100}, {"destination": {"host": "web-canary"}}]
+    vs = {
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"hosts": ["web"], "tls": [{"match": [{"port": 3000, "sniHosts": ["web"]}], "route": entries}]},
+    }
+    ref = IstioVirtualService(name="web", routes=["primary"], tls_routes=[TLSRoute(port=3000, sni_hosts=["web"])])
+    keys = istio.SplitKeys(canary_host="web-canary", stable_host="web-stable")
+    assert istio.validate_references(vs, ref, keys) == []
+    operations = istio.virtual_service_ops(vs, ref=ref, split=istio.WeightSplit.of(10, keys))
+    assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
+
+
+def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
+    # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
+    plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
+    assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
+    assert [type(action).__name__ for action in plan.actions] == ["AnnotateRollout", "CreateReplicaSet"]
