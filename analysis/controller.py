@@ -14,14 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from analysis import assess, decide
+from analysis import decide
+from analysis.conditions import BoundedJudge, Judge, judged
 from analysis.metrics import AnalysisRunMetrics
 from analysis.providers import base
 from analysis.providers.job import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION, RUN_UID_LABEL
@@ -296,7 +295,7 @@ def take_measurement(
         else:
             measured = provider.terminate(config, context, _to_provider(task.in_flight, started))
         if kind in JUDGED_KINDS and task.action != "terminate" and measured.phase == base.SUCCESSFUL:
-            measured = (judge or _judged)(measured, spec)
+            measured = (judge or judged)(measured, spec)
     except errors.ApiError:
         raise  # transient (unreachable, 429, 5xx): the work queue retries with backoff
     except (arguments.ArgumentError, UnsupportedProvider, base.ProviderError) as error:
@@ -325,41 +324,6 @@ def _context(
         count=task.taken,
         read_secret=read_secret,
     )
-
-
-Judge = Callable[[base.Measurement, Mapping[str, Any]], base.Measurement]
-"""Evaluates a finished measurement's success and failure conditions into its phase."""
-
-
-class BoundedJudge:
-    """Judges measurements on threads of its own with a hard wall-clock bound, so that no user condition can hold an
-    analysis worker: past the bound the measurement is an Error, and the evaluation still running ends at its step
-    budget (analysis.expressions.Budget) on its own thread."""
-
-    def __init__(self, seconds: float = 2.0, threads: int = 4) -> None:
-        self.seconds = seconds
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="conditions")
-
-    def __call__(self, measured: base.Measurement, spec: Mapping[str, Any]) -> base.Measurement:
-        future = self._pool.submit(_judged, measured, spec)
-        try:
-            return future.result(timeout=self.seconds)
-        except FutureTimeout:
-            message = f"evaluating successCondition/failureCondition took longer than {self.seconds:g}s"
-            return measured.replace(phase=base.ERROR, message=message)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _judged(measured: base.Measurement, spec: Mapping[str, Any]) -> base.Measurement:
-    verdict = assess.judge_measurement(
-        measured.result,
-        value=measured.value,
-        success_condition=spec.get("successCondition"),
-        failure_condition=spec.get("failureCondition"),
-    )
-    return measured.replace(phase=verdict.phase, message=verdict.reason or measured.message)
 
 
 def _to_status(measured: base.Measurement, values: arguments.ArgumentValues) -> Measurement:

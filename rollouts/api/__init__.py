@@ -16,6 +16,7 @@ kind), `gotext` (Go's time, duration and float text), `labels` (Argo's label and
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -223,10 +224,9 @@ _HOMES: dict[str, tuple[str, str | None]] = {
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module_name, attribute = _HOMES[name]
-    except KeyError:
-        raise AttributeError(f"module 'rollouts.api' has no attribute {name!r}") from None
+    module_name, attribute = _HOMES.get(name, (f"{__name__}.{name}", None))
+    if attribute is None and not importlib.util.find_spec(module_name):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(module_name)
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass
 
 from analysis.controller import AnalysisRunController
-from rollouts.controller.app import RolloutController, Settings, rollout_selector, serve_healthz, serve_metrics
+from rollouts.controller.app import RolloutController, Settings, rollout_selector
+from rollouts.controller.endpoints import serve_healthz, serve_metrics
 from rollouts.controller.experiments import ExperimentController
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.kube import errors

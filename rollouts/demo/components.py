@@ -52,29 +52,71 @@ def start(processes: Processes, *, kubeconfig: Path, namespace: str, virtual_ser
     ports = Ports.free()
     data_dir.mkdir(parents=True, exist_ok=True)
     config_file = data_dir / "prometheus.yml"
-    targets = {"simulator": f"127.0.0.1:{ports.simulator}", "rollouts-controller": f"127.0.0.1:{ports.controller_metrics}"}
+    targets = {
+        "simulator": f"127.0.0.1:{ports.simulator}",
+        "rollouts-controller": f"127.0.0.1:{ports.controller_metrics}",
+    }
     config_file.write_text(yaml.safe_dump(prometheus.config(targets), sort_keys=False))
     client = prometheus.Client(f"http://127.0.0.1:{ports.prometheus}")
     processes.start(
-        "prometheus", prometheus.command(binary=prometheus.BINARY, config_file=config_file, data_dir=data_dir / "data", port=ports.prometheus)
+        "prometheus",
+        prometheus.command(
+            binary=prometheus.BINARY, config_file=config_file, data_dir=data_dir / "data", port=ports.prometheus
+        ),
     )
     python = [sys.executable, "-m", "rollouts.cli"]
     processes.start(
         "controller",
-        [*python, "controller", f"--kubeconfig={kubeconfig}", f"--metrics-port={ports.controller_metrics}", "--healthz-port=0", "--no-leader-elect"],
+        [
+            *python,
+            "controller",
+            f"--kubeconfig={kubeconfig}",
+            f"--metrics-port={ports.controller_metrics}",
+            "--healthz-port=0",
+            "--no-leader-elect",
+        ],
         env={PROMETHEUS_ADDRESS_ENV: client.url},
     )
     processes.start(
         "simulator",
-        [*python, "simulate", f"--kubeconfig={kubeconfig}", "-n", namespace, f"--port={ports.simulator}", "--address=127.0.0.1",
-         f"--virtual-service={virtual_service}", f"--rate={SIMULATED_RATE:g}"],
-    )  # fmt: skip
+        [
+            *python,
+            "simulate",
+            f"--kubeconfig={kubeconfig}",
+            "-n",
+            namespace,
+            f"--port={ports.simulator}",
+            "--address=127.0.0.1",
+            f"--virtual-service={virtual_service}",
+            f"--rate={SIMULATED_RATE:g}",
+        ],
+    )
+    _wait_until_scraping(processes, client, ports)
+    return Running(client, ports)
+
+
+def _wait_until_scraping(processes: Processes, client: prometheus.Client, ports: Ports) -> None:
+    """Prometheus ready, the controller and the simulator serving /metrics, and Prometheus scraping both."""
     deadline = time.monotonic() + START_TIMEOUT
     wait(processes, client.ready, deadline, "Prometheus ready")
-    wait(processes, lambda: _answers(f"http://127.0.0.1:{ports.controller_metrics}/metrics"), deadline, "the controller serving /metrics")
-    wait(processes, lambda: _answers(f"http://127.0.0.1:{ports.simulator}/metrics"), deadline, "the simulator serving /metrics")
-    wait(processes, lambda: _scraped(client, "simulator") and _scraped(client, "rollouts-controller"), deadline, "Prometheus scraping both")
-    return Running(client, ports)
+    wait(
+        processes,
+        lambda: _answers(f"http://127.0.0.1:{ports.controller_metrics}/metrics"),
+        deadline,
+        "the controller serving /metrics",
+    )
+    wait(
+        processes,
+        lambda: _answers(f"http://127.0.0.1:{ports.simulator}/metrics"),
+        deadline,
+        "the simulator serving /metrics",
+    )
+    wait(
+        processes,
+        lambda: _scraped(client, "simulator") and _scraped(client, "rollouts-controller"),
+        deadline,
+        "Prometheus scraping both",
+    )
 
 
 def wait(processes: Processes, probe: Callable[[], bool], deadline: float, what: str) -> None:
@@ -89,7 +131,7 @@ def wait(processes: Processes, probe: Callable[[], bool], deadline: float, what:
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except (OSError, urllib.error.URLError):
         return False
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from rollouts.cluster import processes
 
@@ -46,9 +47,14 @@ class Processes:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         with open(self.log(name), "wb") as log:
             process = subprocess.Popen(
-                list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-                start_new_session=True, preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
-            )  # fmt: skip
+                list(argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
+                preexec_fn=processes.die_with_parent if self.bound_to_parent else None,
+            )
         self._running[name] = process
         records = _load(self.dir)
         records[name] = {"pid": process.pid, "argv": list(argv)}
@@ -59,7 +65,9 @@ class Processes:
         """Raise ProcessError naming the first process that exited, with the end of its log."""
         for name, process in self._running.items():
             if process.poll() is not None:
-                raise ProcessError(f"{name} exited with code {process.returncode}; the end of {self.log(name)}:\n{tail(self.log(name))}")
+                raise ProcessError(
+                    f"{name} exited with code {process.returncode}; the end of {self.log(name)}:\n{tail(self.log(name))}"
+                )
 
     def stop(self) -> list[str]:
         """Stop every process recorded in the directory (ours included); the names of those that were running."""
@@ -75,7 +83,11 @@ def stop_recorded(directory: Path) -> list[str]:
     """SIGTERM each recorded process group still running its recorded command line (newest first), SIGKILL after
     `STOP_TIMEOUT`, and forget them all. Returns the names of the processes that were running."""
     records = _load(directory)
-    alive = [(name, int(entry["pid"])) for name, entry in reversed(records.items()) if _runs(int(entry["pid"]), entry["argv"])]
+    alive = [
+        (name, int(entry["pid"]))
+        for name, entry in reversed(records.items())
+        if _runs(int(entry["pid"]), entry["argv"])
+    ]
     for _name, pid in alive:
         with suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)
@@ -91,7 +103,9 @@ def stop_recorded(directory: Path) -> list[str]:
 
 def recorded_pids(directory: Path) -> dict[str, int]:
     """The recorded processes that still run their recorded command line, by name."""
-    return {name: int(entry["pid"]) for name, entry in _load(directory).items() if _runs(int(entry["pid"]), entry["argv"])}
+    return {
+        name: int(entry["pid"]) for name, entry in _load(directory).items() if _runs(int(entry["pid"]), entry["argv"])
+    }
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -101,7 +115,7 @@ def tail(path: Path, lines: int = 20) -> str:
         return f"(no log at {path})"
 
 
-def _load(directory: Path) -> dict[str, dict]:
+def _load(directory: Path) -> dict[str, dict[str, Any]]:
     try:
         records = json.loads((directory / RECORD_FILE).read_text())
     except (OSError, ValueError):
@@ -109,7 +123,7 @@ def _load(directory: Path) -> dict[str, dict]:
     return records if isinstance(records, dict) else {}
 
 
-def _save(directory: Path, records: Mapping[str, dict]) -> None:
+def _save(directory: Path, records: Mapping[str, dict[str, Any]]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / RECORD_FILE).write_text(json.dumps(records, indent=2) + "\n")
 

@@ -31,6 +31,11 @@ def run_text(run: AnalysisRunView) -> str:
 
     name r, Running, successful 2, failed 0 → "r Running ✔2"
     """
-    counts = [(icons.OK, run.successful), (icons.BAD, run.failed), (icons.WARNING, run.error), (icons.UNKNOWN, run.inconclusive)]
+    counts = [
+        (icons.OK, run.successful),
+        (icons.BAD, run.failed),
+        (icons.WARNING, run.error),
+        (icons.UNKNOWN, run.inconclusive),
+    ]
     shown = " ".join(f"{icon}{count}" for icon, count in counts if count)
     return f"{run.name} {run.status or 'Pending'}" + (f" {shown}" if shown else "")

@@ -27,17 +27,27 @@ def config(targets: Mapping[str, str]) -> dict[str, Any]:
         == [{"job_name": "simulator", "static_configs": [{"targets": ["127.0.0.1:9101"]}]}]
     """
     return {
-        "global": {"scrape_interval": SCRAPE_INTERVAL, "scrape_timeout": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()],
+        "global": {
+            "scrape_interval": SCRAPE_INTERVAL,
+            "scrape_timeout": SCRAPE_INTERVAL,
+            "evaluation_interval": SCRAPE_INTERVAL,
+        },
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()
+        ],
     }
 
 
 def command(*, binary: Path, config_file: Path, data_dir: Path, port: int) -> list[str]:
     """The command line of a Prometheus on 127.0.0.1:`port` with its TSDB in `data_dir`."""
     return [
-        str(binary), f"--config.file={config_file}", f"--storage.tsdb.path={data_dir}",
-        f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1d", "--log.level=warn",
-    ]  # fmt: skip
+        str(binary),
+        f"--config.file={config_file}",
+        f"--storage.tsdb.path={data_dir}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=1d",
+        "--log.level=warn",
+    ]
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ class Client:
         """Whether /-/ready answers 200 (false while starting, or when nothing listens)."""
         try:
             with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:
-                return response.status == 200
+                return bool(response.status == 200)
         except (OSError, urllib.error.URLError):
             return False
 

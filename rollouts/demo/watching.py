@@ -52,7 +52,9 @@ def follow(
         feed.wait_for_change(feed.version, min(1.0, left))
 
 
-def _progress_lines(feed: RolloutFeed, *, out: TextIO, deadline: float, settled: Callable[[RolloutView], bool]) -> RolloutView | None:
+def _progress_lines(
+    feed: RolloutFeed, *, out: TextIO, deadline: float, settled: Callable[[RolloutView], bool]
+) -> RolloutView | None:
     started = time.monotonic()
     printed, current = None, None
     while True:

@@ -31,6 +31,15 @@ def decide(*, observed: Observed, now: datetime) -> Plan:
     return replace(plan, status=bookkeeping.with_strategy_objects(plan.status))
 
 
+def _revision_bump(observed: Observed, new: ReplicaSet) -> AnnotateReplicaSet | None:
+    """Going back to an older template makes its ReplicaSet the newest revision again (history kept)."""
+    latest = max(rs.revision for rs in observed.replica_sets if not rs.deleting)
+    if new.revision >= latest:
+        return None
+    history = ",".join(filter(None, [new.annotations.get(REVISION_HISTORY_ANNOTATION), str(new.revision)]))
+    return AnnotateReplicaSet(new.name, {REVISION_ANNOTATION: str(latest + 1), REVISION_HISTORY_ANNOTATION: history})
+
+
 def _decide(observed: Observed, now: datetime) -> Plan:
     rollout = observed.rollout
     before = rollout.status or RolloutStatus()
@@ -48,13 +57,7 @@ def _decide(observed: Observed, now: datetime) -> Plan:
     if new is None:
         return _create_new(observed, before, pod_hash, now)
 
-    latest = max(rs.revision for rs in observed.replica_sets if not rs.deleting)
-    if new.revision < latest:
-        # Going back to an older template makes its ReplicaSet the newest revision again (history kept).
-        history = ",".join(filter(None, [new.annotations.get(REVISION_HISTORY_ANNOTATION), str(new.revision)]))
-        bump = AnnotateReplicaSet(
-            new.name, {REVISION_ANNOTATION: str(latest + 1), REVISION_HISTORY_ANNOTATION: history}
-        )
+    if (bump := _revision_bump(observed, new)) is not None:
         return Plan(actions=(bump,), status=before)
 
     status = _baseline(before, new.hash, now)

@@ -11,17 +11,40 @@ from rollouts.simulator import main as simulator_main
 
 
 @click.command()
-@click.option("--kubeconfig", envvar="KUBECONFIG", default=None, help="Path to a kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster).")
+@click.option(
+    "--kubeconfig",
+    envvar="KUBECONFIG",
+    default=None,
+    help="Path to a kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster).",
+)
 @click.option("--context", default=None, help="kubeconfig context to use.")
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace whose traffic to simulate.")
-@click.option("--virtual-service", "virtual_services", multiple=True, help="Send traffic through this VirtualService (repeatable).")
+@click.option(
+    "--virtual-service",
+    "virtual_services",
+    multiple=True,
+    help="Send traffic through this VirtualService (repeatable).",
+)
 @click.option("--service", "services", multiple=True, help="Send traffic straight to this Service (repeatable).")
-@click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Requests per second, per target.")
+@click.option(
+    "--rate",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Requests per second, per target.",
+)
 @click.option("--port", default=9101, show_default=True, type=click.IntRange(0, 65535), help="Port for /metrics.")
 @click.option("--address", default="0.0.0.0", show_default=True, help="Address to serve /metrics on.")
 @click.option("--seed", default=None, type=int, help="Seed for the random generator (same seed, same requests).")
-@click.option("--reporter", "reporters", multiple=True, type=click.Choice(["destination", "source"]), default=("destination",), show_default=True,
-              help="Value of Istio's reporter label; repeat for both, as a real mesh reports.")  # fmt: skip
+@click.option(
+    "--reporter",
+    "reporters",
+    multiple=True,
+    type=click.Choice(["destination", "source"]),
+    default=("destination",),
+    show_default=True,
+    help="Value of Istio's reporter label; repeat for both, as a real mesh reports.",
+)
 @click.option("--loglevel", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
 def simulate(
     kubeconfig: str | None,
@@ -49,7 +72,15 @@ def simulate(
     root.setLevel(loglevel.upper())
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     options = simulator_main.Options(
-        kubeconfig=kubeconfig, context=context, namespace=namespace, virtual_services=virtual_services, services=services,
-        rate=rate, port=port, address=address, seed=seed, reporters=reporters,
-    )  # fmt: skip
+        kubeconfig=kubeconfig,
+        context=context,
+        namespace=namespace,
+        virtual_services=virtual_services,
+        services=services,
+        rate=rate,
+        port=port,
+        address=address,
+        seed=seed,
+        reporters=reporters,
+    )
     sys.exit(simulator_main.run_until_signalled(options))

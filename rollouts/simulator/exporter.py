@@ -42,7 +42,27 @@ from rollouts.simulator.traffic import RequestSample
 __all__ = ["DURATION_BUCKETS_MS", "LABELS", "SOURCE_WORKLOAD", "IstioMetrics", "MetricsServer", "serve"]
 
 SOURCE_WORKLOAD = "traffic-simulator"
-DURATION_BUCKETS_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000)
+DURATION_BUCKETS_MS = (
+    0.5,
+    1,
+    5,
+    10,
+    25,
+    50,
+    100,
+    250,
+    500,
+    1000,
+    2500,
+    5000,
+    10000,
+    30000,
+    60000,
+    300000,
+    600000,
+    1800000,
+    3600000,
+)
 """Istio's default buckets for ``istio_request_duration_milliseconds``."""
 LABELS = (
     "reporter",
@@ -101,7 +121,9 @@ class IstioMetrics:
     def collect(self) -> Iterator[Metric]:
         """Called by the registry at each scrape."""
         requests = CounterMetricFamily("istio_requests", "Total number of requests (simulated).", labels=LABELS)
-        durations = HistogramMetricFamily("istio_request_duration_milliseconds", "Request duration in milliseconds (simulated).", labels=LABELS)
+        durations = HistogramMetricFamily(
+            "istio_request_duration_milliseconds", "Request duration in milliseconds (simulated).", labels=LABELS
+        )
         with self._lock:
             for labels, count in sorted(self._requests.items()):
                 requests.add_metric(labels, count)
@@ -109,7 +131,7 @@ class IstioMetrics:
                 cumulative, buckets = 0, []
                 for bound, count in zip(DURATION_BUCKETS_MS, observed.buckets, strict=True):
                     cumulative += count
-                    buckets.append((floatToGoString(bound), cumulative))
+                    buckets.append((floatToGoString(bound), cumulative))  # type: ignore[no-untyped-call]  # untyped helper
                 buckets.append(("+Inf", observed.count))
                 durations.add_metric(labels, buckets, observed.total)
         yield requests

@@ -89,10 +89,16 @@ def run(options: Options, stop: threading.Event) -> int:
         cache = _Cache(kube, options.namespace, clock=clock, stop=stop)
         _log.info(
             "simulating %s req/s per target in namespace %s (%s); Istio metrics on :%d/metrics",
-            f"{options.rate:g}", options.namespace, _targets_text(options), server.port,
-        )  # fmt: skip
+            f"{options.rate:g}",
+            options.namespace,
+            _targets_text(options),
+            server.port,
+        )
         if not cache.wait_for_sync(SYNC_TIMEOUT_SECONDS):
-            _log.warning("the API server has not answered every list after %gs; simulating with what is known", SYNC_TIMEOUT_SECONDS)
+            _log.warning(
+                "the API server has not answered every list after %gs; simulating with what is known",
+                SYNC_TIMEOUT_SECONDS,
+            )
         _simulate(options, cache, metrics, clock=clock, stop=stop)
     finally:
         stop.set()  # also stops the informers when we leave by an exception
@@ -109,7 +115,9 @@ def run_until_signalled(options: Options) -> int:
     return run(options, stop)
 
 
-def _simulate(options: Options, cache: _Cache, metrics: exporter.IstioMetrics, *, clock: Clock, stop: threading.Event) -> None:
+def _simulate(
+    options: Options, cache: _Cache, metrics: exporter.IstioMetrics, *, clock: Clock, stop: threading.Event
+) -> None:
     rng = random.Random(options.seed)
     shown: dict[traffic.Target, str] = {}
     idle = False  # whether the last tick found no target (so that is logged once, not every tick)
@@ -131,7 +139,9 @@ def _simulate(options: Options, cache: _Cache, metrics: exporter.IstioMetrics, *
             _log.info("split %s: gone, no more traffic", target)
             del shown[target]
         if not targets and not idle:
-            _log.info("no targets: no VirtualService, and no Service with a selector, in namespace %s", options.namespace)
+            _log.info(
+                "no targets: no VirtualService, and no Service with a selector, in namespace %s", options.namespace
+            )
         idle = not targets
         before = now
 
@@ -141,11 +151,15 @@ def _targets(options: Options, objects: dict[str, list[dict[str, Any]]]) -> list
         return [traffic.Target("VirtualService", name) for name in options.virtual_services] + [
             traffic.Target("Service", name) for name in options.services
         ]
-    return traffic.discover_targets(namespace=options.namespace, virtual_services=objects["virtual_services"], services=objects["services"])
+    return traffic.discover_targets(
+        namespace=options.namespace, virtual_services=objects["virtual_services"], services=objects["services"]
+    )
 
 
 def _targets_text(options: Options) -> str:
-    named = [f"VirtualService/{name}" for name in options.virtual_services] + [f"Service/{name}" for name in options.services]
+    named = [f"VirtualService/{name}" for name in options.virtual_services] + [
+        f"Service/{name}" for name in options.services
+    ]
     return ", ".join(named) or "every VirtualService, and every Service no VirtualService routes to"
 
 
@@ -157,10 +171,20 @@ class _Cache:
             return OptionalListWatch(ResourceListWatch(kube, resource, namespace=namespace), clock=clock, stop=stop)
 
         self._informers = {
-            "virtual_services": Informer(optional(resources.VIRTUAL_SERVICES), name="simulator-virtualservices", clock=clock),
-            "destination_rules": Informer(optional(resources.DESTINATION_RULES), name="simulator-destinationrules", clock=clock),
-            "services": Informer(ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="simulator-services", clock=clock),
-            "replica_sets": Informer(ResourceListWatch(kube, resources.REPLICASETS, namespace=namespace), name="simulator-replicasets", clock=clock),
+            "virtual_services": Informer(
+                optional(resources.VIRTUAL_SERVICES), name="simulator-virtualservices", clock=clock
+            ),
+            "destination_rules": Informer(
+                optional(resources.DESTINATION_RULES), name="simulator-destinationrules", clock=clock
+            ),
+            "services": Informer(
+                ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="simulator-services", clock=clock
+            ),
+            "replica_sets": Informer(
+                ResourceListWatch(kube, resources.REPLICASETS, namespace=namespace),
+                name="simulator-replicasets",
+                clock=clock,
+            ),
         }
         for informer in self._informers.values():
             informer.start(stop)

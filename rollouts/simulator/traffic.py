@@ -35,14 +35,11 @@ With ``web-bbb`` at 0 ready → ``stable web-aaa 1.0`` and the problem "canary (
 
 from __future__ import annotations
 
-import bisect
-import math
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rollouts.plan.hashing import HASH_LABEL
+from rollouts.api.labels import HASH_LABEL
 from rollouts.simulator import behaviour
 
 __all__ = [
@@ -120,7 +117,9 @@ class _Route:
     weight: float
 
 
-def discover_targets(*, namespace: str, virtual_services: Sequence[RawObject], services: Sequence[RawObject]) -> list[Target]:
+def discover_targets(
+    *, namespace: str, virtual_services: Sequence[RawObject], services: Sequence[RawObject]
+) -> list[Target]:
     """Every VirtualService, then every Service with a selector that no VirtualService routes to; by name."""
     routed: set[str] = set()
     for vs in virtual_services:
@@ -147,8 +146,13 @@ def split(
     if target.kind == "VirtualService":
         vs = next((obj for obj in virtual_services if _name(obj) == target.name), None)
         return split_virtual_service(
-            vs, name=target.name, namespace=namespace, destination_rules=destination_rules, services=services, replica_sets=replica_sets,
-        )  # fmt: skip
+            vs,
+            name=target.name,
+            namespace=namespace,
+            destination_rules=destination_rules,
+            services=services,
+            replica_sets=replica_sets,
+        )
     service = next((obj for obj in services if _name(obj) == target.name), None)
     return split_service(service, name=target.name, namespace=namespace, replica_sets=replica_sets)
 
@@ -178,7 +182,9 @@ def split_virtual_service(
         if weight <= 0:
             continue
         destination = entry.get("destination") or {}
-        resolved = _resolve(destination, weight=weight, namespace=namespace, services=services, destination_rules=destination_rules)
+        resolved = _resolve(
+            destination, weight=weight, namespace=namespace, services=services, destination_rules=destination_rules
+        )
         if isinstance(resolved, str):
             problems.append(f"{resolved} ({_percent(weight / total)} of the weight): not simulated")
         else:
@@ -194,67 +200,48 @@ def split_service(service: RawObject | None, *, name: str, namespace: str, repli
     selector = _selector(service)
     if not selector:
         return Split(target, (), (f"Service {name} has no selector",))
-    return _split_routes(target, [_Route(name, name, selector, 1.0)], namespace=namespace, replica_sets=replica_sets, total=1.0, problems=[])
+    return _split_routes(
+        target,
+        [_Route(name, name, selector, 1.0)],
+        namespace=namespace,
+        replica_sets=replica_sets,
+        total=1.0,
+        problems=[],
+    )
 
 
 def describe(split: Split) -> str:
     """One line for the log, e.g. ``stable 9f8a… 90% (blue), canary 7c6d… 10% (yellow-errors-30)``."""
-    parts = [f"{d.service} {_short(d.pod_template_hash)} {_percent(d.share)} ({behaviour.tag_of(d.image)})" for d in split.destinations]
+    parts = [
+        f"{d.service} {_short(d.pod_template_hash)} {_percent(d.share)} ({behaviour.tag_of(d.image)})"
+        for d in split.destinations
+    ]
     text = ", ".join(parts) or "no traffic"
     return "; ".join([text, *split.problems])
-
-
-def requests_due(*, rate_per_second: float, elapsed_before: float, elapsed_now: float) -> int:
-    """How many requests fall in (elapsed_before, elapsed_now] seconds at a steady rate since second 0.
-
-    Counting from a fixed start means ticks of any length never drift: at 15 req/s, ticks of 0.1 s alternate
-    1 and 2 requests, and any 10 s hold exactly 150.
-
-    Examples:
-        requests_due(rate_per_second=20, elapsed_before=0.0, elapsed_now=0.1) == 2
-        requests_due(rate_per_second=15, elapsed_before=0.0, elapsed_now=0.1) == 1
-        requests_due(rate_per_second=15, elapsed_before=0.1, elapsed_now=0.2) == 2
-    """
-    return max(0, _requests_by(rate_per_second, elapsed_now) - _requests_by(rate_per_second, elapsed_before))
-
-
-def sample_requests(split: Split, *, count: int, rng: random.Random) -> list[RequestSample]:
-    """`count` requests: each picks a destination by share, then answers by that destination's behaviour."""
-    destinations = split.destinations
-    if not destinations or count <= 0:
-        return []
-    bounds: list[float] = []
-    running = 0.0
-    for destination in destinations:
-        running += destination.share
-        bounds.append(running)
-    samples = []
-    for _ in range(count):
-        pick = min(bisect.bisect_right(bounds, rng.random() * running), len(destinations) - 1)
-        destination = destinations[pick]
-        response = behaviour.respond(destination.behaviour, rng)
-        samples.append(RequestSample(destination, response.code, response.duration_ms))
-    return samples
-
-
-def simulate(split: Split, *, rate_per_second: float, seconds: float, rng: random.Random) -> list[RequestSample]:
-    """The requests of `seconds` at `rate_per_second` through `split`: ``rate × seconds`` of them (rounded down)."""
-    count = requests_due(rate_per_second=rate_per_second, elapsed_before=0.0, elapsed_now=seconds)
-    return sample_requests(split, count=count, rng=rng)
 
 
 # --- resolving destinations ------------------------------------------------------------------------------------
 
 
 def _split_routes(
-    target: Target, routes: list[_Route], *, namespace: str, replica_sets: Sequence[RawObject], total: float, problems: list[str]
+    target: Target,
+    routes: list[_Route],
+    *,
+    namespace: str,
+    replica_sets: Sequence[RawObject],
+    total: float,
+    problems: list[str],
 ) -> Split:
     weights: dict[tuple[str, str], float] = {}
     versions: dict[tuple[str, str], RawObject] = {}
     for route in routes:
-        ready = [(rs, _ready(rs)) for rs in replica_sets if _ready(rs) > 0 and _matches(route.selector, _template_labels(rs))]
+        ready = [
+            (rs, _ready(rs)) for rs in replica_sets if _ready(rs) > 0 and _matches(route.selector, _template_labels(rs))
+        ]
         if not ready:
-            problems.append(f"{route.label} ({_percent(route.weight / total)} of the weight) has no ready pods: not simulated")
+            problems.append(
+                f"{route.label} ({_percent(route.weight / total)} of the weight) has no ready pods: not simulated"
+            )
             continue
         pods = sum(count for _, count in ready)
         for rs, count in sorted(ready, key=lambda pair: _name(pair[0])):
@@ -273,16 +260,25 @@ def _split_routes(
         labels = _template_labels(versions[(service, workload)])
         destinations.append(
             Destination(
-                service=service, namespace=namespace, workload=workload,
+                service=service,
+                namespace=namespace,
+                workload=workload,
                 pod_template_hash=labels.get(HASH_LABEL) or labels.get("pod-template-hash") or "",
-                image=behaviour.image_of(template), behaviour=answers, share=weight / served,
-            )  # fmt: skip
+                image=behaviour.image_of(template),
+                behaviour=answers,
+                share=weight / served,
+            )
         )
     return Split(target, tuple(destinations), tuple(problems))
 
 
 def _resolve(
-    destination: RawObject, *, weight: float, namespace: str, services: Sequence[RawObject], destination_rules: Sequence[RawObject]
+    destination: RawObject,
+    *,
+    weight: float,
+    namespace: str,
+    services: Sequence[RawObject],
+    destination_rules: Sequence[RawObject],
 ) -> _Route | str:
     """The Service and labels a route destination reaches, or why it reaches nothing."""
     host = str(destination.get("host") or "")
@@ -299,7 +295,11 @@ def _resolve(
         return f"{label}: Service {name} has no selector"
     if not subset:
         return _Route(name, label, selector, weight)
-    rules = [dr for dr in destination_rules if _service_name(str((dr.get("spec") or {}).get("host") or ""), namespace) == name]
+    rules = [
+        dr
+        for dr in destination_rules
+        if _service_name(str((dr.get("spec") or {}).get("host") or ""), namespace) == name
+    ]
     subsets = [s for dr in rules for s in (dr.get("spec") or {}).get("subsets") or [] if s.get("name") == subset]
     if not subsets:
         return f"{label}: no DestinationRule subset {subset} for host {host}"
@@ -355,11 +355,6 @@ def _name(obj: RawObject) -> str:
     return str((obj.get("metadata") or {}).get("name") or "")
 
 
-def _requests_by(rate_per_second: float, elapsed: float) -> int:
-    # The epsilon absorbs float error, so 0.29 s at 100 req/s is 29 requests and not 28.
-    return math.floor(rate_per_second * elapsed + 1e-9)
-
-
 def _percent(fraction: float) -> str:
     return f"{fraction * 100:.3g}%"
 
@@ -368,3 +363,9 @@ def _short(pod_template_hash: str) -> str:
     if not pod_template_hash:
         return "(no hash)"
     return pod_template_hash[:4] + "…" if len(pod_template_hash) > 5 else pod_template_hash
+
+
+# Sampling lives in rollouts.simulator.sampling; these names stay importable from here.
+from rollouts.simulator.sampling import requests_due as requests_due  # noqa: E402
+from rollouts.simulator.sampling import sample_requests as sample_requests  # noqa: E402
+from rollouts.simulator.sampling import simulate as simulate  # noqa: E402

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from analysis import decide
-from analysis.controller import STATUS_KEYS, BoundedJudge, take_measurement
+from analysis.conditions import BoundedJudge
+from analysis.controller import STATUS_KEYS, take_measurement
 from analysis.providers.base import RUNNING, FakeProvider, MeasureContext, Measurement, ProviderError
 from analysis.providers.job import TERMINATED
 from analysis.providers.registry import Providers

@@ -328,10 +328,13 @@ STEP = api.validation.STEP_MESSAGE
         pytest.param(
             changed(
                 CANARY,
-                spec__strategy__canary__steps__1={"experiment": {"templates": [{"name": "a", "specRef": "stable"}]}},
+                spec__strategy__canary__steps__1={
+                    "experiment": {"templates": [{"name": "a", "specRef": "stable", "weight": 10}]}
+                },
             ),
-            "spec.strategy.canary.steps[1].experiment: experiment steps are not supported yet",
-            id="experiment-step-unsupported",
+            "spec.strategy.canary.steps[1].experiment.templates[0].weight: "
+            "Experiment template weight cannot be set unless TrafficRouting is enabled",
+            id="experiment-weight-without-routing",
         ),
         pytest.param(
             changed(CANARY, spec__strategy__canary__steps__1={"plugin": {"name": "p"}}),
@@ -903,9 +906,14 @@ def test_errors_name_the_field(obj: Any, expected: str) -> None:
     ("obj", "path"),
     [
         pytest.param(
-            changed(CANARY, spec__strategy__canary__steps__0={"experiment": {"templates": []}}),
-            "spec.strategy.canary.steps[0].experiment",
-            id="experiment",
+            changed(
+                ISTIO,
+                spec__strategy__canary__steps__0={
+                    "experiment": {"templates": [{"name": "a", "specRef": "stable", "weight": 10}]}
+                },
+            ),
+            "spec.strategy.canary.steps[0].experiment.templates[0].weight",
+            id="experiment-template-weight",
         ),
         pytest.param(
             changed(ISTIO, spec__strategy__canary__trafficRouting__appMesh={}),
