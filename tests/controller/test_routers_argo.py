@@ -4,7 +4,10 @@ Healthy again, with the ALB action back on stable at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +52,48 @@ def canary_weight(kube: Kube, namespace: str, alb: dict[str, Any], canary_servic
     return next(int(group["Weight"]) for group in groups if group["ServiceName"] == canary_service)
 
 
+E2E_READINESS = "argoproj.io/e2e-readiness"
+
+
+@contextlib.contextmanager
+def e2e_readiness_gates_met(kube: Kube, namespace: str) -> Iterator[None]:
+    """What Argo's e2e harness does for its fixtures' `argoproj.io/e2e-readiness` readiness gate: set the pod
+    condition True on every pod (kwok honours readiness gates, so without this the pods never become ready)."""
+    stop = threading.Event()
+
+    def mark() -> None:
+        while not stop.wait(0.3):
+            for pod in kube.list(resources.PODS, namespace)[0]:
+                conditions = (pod.get("status") or {}).get("conditions")
+                if any(c.get("type") == E2E_READINESS for c in conditions or []):
+                    continue
+                met = {"type": E2E_READINESS, "status": "True"}
+                ops = [{"op": "add", "path": "/status/conditions/-" if conditions else "/status/conditions",
+                        "value": met if conditions else [met]}]  # fmt: skip
+                with contextlib.suppress(Exception):  # a pod gone or changed meanwhile: the next pass retries
+                    kube.patch(
+                        resources.PODS, namespace, pod["metadata"]["name"], ops, kind="json", subresource="status"
+                    )
+
+    thread = threading.Thread(target=mark, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+
+
 @pytest.mark.parametrize("fixture", ALB_FIXTURES)
 def test_argos_alb_fixtures_progress_to_healthy(cluster, kube: Kube, controller, namespace: str, fixture: str) -> None:
     path = FIXTURES / fixture
     if not ARGO_MANIFESTS.is_dir():
         return  # checked where ../shared is present (as tests/traffic/test_registry.py does)
+    with e2e_readiness_gates_met(kube, namespace):
+        progress_through(cluster, kube, namespace, path)
+
+
+def progress_through(cluster: Any, kube: Kube, namespace: str, path: Path) -> None:
     cluster.kubectl("apply", "-n", namespace, "-f", str(path))
     rollout = rollout_of(path)
     name, canary = rollout["metadata"]["name"], rollout["spec"]["strategy"]["canary"]
