@@ -196,7 +196,7 @@ def test_a_kind_the_server_does_not_serve_lists_as_empty(kube: Kube, namespace: 
     try:
         assert informer.wait_for_sync(10)
         assert informer.store.list() == []
-        wait_until(lambda: any("Widgets are not served" in record.getMessage() for record in caplog.records), timeout=5, what="the log line")
+        wait_until(lambda: any("Widgets are not served" in record.getMessage() for record in caplog.records), timeout=20, what="the log line")
     finally:
         stop.set()
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.WARNING]

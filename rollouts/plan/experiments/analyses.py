@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rollouts.api import AnalysisTemplateRef, Experiment, ExperimentAnalysis
+from rollouts.api.labels import HASH_LABEL
 from rollouts.plan.actions import EventNote
 from rollouts.plan.experiments import manifests
 from rollouts.plan.experiments.actions import CreateObject, ExperimentObserved, ExperimentPlan, TerminateRun
@@ -110,7 +111,7 @@ def placeholder_values(observed: ExperimentObserved) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, rs in observed.replica_sets.items():
         labels = rs["metadata"].get("labels") or {}
-        values[f"templates.{name}.podTemplateHash"] = str(labels.get("rollouts-pod-template-hash", ""))
+        values[f"templates.{name}.podTemplateHash"] = str(labels.get(HASH_LABEL, ""))
         values[f"templates.{name}.replicaset.name"] = str(rs["metadata"]["name"])
     status = observed.experiment.get("status") or {}
     for key in ("availableAt", "finishedAt"):
