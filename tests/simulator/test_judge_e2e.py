@@ -106,9 +106,10 @@ def test_the_judge_promotes_an_identical_canary_and_aborts_doubled_errors(
     tmp_path: Path,
     start_controller: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("ARGO_ROLLOUTS_PROMETHEUS_ADDRESS", prometheus.url)
-    logging.getLogger("rollouts.simulator").setLevel(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger="rollouts.simulator")  # restored after the test, unlike setLevel
     start_controller("--no-leader-elect", f"--namespace={namespace}")
     (tmp_path / "template.yaml").write_text(yaml.safe_dump(judge_template()))
     apply(cluster, namespace, tmp_path / "template.yaml")

@@ -186,6 +186,7 @@ def test_canary_errors_and_weights_reach_prometheus(kube: Kube, namespace: str, 
 @pytest.mark.cluster
 def test_a_kind_the_server_does_not_serve_lists_as_empty(kube: Kube, namespace: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
+    assert logging.getLogger("rollouts.simulator.main").isEnabledFor(logging.INFO), "an earlier test left the simulator's logger quieter" 
     unserved = resources.Resource("widgets.simulator.invalid", "v1", "widgets", "Widget")
     stop = threading.Event()
     informer = Informer(
