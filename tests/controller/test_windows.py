@@ -1,5 +1,7 @@
 """Promotion windows end to end: an update started inside a deny window waits (Paused, PromotionWindow, canary at
-no pods) and moves on by itself a few seconds later, when the window ends, without anyone promoting it."""
+no pods) and moves on by itself a few seconds later, when the window ends, without anyone promoting it. With the
+window closed, the plugin's plain `promote` (Argo's patches) releases a `pause: {}` step but never a step the window
+holds: the controller holds it again and says so; `promote --override-window` lets exactly one held step through."""
 
 from __future__ import annotations
 
@@ -8,7 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+from click.testing import CliRunner
 from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
+
+from plugin.cli import cli
+from plugin.context import CliContext
 from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
@@ -62,3 +69,88 @@ def test_an_update_waits_for_the_window_then_goes_on_by_itself(
     closed = [e["message"] for e in events if e["reason"] == "PromotionWindowClosed"]
     assert closed and "traffic moves again at" in closed[0]
     assert rollout(kube, namespace, NAME)["status"].get("pauseConditions")[0]["reason"] == "CanaryPauseStep"
+
+
+STEPS = [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50}, {"pause": {}}]
+CLOSED = 'allow: [{schedule: "0 0 1 1 *", duration: 1m}]'  # open one minute a year: closed for this test
+
+
+def a_canary_in_a_closed_window(tmp_path: Path) -> Path:
+    labels = {"app": "held"}
+    manifest = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "held", "annotations": {PROMOTION_WINDOWS_ANNOTATION: CLOSED}},
+        "spec": {
+            "replicas": 10,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "argoproj/rollouts-demo:blue"}]},
+            },
+            "strategy": {"canary": {"steps": STEPS}},
+        },
+    }
+    path = tmp_path / "held.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    return path
+
+
+def test_a_plain_promote_never_passes_a_closed_window(
+    cluster: Any, kube: Kube, controller: Any, namespace: str, tmp_path: Path
+) -> None:
+    apply(cluster, namespace, a_canary_in_a_closed_window(tmp_path))
+    wait_for_phase(kube, namespace, "held", "Healthy")  # a first deploy is never held
+
+    def plugin(*args: str) -> None:
+        result = CliRunner().invoke(cli, ["-n", namespace, *args], obj=CliContext(kube_client=kube))
+        assert result.exit_code == 0, result.output
+
+    def canary_pods() -> int:
+        return int((canary(kube, namespace).get("spec") or {}).get("replicas") or 0)
+
+    def held_again(step: int, refused: int) -> dict[str, Any]:
+        """The controller put the hold back after a plain promote (and said so), the canary untouched."""
+        wait_until(lambda: promote_refusals(kube, namespace) > refused, what="the hold put back after a promote")
+        held = wait_for_phase(kube, namespace, "held", "Paused", message="PromotionWindow")
+        assert held["status"]["currentStepIndex"] == step
+        return held
+
+    patch = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "argoproj/rollouts-demo:red"}]
+    kube.patch(resources.ROLLOUTS, namespace, "held", patch, kind="json")
+    wait_for_phase(kube, namespace, "held", "Paused", message="PromotionWindow")
+    plugin("promote", "held", "--override-window")  # the start of the update: setWeight 20
+    paused = wait_for_phase(kube, namespace, "held", "Paused", message="CanaryPauseStep")
+    assert paused["status"]["currentStepIndex"] == 1 and canary_pods() == 2
+
+    # An ordinary pause step is promoted as Argo does; the setWeight 50 after it waits for the window.
+    plugin("promote", "held")
+    held = wait_for_phase(kube, namespace, "held", "Paused", message="PromotionWindow")
+    assert held["status"]["currentStepIndex"] == 2 and canary_pods() == 2
+
+    # A plain promote of the held step: the hold comes back, no weight moves.
+    refused = promote_refusals(kube, namespace)
+    plugin("promote", "held")
+    held_again(2, refused)
+    assert canary_pods() == 2, "still 20%"
+
+    # --override-window moves exactly one step: to 50%, then the next pause step.
+    plugin("promote", "held", "--override-window")
+    paused = wait_for_phase(kube, namespace, "held", "Paused", message="CanaryPauseStep")
+    assert paused["status"]["currentStepIndex"] == 3
+    wait_until(lambda: canary_pods() == 5, what="the canary at 50%")
+
+    # Past that pause, the full promotion is held too, and a plain promote does not release it.
+    plugin("promote", "held")
+    wait_for_phase(kube, namespace, "held", "Paused", message="PromotionWindow")
+    refused = promote_refusals(kube, namespace)
+    plugin("promote", "held")
+    final = held_again(4, refused)
+    assert final["status"]["stableRS"] != final["status"]["currentPodHash"] and canary_pods() == 5
+
+
+def promote_refusals(kube: Kube, namespace: str) -> int:
+    """PromotionWindowClosed events (their count included) that tell a promote the window still holds."""
+    events, _ = kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=held")
+    refusals = [e for e in events if e["reason"] == "PromotionWindowClosed" and "--override-window" in e["message"]]
+    return sum(int(e.get("count") or 1) for e in refusals)
