@@ -143,16 +143,35 @@ def shifts_traffic(step_list: list[CanaryStep], index: int) -> bool:
 def window_held(
     decision: Decision, observed: Observed, step_list: list[CanaryStep], index: int, now: datetime, *, new: ReplicaSet
 ) -> bool:
-    """Whether the rollout stays before step `index`: a window held it there, or the update starts outside one."""
-    waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in decision.status.pause_conditions or ())
+    """Whether the rollout stays before step `index`: a window held it there, or the update starts outside one.
+
+    A plain promote clears every pause condition, ours too, but leaves controllerPause, which nothing else sets
+    before a traffic step: that hold is checked again, so only an open window or `--override-window` passes it.
+    """
+    status = decision.status
+    waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in status.pause_conditions or ())
+    promoted = bool(status.controller_pause) and not status.pause_conditions and shifts_traffic(step_list, index)
     starting = index == 0 and new.replicas == 0
-    return (waiting or starting) and window_holds(decision, observed, step_list, index, now, new=new)
+    if not (waiting or promoted or starting):
+        return False
+    if window_holds(decision, observed, step_list, index, now, new=new, promoted=promoted):
+        return True
+    if promoted:
+        decision.update(controller_pause=None)  # let through: the step is entered and never held again
+    return False
 
 
 def window_holds(
-    decision: Decision, observed: Observed, step_list: list[CanaryStep], index: int, now: datetime, *, new: ReplicaSet
+    decision: Decision,
+    observed: Observed,
+    step_list: list[CanaryStep],
+    index: int,
+    now: datetime,
+    *,
+    new: ReplicaSet,
+    promoted: bool = False,
 ) -> bool:
     """Whether a promotion window holds the rollout before step `index` (recorded as a pause and a wake-up)."""
     if not shifts_traffic(step_list, index):
         return False
-    return windows.holds(decision, observed, now, gate=f"{new.hash}/{index}")
+    return windows.holds(decision, observed, now, gate=f"{new.hash}/{index}", promoted=promoted)

@@ -78,11 +78,12 @@ def verdict(windows: PromotionWindows | None, now: datetime) -> Verdict:
     return Verdict(open=False)
 
 
-def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str) -> bool:
+def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str, promoted: bool = False) -> bool:
     """Whether the windows hold the traffic shift named `gate` ("<pod hash>/<step index>" or "<pod hash>/promote").
 
     Held: a PromotionWindow pause condition and a wake-up when the window opens. Released (window open, or
     `promote --override-window` naming this gate): the condition goes, an override is recorded as an event.
+    `promoted`: a plain promote cleared the hold; held again, the event says that it takes --override-window.
     """
     annotations = observed.rollout.metadata.annotations or {}
     try:
@@ -103,7 +104,10 @@ def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str) -
     if not held:
         pause = PauseCondition(reason=PROMOTION_WINDOW_PAUSE, start_time=format_time(now))
         decision.update(pause_conditions=[*conditions, pause], controller_pause=True)
-        decision.events.append(EventNote("PromotionWindowClosed", closed_message(result, now)))
+        message = closed_message(result, now)
+        if promoted:
+            message += "; a plain promote does not release this step, promote --override-window does"
+        decision.events.append(EventNote("PromotionWindowClosed", message))
     if result.opens_at is not None:
         decision.wake_in((result.opens_at - now).total_seconds())
     return True
