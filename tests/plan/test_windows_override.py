@@ -35,3 +35,11 @@ def test_override_without_a_window_hold_is_refused() -> None:
     rollout = a_rollout({"canary": {"steps": [{"pause": {}}]}}, pauseConditions=[{"reason": "CanaryPauseStep"}])
     with pytest.raises(intents.IntentError, match="not held by a promotion window"):
         intents.override_window(rollout)
+
+
+def test_override_of_a_full_promotion_names_the_promotion() -> None:
+    """After `promote --full` the decision holds the full promotion (the step index past the last step)."""
+    strategy = {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50}]}}
+    rollout = a_rollout(strategy, currentStepIndex=1, pauseConditions=HELD, promoteFull=True)
+    body = intents.override_window(rollout).changes[0].body
+    assert body == {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: "abc/3"}}}

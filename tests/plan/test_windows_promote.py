@@ -94,3 +94,31 @@ def test_a_step_entered_through_the_window_is_not_pulled_back() -> None:
     plan = decide(observed=observe(rollout, old=8, new=5), now=NOW + timedelta(days=1))
     assert reasons(plan) == []
     assert targets(plan).get("new", 5) == 5, "the canary keeps its 50%"
+
+
+@pytest.mark.parametrize(
+    ("index", "conditions", "new", "override", "later", "moves"),
+    [
+        pytest.param(2, HELD, 2, None, 0, False, id="held-before-setWeight-50"),
+        pytest.param(1, PAUSED_STEP, 2, None, 0, False, id="at-a-pause-step"),
+        pytest.param(2, HELD, 2, f"{NEW_HASH}/2", 0, False, id="an-override-of-the-step-is-not-one-of-the-promotion"),
+        pytest.param(2, HELD, 2, f"{NEW_HASH}/4", 0, True, id="override-naming-the-full-promotion-moves"),
+        pytest.param(1, PAUSED_STEP, 2, None, 21, True, id="window-opened-moves"),
+    ],
+)
+def test_promote_full_waits_for_the_window_too(
+    index: int, conditions: list[dict[str, Any]], new: int, override: str | None, later: int, moves: bool
+) -> None:
+    """`promote --full` skips steps and pauses, not the windows: the canary keeps the traffic it has."""
+    rollout = held_at(index, conditions, override)
+    for change in intents.promote(rollout, full=True).changes:
+        rollout = merged(rollout, change.body)
+    plan = decide(observed=observe(rollout, old=10 - new, new=new), now=NOW + timedelta(hours=later))
+    assert plan.status.stable_rs == OLD_HASH
+    if moves:
+        assert targets(plan).get("new", 0) > new, "on toward 100%"
+        assert "PromotionWindow" not in reasons(plan)
+        return
+    assert targets(plan) == {}, "the canary keeps its traffic"
+    assert "PromotionWindow" in reasons(plan) and plan.status.controller_pause
+    assert plan.requeue_after == 21 * 3600
