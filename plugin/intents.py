@@ -113,7 +113,12 @@ def override_window(rollout: Mapping[str, Any]) -> Intent:
     name, status = _name(rollout), raw.status(rollout)
     if not any(c.get("reason") == "PromotionWindow" for c in status.get("pauseConditions") or []):
         raise IntentError(f"rollout '{name}' is not held by a promotion window")
-    gate = str(phases.step_index(rollout)) if raw.canary(rollout) is not None else "promote"
+    if raw.canary(rollout) is None:
+        gate = "promote"
+    elif status.get("promoteFull"):
+        gate = str(len(phases.canary_steps(rollout)))  # promote --full: held before the end of the steps
+    else:
+        gate = str(phases.step_index(rollout))
     body = {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: f"{status.get('currentPodHash')}/{gate}"}}}
     return Intent((Change(Target("Rollout", name), "merge", body),), f"rollout '{name}' promoted past its window")
 

@@ -169,6 +169,9 @@ def _advance(
     step_list = strategy.steps or []
     max_weight = strategy.effective_max_traffic_weight
     held = gates.window_held(decision, observed, step_list, index, now, new=new)
+    if held and decision.status.promote_full:  # a full promotion waits for a window with the traffic as it is
+        gates.background_analysis(decision, observed, strategy, new, stable, index)  # a failure still aborts
+        return
     at_index = index - 1 if held else index  # held before the step: the previous step's traffic
     weight = steps.current_weight(step_list, at_index, max_weight=max_weight)
 

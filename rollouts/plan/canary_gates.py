@@ -147,12 +147,13 @@ def window_held(
 
     A plain promote clears every pause condition, ours too, but leaves controllerPause, which nothing else sets
     before a traffic step: that hold is checked again, so only an open window or `--override-window` passes it.
+    `promote --full` skips steps and pauses, not windows: `index` is then past the last step.
     """
     status = decision.status
     waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in status.pause_conditions or ())
     promoted = bool(status.controller_pause) and not status.pause_conditions and shifts_traffic(step_list, index)
     starting = index == 0 and new.replicas == 0
-    if not (waiting or promoted or starting):
+    if not (waiting or promoted or starting or status.promote_full):
         return False
     if window_holds(decision, observed, step_list, index, now, new=new, promoted=promoted):
         return True

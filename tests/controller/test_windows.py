@@ -1,7 +1,8 @@
 """Promotion windows end to end: an update started inside a deny window waits (Paused, PromotionWindow, canary at
 no pods) and moves on by itself a few seconds later, when the window ends, without anyone promoting it. With the
 window closed, the plugin's plain `promote` (Argo's patches) releases a `pause: {}` step but never a step the window
-holds: the controller holds it again and says so; `promote --override-window` lets exactly one held step through."""
+holds: the controller holds it again and says so; `promote --override-window` lets exactly one held step through;
+`promote --full` waits for the window too."""
 
 from __future__ import annotations
 
@@ -140,17 +141,28 @@ def test_a_plain_promote_never_passes_a_closed_window(
     assert paused["status"]["currentStepIndex"] == 3
     wait_until(lambda: canary_pods() == 5, what="the canary at 50%")
 
-    # Past that pause, the full promotion is held too, and a plain promote does not release it.
-    plugin("promote", "held")
-    wait_for_phase(kube, namespace, "held", "Paused", message="PromotionWindow")
+    # promote --full skips the pause step, not the window: the full promotion is held, a plain promote too.
+    closed = window_events(kube, namespace)
+    plugin("promote", "held", "--full")
+    wait_until(lambda: window_events(kube, namespace) > closed, what="the full promotion held")
     refused = promote_refusals(kube, namespace)
     plugin("promote", "held")
-    final = held_again(4, refused)
-    assert final["status"]["stableRS"] != final["status"]["currentPodHash"] and canary_pods() == 5
+    held = held_again(3, refused)
+    assert held["status"].get("promoteFull") and canary_pods() == 5
+
+    # --override-window now names the full promotion, which goes through.
+    plugin("promote", "held", "--override-window")
+    healthy = wait_for_phase(kube, namespace, "held", "Healthy", timeout=90)
+    assert healthy["status"]["stableRS"] == healthy["status"]["currentPodHash"]
+
+
+def window_events(kube: Kube, namespace: str, *, saying: str = "") -> int:
+    """How many PromotionWindowClosed events (their count included) the controller recorded, `saying` something."""
+    events, _ = kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=held")
+    closed = [e for e in events if e["reason"] == "PromotionWindowClosed" and saying in e["message"]]
+    return sum(int(e.get("count") or 1) for e in closed)
 
 
 def promote_refusals(kube: Kube, namespace: str) -> int:
-    """PromotionWindowClosed events (their count included) that tell a promote the window still holds."""
-    events, _ = kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=held")
-    refusals = [e for e in events if e["reason"] == "PromotionWindowClosed" and "--override-window" in e["message"]]
-    return sum(int(e.get("count") or 1) for e in refusals)
+    """The PromotionWindowClosed events that tell a plain promote the window still holds the step."""
+    return window_events(kube, namespace, saying="--override-window")
