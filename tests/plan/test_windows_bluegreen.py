@@ -13,8 +13,9 @@ from rollouts.plan.actions import PointService
 from rollouts.plan.decide import decide
 
 
-def bluegreen(windows: str, override: str | None = None) -> Any:
-    status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True)  # a user cleared the BlueGreenPause
+def bluegreen(windows: str, override: str | None = None, **status_extra: Any) -> Any:
+    # a user cleared the BlueGreenPause
+    status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, **status_extra)
     rollout = with_windows(a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False), windows, override)
     return observe(
         rollout,
@@ -41,3 +42,19 @@ def test_blue_green_promotion_waits_for_a_window(windows: str, override: str | N
     if not switched:
         assert reasons(plan) == ["PromotionWindow"]
         assert plan.requeue_after == 21 * 3600
+
+
+@pytest.mark.parametrize(
+    ("override", "switched"),
+    [
+        pytest.param(None, False, id="closed-holds-the-switch"),
+        pytest.param(f"{YELLOW_HASH}/promote", True, id="override-switches"),
+    ],
+)
+def test_promote_full_waits_for_a_window_too(override: str | None, switched: bool) -> None:
+    plan = decide(observed=bluegreen(OPENS_TOMORROW, override, promoteFull=True), now=NOW)
+    switch = [a for a in plan.actions if isinstance(a, PointService) and a.service == "active"]
+    assert bool(switch) is switched
+    assert (plan.status.stable_rs == YELLOW_HASH) is switched
+    if not switched:
+        assert reasons(plan) == ["PromotionWindow"]
