@@ -132,6 +132,8 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
         )
         # Outside the promotion windows the switch waits for one to open (or for promote --override-window).
         promoting = promoting and not windows.holds(decision, update.observed, update.now, gate=f"{new.hash}/promote")
+    elif status.promote_full and not (checkpoint or fast_rollback):  # --full skips pause and analysis, not windows
+        promoting = not windows.holds(decision, update.observed, update.now, gate=f"{new.hash}/promote")
     promoting = promoting and not spec.paused and not decision.status.abort
     _scale(decision, new, replicas if promoting else preview_count, replicas, clear_deadline=True)
     if promoting:

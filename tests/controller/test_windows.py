@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 from click.testing import CliRunner
-from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
 
+from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
 from plugin.cli import cli
 from plugin.context import CliContext
 from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION
