@@ -122,3 +122,19 @@ def test_promote_full_waits_for_the_window_too(
     assert targets(plan) == {}, "the canary keeps its traffic"
     assert "PromotionWindow" in reasons(plan) and plan.status.controller_pause
     assert plan.requeue_after == 21 * 3600
+
+
+def test_an_override_lets_one_hold_through_not_a_later_one_at_the_same_step() -> None:
+    """The annotation stays on the Rollout; after a retry (same pod hash, steps again from the start) the same
+    step is held anew, and the old override must not pass it."""
+    earlier = held_at(2, [{"reason": "PromotionWindow", "startTime": "2026-01-01T10:00:00Z"}])
+    override = intents.override_window(earlier).changes[0].body["metadata"]["annotations"]
+    rollout = held_at(2, HELD)
+    rollout["metadata"]["annotations"].update(override)
+    plan = decide(observed=observe(rollout, old=8, new=2), now=NOW)
+    assert reasons(plan) == ["PromotionWindow"] and targets(plan) == {}
+    rollout["metadata"]["annotations"].update(
+        intents.override_window(rollout).changes[0].body["metadata"]["annotations"]
+    )
+    plan = decide(observed=observe(rollout, old=8, new=2), now=NOW)
+    assert reasons(plan) == [] and targets(plan).get("new") == 5, "the override of this hold passes it"
