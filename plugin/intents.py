@@ -109,9 +109,10 @@ def promote(rollout: Mapping[str, Any], *, full: bool = False) -> Intent:
 
 def override_window(rollout: Mapping[str, Any]) -> Intent:
     """Let the traffic shift a promotion window holds go through once: an annotation naming it ("<pod hash>/<step
-    index>", or "/promote" for blue-green); the controller records the override in an event."""
+    index>", or "/promote" for blue-green) and the hold's start; the controller records the override in an event."""
     name, status = _name(rollout), raw.status(rollout)
-    if not any(c.get("reason") == "PromotionWindow" for c in status.get("pauseConditions") or []):
+    holds = [c for c in status.get("pauseConditions") or [] if c.get("reason") == "PromotionWindow"]
+    if not holds:
         raise IntentError(f"rollout '{name}' is not held by a promotion window")
     if raw.canary(rollout) is None:
         gate = "promote"
@@ -119,7 +120,8 @@ def override_window(rollout: Mapping[str, Any]) -> Intent:
         gate = str(len(phases.canary_steps(rollout)))  # promote --full: held before the end of the steps
     else:
         gate = str(phases.step_index(rollout))
-    body = {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: f"{status.get('currentPodHash')}/{gate}"}}}
+    value = f"{status.get('currentPodHash')}/{gate}@{holds[0].get('startTime') or ''}"  # this hold, not a later one
+    body = {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: value}}}
     return Intent((Change(Target("Rollout", name), "merge", body),), f"rollout '{name}' promoted past its window")
 
 

@@ -28,7 +28,8 @@ from rollouts.api.gotext import parse_go_duration
 
 PROMOTION_WINDOWS_ANNOTATION = "rollouts.argoproj.io/promotion-windows"
 OVERRIDE_WINDOW_ANNOTATION = "rollouts.argoproj.io/promotion-window-override"
-"""Set by `kubectl rollouts promote --override-window` to "<pod hash>/<step index>": that one step goes through."""
+"""Set by `kubectl rollouts promote --override-window` to "<pod hash>/<step index or promote>@<the hold's
+startTime>": that one hold goes through (the annotation stays; a later hold of the same step has another time)."""
 
 _MAX_TEXT = 16 * 1024
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")

@@ -153,7 +153,8 @@ def window_held(
     waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in status.pause_conditions or ())
     promoted = bool(status.controller_pause) and not status.pause_conditions and shifts_traffic(step_list, index)
     starting = index == 0 and new.replicas == 0
-    if not (waiting or promoted or starting or status.promote_full):
+    full = bool(status.promote_full) and (status.current_step_index or 0) < index  # not yet let through
+    if not (waiting or promoted or starting or full):
         return False
     if window_holds(decision, observed, step_list, index, now, new=new, promoted=promoted):
         return True

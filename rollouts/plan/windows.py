@@ -82,7 +82,8 @@ def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str, p
     """Whether the windows hold the traffic shift named `gate` ("<pod hash>/<step index>" or "<pod hash>/promote").
 
     Held: a PromotionWindow pause condition and a wake-up when the window opens. Released (window open, or
-    `promote --override-window` naming this gate): the condition goes, an override is recorded as an event.
+    `promote --override-window` naming this gate and this hold's start, so a later hold is not passed by the same
+    annotation): the condition goes, an override is recorded as an event.
     `promoted`: a plain promote cleared the hold; held again, the event says that it takes --override-window.
     """
     annotations = observed.rollout.metadata.annotations or {}
@@ -92,8 +93,10 @@ def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str, p
         windows = None  # reported as InvalidSpec by validation; never reached by a valid spec
     result = verdict(windows, now)
     conditions = decision.status.pause_conditions or []
-    held = any(c.reason == PROMOTION_WINDOW_PAUSE for c in conditions)
-    if result.open or annotations.get(OVERRIDE_WINDOW_ANNOTATION) == gate:
+    hold = next((c for c in conditions if c.reason == PROMOTION_WINDOW_PAUSE), None)
+    held = hold is not None
+    overridden = hold is not None and annotations.get(OVERRIDE_WINDOW_ANNOTATION) == f"{gate}@{hold.start_time or ''}"
+    if result.open or overridden:
         if held:
             rest = [c for c in conditions if c.reason != PROMOTION_WINDOW_PAUSE]
             decision.update(pause_conditions=rest or None, controller_pause=bool(rest) or None)

@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_replica_set, a_rollout, observe, stable_status
-from test_windows_gates import OPEN_NOW, OPENS_TOMORROW, reasons, with_windows
+from test_windows_gates import HELD, HELD_AT, OPEN_NOW, OPENS_TOMORROW, reasons, with_windows
 
 from rollouts.plan.actions import PointService
 from rollouts.plan.decide import decide
 
 
 def bluegreen(windows: str, override: str | None = None, **status_extra: Any) -> Any:
-    # a user cleared the BlueGreenPause
-    status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, **status_extra)
+    # a user cleared the BlueGreenPause; an override comes once the window holds the switch
+    held = {"pauseConditions": HELD} if override else {}
+    status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, **held, **status_extra)
     rollout = with_windows(a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False), windows, override)
     return observe(
         rollout,
@@ -31,7 +32,7 @@ def bluegreen(windows: str, override: str | None = None, **status_extra: Any) ->
     [
         pytest.param(OPENS_TOMORROW, None, False, id="closed-holds-the-switch"),
         pytest.param(OPEN_NOW, None, True, id="open-switches"),
-        pytest.param(OPENS_TOMORROW, f"{YELLOW_HASH}/promote", True, id="override-switches"),
+        pytest.param(OPENS_TOMORROW, f"{YELLOW_HASH}/promote{HELD_AT}", True, id="override-switches"),
     ],
 )
 def test_blue_green_promotion_waits_for_a_window(windows: str, override: str | None, switched: bool) -> None:
@@ -48,7 +49,7 @@ def test_blue_green_promotion_waits_for_a_window(windows: str, override: str | N
     ("override", "switched"),
     [
         pytest.param(None, False, id="closed-holds-the-switch"),
-        pytest.param(f"{YELLOW_HASH}/promote", True, id="override-switches"),
+        pytest.param(f"{YELLOW_HASH}/promote{HELD_AT}", True, id="override-switches"),
     ],
 )
 def test_promote_full_waits_for_a_window_too(override: str | None, switched: bool) -> None:

@@ -18,6 +18,7 @@ OPENS_TOMORROW = 'allow: [{schedule: "0 9 * * *", duration: 1h}]'  # next openin
 OPEN_NOW = 'allow: [{schedule: "0 12 * * *", duration: 1h}]'
 DENY_NOW = 'deny: [{schedule: "0 12 * * *", duration: 30m}]'
 HELD = [{"reason": "PromotionWindow", "startTime": "2026-01-01T11:00:00Z"}]
+HELD_AT = "@2026-01-01T11:00:00Z"  # an override names the hold by its start
 TWO_WEIGHTS = [{"setWeight": 20}, {"setWeight": 50}]
 
 
@@ -68,8 +69,10 @@ def test_a_finished_step_waits_before_the_next_weight() -> None:
     [
         pytest.param(NOW, None, False, None, id="still-closed"),
         pytest.param(NOW + timedelta(hours=21), None, True, None, id="window-opened"),
-        pytest.param(NOW, f"{NEW_HASH}/1", True, "PromotionWindowOverridden", id="override-lets-this-step-through"),
-        pytest.param(NOW, f"{NEW_HASH}/0", False, None, id="an-override-for-another-step-does-not"),
+        pytest.param(
+            NOW, f"{NEW_HASH}/1{HELD_AT}", True, "PromotionWindowOverridden", id="override-lets-this-step-through"
+        ),
+        pytest.param(NOW, f"{NEW_HASH}/0{HELD_AT}", False, None, id="an-override-for-another-step-does-not"),
     ],
 )
 def test_a_held_step_moves_when_the_window_opens_or_is_overridden(

@@ -21,8 +21,14 @@ def a_rollout(strategy: dict[str, Any], **status: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("strategy", "gate"),
     [
-        pytest.param({"canary": {"steps": [{"setWeight": 20}, {"setWeight": 50}]}}, "abc/1", id="canary-step"),
-        pytest.param({"blueGreen": {"activeService": "active"}}, "abc/promote", id="blue-green-switch"),
+        pytest.param(
+            {"canary": {"steps": [{"setWeight": 20}, {"setWeight": 50}]}},
+            "abc/1@2026-01-01T11:00:00Z",
+            id="canary-step",
+        ),
+        pytest.param(
+            {"blueGreen": {"activeService": "active"}}, "abc/promote@2026-01-01T11:00:00Z", id="blue-green-switch"
+        ),
     ],
 )
 def test_override_names_the_held_shift(strategy: dict[str, Any], gate: str) -> None:
@@ -42,4 +48,4 @@ def test_override_of_a_full_promotion_names_the_promotion() -> None:
     strategy = {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50}]}}
     rollout = a_rollout(strategy, currentStepIndex=1, pauseConditions=HELD, promoteFull=True)
     body = intents.override_window(rollout).changes[0].body
-    assert body == {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: "abc/3"}}}
+    assert body == {"metadata": {"annotations": {OVERRIDE_WINDOW_ANNOTATION: "abc/3@2026-01-01T11:00:00Z"}}}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from test_canary_decide import NEW_HASH, NOW, OLD_HASH, a_canary, observe, targets, updating
-from test_windows_gates import HELD, OPENS_TOMORROW, reasons, with_windows
+from test_windows_gates import HELD, HELD_AT, OPENS_TOMORROW, reasons, with_windows
 
 from plugin import intents
 from rollouts.plan.decide import decide
@@ -53,8 +53,7 @@ def held_at(index: int, conditions: list[dict[str, Any]], override: str | None =
         pytest.param(2, HELD, 2, None, 0, False, id="held-before-setWeight-50-stays-held"),
         pytest.param(0, HELD, 0, None, 0, False, id="held-at-the-start-stays-held"),
         pytest.param(4, HELD, 5, None, 0, False, id="held-before-the-full-promotion-stays-held"),
-        pytest.param(2, HELD, 2, f"{OLD_HASH}/2", 0, False, id="an-override-of-another-update-does-not-count"),
-        pytest.param(2, HELD, 2, f"{NEW_HASH}/2", 0, True, id="override-naming-the-step-moves"),
+        pytest.param(2, HELD, 2, f"{OLD_HASH}/2{HELD_AT}", 0, False, id="an-override-of-another-update-does-not-count"),
         pytest.param(2, HELD, 2, None, 21, True, id="window-opened-moves"),
     ],
 )
@@ -101,8 +100,10 @@ def test_a_step_entered_through_the_window_is_not_pulled_back() -> None:
     [
         pytest.param(2, HELD, 2, None, 0, False, id="held-before-setWeight-50"),
         pytest.param(1, PAUSED_STEP, 2, None, 0, False, id="at-a-pause-step"),
-        pytest.param(2, HELD, 2, f"{NEW_HASH}/2", 0, False, id="an-override-of-the-step-is-not-one-of-the-promotion"),
-        pytest.param(2, HELD, 2, f"{NEW_HASH}/4", 0, True, id="override-naming-the-full-promotion-moves"),
+        pytest.param(
+            2, HELD, 2, f"{NEW_HASH}/2{HELD_AT}", 0, False, id="an-override-of-the-step-is-not-one-of-the-promotion"
+        ),
+        pytest.param(2, HELD, 2, f"{NEW_HASH}/4{HELD_AT}", 0, True, id="override-naming-the-full-promotion-moves"),
         pytest.param(1, PAUSED_STEP, 2, None, 21, True, id="window-opened-moves"),
     ],
 )
@@ -138,3 +139,11 @@ def test_an_override_lets_one_hold_through_not_a_later_one_at_the_same_step() ->
     )
     plan = decide(observed=observe(rollout, old=8, new=2), now=NOW)
     assert reasons(plan) == [] and targets(plan).get("new") == 5, "the override of this hold passes it"
+
+
+def test_a_full_promotion_let_through_is_not_held_again_while_it_scales() -> None:
+    status = updating(STEPS, len(STEPS), promoteFull=True)  # released: the step index is past the last step
+    rollout = with_windows(a_canary(STEPS, status), OPENS_TOMORROW)
+    plan = decide(observed=observe(rollout, old=5, new=8), now=NOW)
+    assert reasons(plan) == []
+    assert targets(plan).get("new", 8) >= 8, "on toward 100%"
