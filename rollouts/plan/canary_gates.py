@@ -151,7 +151,12 @@ def window_held(
     """
     status = decision.status
     waiting = any(c.reason == windows.PROMOTION_WINDOW_PAUSE for c in status.pause_conditions or ())
-    promoted = bool(status.controller_pause) and not status.pause_conditions and shifts_traffic(step_list, index)
+    promoted = (
+        bool(status.controller_pause)
+        and not status.pause_conditions
+        and shifts_traffic(step_list, index)
+        and windows.configured(observed)
+    )
     starting = index == 0 and new.replicas == 0
     full = bool(status.promote_full) and (status.current_step_index or 0) < index  # not yet let through
     if not (waiting or promoted or starting or full):

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 
 from rollouts.api import PauseCondition
 from rollouts.api.gotext import format_duration, format_time
-from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION, PromotionWindows, Window, WindowError, parse
+from rollouts.api.windows import (
+    OVERRIDE_WINDOW_ANNOTATION,
+    PROMOTION_WINDOWS_ANNOTATION,
+    PromotionWindows,
+    Window,
+    WindowError,
+    parse,
+)
 from rollouts.plan.actions import EventNote
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import Observed
@@ -76,6 +83,11 @@ def verdict(windows: PromotionWindows | None, now: datetime) -> Verdict:
             return Verdict(open=False)
         at = min(upcoming)
     return Verdict(open=False)
+
+
+def configured(observed: Observed) -> bool:
+    """Whether the Rollout has promotion windows (valid or not)."""
+    return PROMOTION_WINDOWS_ANNOTATION in (observed.rollout.metadata.annotations or {})
 
 
 def holds(decision: Decision, observed: Observed, now: datetime, *, gate: str, promoted: bool = False) -> bool:

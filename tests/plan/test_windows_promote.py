@@ -147,3 +147,12 @@ def test_a_full_promotion_let_through_is_not_held_again_while_it_scales() -> Non
     plan = decide(observed=observe(rollout, old=5, new=8), now=NOW)
     assert reasons(plan) == []
     assert targets(plan).get("new", 8) >= 8, "on toward 100%"
+
+
+def test_without_windows_a_promoted_traffic_step_is_decided_as_before() -> None:
+    """controllerPause left by a promote at a traffic step (e.g. after an inconclusive background analysis) is
+    Argo's to keep: it stops the same inconclusive run from pausing again."""
+    rollout = a_canary(STEPS, updating(STEPS, 2, controllerPause=True))
+    plan = decide(observed=observe(rollout, old=8, new=2), now=NOW)
+    assert plan.status.controller_pause and reasons(plan) == []
+    assert targets(plan).get("new") == 5
