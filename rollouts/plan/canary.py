@@ -188,15 +188,8 @@ def _advance(
     if strategy.traffic_routing:
         # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
         routed = weight if at_targets else min(weight, _routed_weight(decision.status))
-        _route(
-            decision,
-            observed,
-            strategy,
-            canary=new,
-            stable=stable,
-            weight=routed if new.available > 0 else 0,
-            index=at_index,
-        )
+        routed = routed if new.available > 0 else 0
+        _route(decision, observed, strategy, canary=new, stable=stable, weight=routed, index=at_index)
 
     if not gates.background_analysis(decision, observed, strategy, new, stable, index):
         return  # the background analysis failed: aborted
