@@ -84,6 +84,16 @@ def resolve(rollout: Rollout, deployment: Mapping[str, Any] | None) -> Resolved:
     return Resolved(resolved, workload, problems)
 
 
+def resolved_raw(observed: Observed) -> dict[str, Any]:
+    """The Rollout as read, with the Deployment's template and selector in its spec (what Argo's fieldRef
+    arguments see); a plain copy of it without workloadRef."""
+    raw = dict(observed.raw)
+    if observed.workload is not None:
+        spec = observed.rollout.spec
+        raw["spec"] = {**(raw.get("spec") or {}), "template": spec.template, "selector": spec.selector}
+    return raw
+
+
 def settle(observed: Observed, plan: Plan) -> Plan:
     """The plan with the workload's bookkeeping and scale-down added (unchanged without workloadRef)."""
     if observed.rollout.spec.workload_ref is None:

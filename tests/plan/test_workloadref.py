@@ -17,7 +17,7 @@ import pytest
 
 from rollouts import api
 from rollouts.api.labels import WORKLOAD_GENERATION_ANNOTATION
-from rollouts.plan import replicasets, workload
+from rollouts.plan import replicasets, runs, workload
 from rollouts.plan.actions import AnnotateRollout, CreateReplicaSet, Plan, ScaleDeployment
 from rollouts.plan.decide import decide
 from rollouts.plan.observed import Observed, ReplicaSet
@@ -198,3 +198,13 @@ def test_decide_creates_the_first_replica_set_from_the_deployments_template() ->
     assert plan.actions[0] == AnnotateRollout({WORKLOAD_GENERATION_ANNOTATION: "2"})
     assert plan.status.workload_observed_generation == "2"
     assert not any(isinstance(action, ScaleDeployment) for action in plan.actions)
+
+
+def test_field_ref_arguments_see_the_deployments_template() -> None:
+    seen, _ = observed(a_rollout(), a_deployment())
+    arg = api.Argument.model_validate(
+        {"name": "image", "valueFrom": {"fieldRef": {"fieldPath": "spec.template.spec.containers[0].image"}}}
+    )
+    found = runs.resolve_argument(arg, seen, new_hash=ARGO_HASH, stable_hash=None)
+    assert found.value == "argoproj/rollouts-demo:blue"
+    assert "template" not in seen.raw["spec"], "the Rollout as read is left as it was"
