@@ -3,7 +3,8 @@
 Aspects: Argo's workload-ref example becomes Healthy with the Deployment's template (Argo's hash, nothing written
 back to spec.template, the workload-generation annotation and status.workloadObservedGeneration at the Deployment's
 generation); a change to the Deployment's template starts an update; a missing Deployment is InvalidSpec naming
-spec.workloadRef.name and the Rollout recovers when it appears; scaleDown never keeps the Deployment, onsuccess
+spec.workloadRef.name and the Rollout recovers when it appears (or when it points back at one, with no redeploy);
+switching to an inline template clears workloadObservedGeneration; scaleDown never keeps the Deployment, onsuccess
 scales it to 0 once Healthy; and migrating a serving Deployment with onsuccess or progressively never has fewer
 ready pods (the Deployment's and the Rollout's together) than it had.
 """
@@ -203,3 +204,28 @@ def test_progressively_scales_the_deployment_down_as_the_rollout_becomes_ready(
     events, _ = kube.list(resources.EVENTS, namespace, field_selector=f"involvedObject.name={NAME}")
     scaled = [e["message"] for e in events if e["reason"] == "ScalingDeployment"]
     assert scaled and all(message.startswith(f"Scaled down Deployment {NAME} from ") for message in scaled)
+
+
+def test_pointing_elsewhere_and_back_then_inline(cluster, kube: Kube, controller, namespace: str) -> None:
+    kube.create(resources.DEPLOYMENTS, namespace, a_deployment(0))
+    kube.create(resources.ROLLOUTS, namespace, a_rollout(1))
+    first = wait_for_phase(kube, namespace, NAME, "Healthy", timeout=60)
+    assert first["status"]["workloadObservedGeneration"] == "1"
+
+    elsewhere = [{"op": "replace", "path": "/spec/workloadRef/name", "value": "nowhere"}]
+    kube.patch(resources.ROLLOUTS, namespace, NAME, elsewhere, kind="json")
+    invalid = wait_for_phase(kube, namespace, NAME, "Degraded", message="InvalidSpec", timeout=30)
+    assert 'spec.workloadRef.name: Deployment "nowhere" not found' in invalid["status"]["message"]
+    back = [{"op": "replace", "path": "/spec/workloadRef/name", "value": NAME}]
+    kube.patch(resources.ROLLOUTS, namespace, NAME, back, kind="json")
+    again = wait_for_phase(kube, namespace, NAME, "Healthy", timeout=30)
+    assert again["status"]["currentPodHash"] == first["status"]["currentPodHash"], "the same template: no update"
+
+    inline = [
+        {"op": "remove", "path": "/spec/workloadRef"},
+        {"op": "add", "path": "/spec/selector", "value": {"matchLabels": {"app": NAME}}},
+        {"op": "add", "path": "/spec/template", "value": TEMPLATE},
+    ]
+    kube.patch(resources.ROLLOUTS, namespace, NAME, inline, kind="json")
+    own = wait_for_phase(kube, namespace, NAME, "Healthy", timeout=30)
+    assert "workloadObservedGeneration" not in own["status"]
