@@ -46,7 +46,7 @@ from rollouts.machinery.store import IndexFunc, Store
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
-from rollouts.plan.references import SERVICE, reference_key
+from rollouts.plan.references import SERVICE, WORKLOAD, reference_key
 from rollouts.traffic import registry
 
 _log = logging.getLogger("rollouts.controller")
@@ -127,6 +127,7 @@ class RolloutController:
             indexers={OWNER_INDEX: controller_owner_uid},
         )
         self.analysis_templates = self._informer(resources.ANALYSIS_TEMPLATES, "analysistemplates")
+        self.deployments = self._informer(resources.DEPLOYMENTS, "deployments")  # workloadRef templates
         # A namespaced controller may not read cluster-scoped objects: no ClusterAnalysisTemplates then (as in Argo).
         self.cluster_templates = (
             self._informer(resources.CLUSTER_ANALYSIS_TEMPLATES, "clusteranalysistemplates", cluster_scoped=True)
@@ -182,6 +183,7 @@ class RolloutController:
         pod = self._enqueue_pod_owner
         self.pods.add_handler(on_add=pod, on_update=lambda _old, new: pod(new), on_delete=pod)
         self._wire_referred(self.analysis_templates, "AnalysisTemplate")
+        self._wire_referred(self.deployments, WORKLOAD)
         if self.cluster_templates is not None:
             self._wire_referred(self.cluster_templates, "ClusterAnalysisTemplate")
 
@@ -291,6 +293,7 @@ class RolloutController:
             self.services,
             self.analysis_runs,
             self.experiments,
+            self.deployments,
             *templates,
             self.rollouts,
         )
@@ -324,6 +327,7 @@ class RolloutController:
                 self.routed,
                 self.analysis,
                 self.experiments.store,
+                self.deployments.store,
             )
             observed = observe(raw, caches)
             now = self.clock.now()

@@ -34,6 +34,7 @@ from rollouts.plan.actions import (
     Plan,
     PointService,
     RouteTraffic,
+    ScaleDeployment,
     ScaleReplicaSet,
     SetPodMetadata,
     TerminateAnalysisRun,
@@ -173,6 +174,12 @@ class Executor:
         patch = {"metadata": {"annotations": dict(action.annotations)}}
         self.rollouts.write_back(self.kube.patch(resources.ROLLOUTS, target.namespace, target.name, patch))
 
+    def _scale_deployment(self, action: ScaleDeployment, target: _Target) -> None:
+        self.kube.patch(resources.DEPLOYMENTS, target.namespace, action.name, {"spec": {"replicas": action.replicas}})
+        direction = "up" if action.replicas > action.previous else "down"
+        message = f"Scaled {direction} Deployment {action.name} from {action.previous} to {action.replicas}"
+        self.recorder.record(target.raw, reason="ScalingDeployment", message=message)
+
     def _set_pod_metadata(self, action: SetPodMetadata, target: _Target) -> None:
         pairs = (("labels", action.labels), ("annotations", action.annotations))
         template_meta = {key: dict(values) for key, values in pairs if values}
@@ -248,6 +255,7 @@ _HANDLERS: dict[type, Callable[[Executor, Any, _Target], None]] = {
     DeleteReplicaSet: Executor._delete_replica_set,
     PointService: Executor._point_service,
     AnnotateRollout: Executor._annotate_rollout,
+    ScaleDeployment: Executor._scale_deployment,
     SetPodMetadata: Executor._set_pod_metadata,
     EvictPod: Executor._evict_pod,
     RouteTraffic: Executor._route_traffic,

@@ -18,6 +18,7 @@ from rollouts.kube import resources
 from rollouts.kube.resources import Resource
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
+from rollouts.plan import workload
 from rollouts.plan.actions import TrafficSplit
 from rollouts.plan.experiments.view import ExperimentView
 from rollouts.plan.names import HASH_LABEL, MANAGED_BY_ANNOTATION
@@ -108,6 +109,8 @@ class Caches:
     analysis: AnalysisObjects | None = None
     experiments: Store | None = None
     """Experiments, indexed by owner (a Rollout's experiment steps)."""
+    deployments: Store | None = None
+    """Deployments, for Rollouts that take their pod template from one (spec.workloadRef)."""
 
 
 def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
@@ -117,6 +120,10 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
         return [str(problem) for problem in problems]
     errors = [str(problem) for problem in problems]
     namespace, uid = raw["metadata"].get("namespace", ""), raw["metadata"].get("uid", "")
+    # A workloadRef Rollout is planned with its Deployment's template (only once its own fields are valid).
+    resolved = workload.resolve(parsed, _workload_of(parsed, caches.deployments)) if not errors else None
+    parsed = resolved.rollout if resolved is not None else parsed
+    errors += resolved.problems if resolved is not None else ()
     refs = references(parsed)
     found_services: dict[str, Mapping[str, Any] | None] = {}
     for name, field in refs.services.items():
@@ -141,8 +148,16 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
         else (),
         templates=found_templates,
         services=found_services,
+        workload=resolved.workload if resolved is not None else None,
         spec_errors=tuple(errors),
     )
+
+
+def _workload_of(rollout: api.Rollout, deployments: Store | None) -> Mapping[str, Any] | None:
+    ref = rollout.spec.workload_ref
+    if ref is None or not ref.name or deployments is None:
+        return None
+    return deployments.get(ObjectKey(rollout.metadata.namespace or "", ref.name))
 
 
 def routing_problems(rollout: api.Rollout, refs: References, routed: RoutedObjects | None) -> list[str]:

@@ -57,6 +57,15 @@ class AnnotateRollout:
 
 
 @dataclass(frozen=True)
+class ScaleDeployment:
+    """Set spec.replicas of the Deployment a workloadRef Rollout took its template from."""
+
+    name: str
+    replicas: int
+    previous: int
+
+
+@dataclass(frozen=True)
 class SetPodMetadata:
     """Change a ReplicaSet's pod-template metadata and its running pods' in place (None removes a key)."""
 
@@ -131,6 +140,7 @@ Action = (
     | DeleteReplicaSet
     | PointService
     | AnnotateRollout
+    | ScaleDeployment
     | RouteTraffic
     | SetPodMetadata
     | EvictPod

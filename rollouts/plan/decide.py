@@ -20,14 +20,14 @@ from rollouts.api.labels import (
     REVISION_ANNOTATION,
     REVISION_HISTORY_ANNOTATION,
 )
-from rollouts.plan import bluegreen, bookkeeping, canary, conditions, podmeta, replicasets, runs
+from rollouts.plan import bluegreen, bookkeeping, canary, conditions, podmeta, replicasets, runs, workload
 from rollouts.plan import replicas as arithmetic
 from rollouts.plan.actions import AnnotateReplicaSet, AnnotateRollout, CreateReplicaSet, EventNote, Plan
 from rollouts.plan.observed import Observed, ReplicaSet
 
 
 def decide(*, observed: Observed, now: datetime) -> Plan:
-    plan = _decide(observed, now)
+    plan = workload.settle(observed, _decide(observed, now))
     return replace(plan, status=bookkeeping.with_strategy_objects(plan.status))
 
 

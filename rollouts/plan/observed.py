@@ -25,6 +25,7 @@ from rollouts.api.labels import (
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
 from rollouts.plan.experiments.view import ExperimentView
+from rollouts.plan.workload import Workload
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,8 @@ class Observed(RolloutIdentity):
     """Experiments the Rollout owns (its experiment steps)."""
     templates: Mapping[tuple[bool, str], Any] = field(default_factory=dict)
     """Analysis templates the Rollout references (nested ones too), by (cluster scope, name)."""
+    workload: Workload | None = None
+    """The Deployment `spec.workloadRef` names (its template is already in `rollout`); None without one."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
 

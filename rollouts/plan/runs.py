@@ -16,6 +16,7 @@ from typing import Any, Literal
 from rollouts.api import AnalysisPhase, Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
+from rollouts.plan import workload
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet, spec_text
@@ -184,7 +185,8 @@ def resolve_argument(arg: Argument, observed: Observed, *, new_hash: str, stable
     if source is None:
         return arg
     if source.field_ref is not None and source.field_ref.field_path:
-        return Argument(name=arg.name, value=resolve_field_path(dict(observed.raw), source.field_ref.field_path))
+        rollout = workload.resolved_raw(observed)  # a workloadRef Rollout's fields include its Deployment's template
+        return Argument(name=arg.name, value=resolve_field_path(rollout, source.field_ref.field_path))
     if source.pod_template_hash_value is not None:
         chosen = {"Stable": stable_hash, "Latest": new_hash}.get(source.pod_template_hash_value)
         if chosen is None:

@@ -69,11 +69,6 @@ EXPECTED_ERRORS: dict[str, list[list[str]]] = {
     ],
 }
 
-_WORKLOAD_REF = (
-    "spec.workloadRef: workloadRef is not supported yet; put the selector and pod template in the Rollout's "
-    "spec.selector and spec.template"
-)
-
 _EXPERIMENT_WEIGHT = (
     "spec.strategy.canary.steps[1].experiment.templates[0].weight: traffic weights for experiment templates are not "
     "supported yet; remove weight (the template's pods then get no share of the routed traffic)"
@@ -84,8 +79,6 @@ EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "examples/traffic-routing-experiment-step/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-subset-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-    "examples/rollout-template-ref.yaml": [_WORKLOAD_REF],
-    "examples/workload-ref/workload-ref.yaml": [_WORKLOAD_REF],
     "test/e2e/functional/rollout-rollback-window.yaml": [
         "spec.rollbackWindow: rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
     ],

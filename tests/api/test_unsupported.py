@@ -108,24 +108,22 @@ def _provider_case(name: str) -> Any:
 CASES = [
     pytest.param(
         _without_template(
-            workloadRef={"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "scaleDown": "onsuccess"}
+            workloadRef={"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "scaleDown": "onsuccess"}
         ),
-        "spec.workloadRef",
-        "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
-        "spec.template",
-        id="workload-ref",
+        "spec.workloadRef.kind",
+        'workloadRef kind must be Deployment, got "ReplicaSet"',
+        id="workload-ref-replica-set",
     ),
     pytest.param(
         _rollout(
             {
                 "template": {"metadata": {"creationTimestamp": None}, "spec": {"containers": []}},
-                "workloadRef": {"kind": "Deployment", "name": "web"},
+                "workloadRef": {"apiVersion": "v1", "kind": "PodTemplate", "name": "web"},
             }
         ),
-        "spec.workloadRef",
-        "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
-        "spec.template",
-        id="workload-ref-with-empty-template",
+        "spec.workloadRef.kind",
+        'workloadRef kind must be Deployment, got "PodTemplate"',
+        id="workload-ref-pod-template-with-empty-template",
     ),
     pytest.param(
         _rollout({"rollbackWindow": {"revisions": 3}}),

@@ -144,7 +144,16 @@ needs_examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the shared Ar
 
 
 @needs_examples
-@pytest.mark.parametrize("name", ["rollout-canary.yaml", "rollout-bluegreen.yaml", "analysis-templates.yaml", "rollout-analysis-step.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rollout-canary.yaml",
+        "rollout-bluegreen.yaml",
+        "analysis-templates.yaml",
+        "rollout-analysis-step.yaml",
+        "workload-ref/workload-ref.yaml",
+    ],
+)
 def test_lint_accepts_argo_examples(name: str) -> None:
     result = invoke("lint", "-f", str(EXAMPLES / name))
     assert (result.exit_code, result.stdout) == (0, "")
@@ -152,9 +161,9 @@ def test_lint_accepts_argo_examples(name: str) -> None:
 
 @needs_examples
 def test_lint_warns_about_unsupported_features_without_failing() -> None:
-    result = invoke("lint", "-f", str(EXAMPLES / "workload-ref" / "workload-ref.yaml"))
+    result = invoke("lint", "-f", str(EXAMPLES / "traffic-routing-experiment-step" / "istio-host-split-experiment-step.yaml"))
     assert result.exit_code == 0
-    assert result.stdout.startswith("warning: Rollout/rollout-ref-deployment: spec.workloadRef: ")
+    assert result.stdout.startswith("warning: Rollout/istio-host-split: spec.strategy.canary.steps[1].experiment.")
 
 
 BAD = """\

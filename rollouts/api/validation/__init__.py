@@ -22,17 +22,17 @@ from rollouts.api.validation.analysis import check_analysis_run, check_analysis_
 from rollouts.api.validation.canary import STEP_MESSAGE
 from rollouts.api.validation.errors import INVALID, UNSUPPORTED, Errors, FieldError, from_pydantic, show
 from rollouts.api.validation.experiment import check_experiment
-from rollouts.api.validation.rollout import WORKLOAD_REF_UNSUPPORTED, WORKLOAD_TEMPLATE_MESSAGE, check_rollout_spec
+from rollouts.api.validation.rollout import WORKLOAD_TEMPLATE_MESSAGE, check_rollout_spec, check_workload_template
 
 __all__ = [
     "INVALID",
     "KINDS",
     "STEP_MESSAGE",
     "UNSUPPORTED",
-    "WORKLOAD_REF_UNSUPPORTED",
     "WORKLOAD_TEMPLATE_MESSAGE",
     "FieldError",
     "check_rollout",
+    "check_workload_template",
     "parse",
     "parse_analysis_run",
     "parse_analysis_template",

@@ -8,15 +8,13 @@ from rollouts.api import selectors, windows
 from rollouts.api.gotext import parse_time
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation.canary import check_canary
-from rollouts.api.validation.errors import Errors, dig, show
+from rollouts.api.validation.errors import Errors, FieldError, dig, show
 from rollouts.api.validation.pods import check_pod_template, check_selector, is_empty
 from rollouts.api.validation.strategy import check_blue_green
 
 WORKLOAD_TEMPLATE_MESSAGE = "template must be empty for workload reference rollout"
-WORKLOAD_REF_UNSUPPORTED = (
-    "workloadRef is not supported yet; put the selector and pod template in the Rollout's spec.selector and "
-    "spec.template"
-)
+WORKLOAD_GROUP = "apps"
+WORKLOAD_KIND = "Deployment"
 
 
 def check_rollout_spec(errors: Errors, rollout: Rollout, raw: Any) -> None:
@@ -65,13 +63,24 @@ def _workload_ref(errors: Errors, rollout: Rollout) -> None:
     assert ref is not None
     if not ref.name:
         errors.invalid("spec.workloadRef.name", "required")
-    if ref.kind != "Deployment":
+    if ref.kind != WORKLOAD_KIND:
         errors.unsupported("spec.workloadRef.kind", f"workloadRef kind must be Deployment, got {show(ref.kind)}")
+    elif (ref.api_version or "").partition("/")[0] != WORKLOAD_GROUP:
+        # Argo finds the workload by group and kind; any version of the group will do.
+        errors.invalid("spec.workloadRef.apiVersion", f"must be apps/v1 for a Deployment, got {show(ref.api_version)}")
     if ref.effective_scale_down not in ("never", "onsuccess", "progressively"):
         errors.invalid("spec.workloadRef.scaleDown", "must be one of never, onsuccess, progressively")
     if not is_empty(rollout.spec.template):
         errors.invalid("spec.template", WORKLOAD_TEMPLATE_MESSAGE)
-    errors.unsupported("spec.workloadRef", WORKLOAD_REF_UNSUPPORTED)
     if rollout.spec.selector is not None:
         for where, message in selectors.selector_problems(rollout.spec.selector):
             errors.invalid(f"spec.selector.{where}" if where else "spec.selector", message)
+
+
+def check_workload_template(rollout: Rollout) -> list[FieldError]:
+    """The pod template and selector a workloadRef Rollout took from its Deployment, checked as an inline
+    template would be (the Rollout's own selector, when it has one, must match the Deployment's labels)."""
+    errors = Errors()
+    usable = check_selector(errors, "spec.selector", rollout.spec.selector)
+    check_pod_template(errors, "spec.template", rollout.spec.template, rollout.spec.selector if usable else None)
+    return list(errors)
