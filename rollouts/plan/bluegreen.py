@@ -125,13 +125,16 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
     skip_analysis = fast_rollback or bool(status.promote_full)
     preview_count = initial_replicas(update.observed, update.strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
+    # a user cleared our pause (a plain promote): if a window holds the switch, its event names --override-window
+    promoted = bool(status.controller_pause) and not status.pause_conditions
     if not promoting:
         analysis_passed = _pre_promotion_passed(decision, update.observed, update.strategy, new, serving, preview_count)
         promoting = analysis_passed and _may_promote(
             decision, update.strategy, new, preview_count, spec.paused, update.now
         )
         # Outside the promotion windows the switch waits for one to open (or for promote --override-window).
-        promoting = promoting and not windows.holds(decision, update.observed, update.now, gate=f"{new.hash}/promote")
+        gate = f"{new.hash}/promote"
+        promoting = promoting and not windows.holds(decision, update.observed, update.now, gate=gate, promoted=promoted)
     elif status.promote_full and not (checkpoint or fast_rollback):  # --full skips pause and analysis, not windows
         promoting = not windows.holds(decision, update.observed, update.now, gate=f"{new.hash}/promote")
     promoting = promoting and not spec.paused and not decision.status.abort

@@ -59,3 +59,10 @@ def test_promote_full_waits_for_a_window_too(override: str | None, switched: boo
     assert (plan.status.stable_rs == YELLOW_HASH) is switched
     if not switched:
         assert reasons(plan) == ["PromotionWindow"]
+
+
+def test_a_plain_promote_held_by_a_window_is_told_about_override_window() -> None:
+    # the user cleared the BlueGreenPause with a plain promote; the window holds the switch and the event says what does
+    plan = decide(observed=bluegreen(OPENS_TOMORROW), now=NOW)
+    notes = [e.message for e in plan.events if e.reason == "PromotionWindowClosed"]
+    assert notes and "--override-window" in notes[0], notes
