@@ -25,6 +25,7 @@ PURE = (
     "rollouts/simulator/behaviour.py",
     "rollouts/simulator/traffic.py",
     "rollouts/simulator/sampling.py",
+    "rollouts/simulator/routes.py",
     "rollouts/demo/summary.py",
     "rollouts/demo/progress.py",
     *(f"plugin/{name}.py" for name in ("intents", "view", "render", "phases", "pods", "icons", "raw", "durations", "lint")),

@@ -8,6 +8,19 @@ import sys
 import click
 
 from rollouts.simulator import main as simulator_main
+from rollouts.simulator import routes, traffic
+
+
+def _parse_targets(
+    _context: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[traffic.Target, ...]:
+    targets = []
+    for value in values:
+        kind, _, name = value.partition("/")
+        if kind not in routes.KINDS or not name:
+            raise click.BadParameter(f"{value!r}: expected KIND/NAME with KIND one of {', '.join(routes.KINDS)}")
+        targets.append(traffic.Target(kind, name))
+    return tuple(targets)
 
 
 @click.command()
@@ -24,6 +37,14 @@ from rollouts.simulator import main as simulator_main
     "virtual_services",
     multiple=True,
     help="Send traffic through this VirtualService (repeatable).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    callback=_parse_targets,
+    metavar="KIND/NAME",
+    help=f"Send traffic through this router object (repeatable); KIND one of {', '.join(routes.KINDS)}.",
 )
 @click.option("--service", "services", multiple=True, help="Send traffic straight to this Service (repeatable).")
 @click.option(
@@ -51,6 +72,7 @@ def simulate(
     context: str | None,
     namespace: str,
     virtual_services: tuple[str, ...],
+    targets: tuple[traffic.Target, ...],
     services: tuple[str, ...],
     rate: float,
     port: int,
@@ -61,8 +83,8 @@ def simulate(
 ) -> None:
     """Fake the requests a mesh would carry in a namespace, and export Istio's metrics for Prometheus.
 
-    Without --virtual-service or --service: every VirtualService of the namespace, and every Service no
-    VirtualService routes to. Versions behave by their image tag (errors-<N>, slow-<ms>, bad) or by the pod-template
+    Without --virtual-service, --target or --service: every router object of the namespace (VirtualService,
+    HTTPRoute, Ingress, TrafficSplit, TraefikService, ApisixRoute), and every Service none of them routes to. Versions behave by their image tag (errors-<N>, slow-<ms>, bad) or by the pod-template
     annotations simulator.rollouts.dev/error-rate and simulator.rollouts.dev/latency-ms.
     """
     handler = logging.StreamHandler(sys.stderr)
@@ -76,6 +98,7 @@ def simulate(
         context=context,
         namespace=namespace,
         virtual_services=virtual_services,
+        targets=targets,
         services=services,
         rate=rate,
         port=port,

@@ -2,9 +2,10 @@
 
 The I/O shell around the pure `behaviour` and `traffic` modules:
 
-* informers mirror the namespace's VirtualServices, DestinationRules, Services and ReplicaSets (one list, then
-  watches; never a list per tick). Istio's CRDs may be missing: those kinds then read as empty, with one log
-  line, and are picked up when the CRDs appear;
+* informers mirror the namespace's router objects (VirtualServices and DestinationRules, HTTPRoutes, Ingresses,
+  TrafficSplits, TraefikServices, ApisixRoutes), Services and ReplicaSets (one list, then watches; never a list
+  per tick). A router's CRDs may be missing: its kinds then read as empty, with one log line, and are picked up
+  when the CRDs appear;
 * every 100 ms the loop takes each target's split from the caches, draws the requests due since the last tick at
   the steady `rate` (per target), and records them in the exporter. It logs a line whenever a split changes;
 * the exporter serves ``/metrics`` on `port` for Prometheus to scrape.
@@ -28,7 +29,7 @@ from rollouts.kube.client import Kube
 from rollouts.kube.listwatch import ResourceListWatch
 from rollouts.machinery.clock import Clock, RealClock
 from rollouts.machinery.informer import Informer, WatchEvent
-from rollouts.simulator import exporter, traffic
+from rollouts.simulator import exporter, routes, traffic
 
 __all__ = ["TICK_SECONDS", "OptionalListWatch", "Options", "run", "run_until_signalled"]
 
@@ -38,7 +39,15 @@ TICK_SECONDS = 0.1
 SYNC_TIMEOUT_SECONDS = 10.0
 """How long to wait for the first lists before simulating anyway (the caches keep trying)."""
 RECHECK_SECONDS = 2.0
-"""How often to look again for a kind the API server does not serve (Istio's CRDs not installed yet)."""
+"""How often to look again for a kind the API server does not serve (a router's CRDs not installed yet)."""
+ROUTER_RESOURCES = {
+    "http_routes": resources.Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
+    "ingresses": resources.Resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
+    "traffic_splits": resources.Resource("split.smi-spec.io", "v1alpha1", "trafficsplits", "TrafficSplit"),
+    "traefik_services": resources.Resource("traefik.containo.us", "v1alpha1", "traefikservices", "TraefikService"),
+    "apisix_routes": resources.Resource("apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"),
+}
+"""The router kinds besides Istio's, under `routes.KINDS`' keywords (the versions the controller writes)."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,10 @@ class Options:
     context: str | None = None
     namespace: str = "default"
     virtual_services: tuple[str, ...] = ()
-    """VirtualServices to send traffic through. With neither these nor `services`: every VirtualService of the
-    namespace, and every Service with a selector that no VirtualService routes to."""
+    """VirtualServices to send traffic through. With none of these, `targets` and `services`: every router object
+    of the namespace, and every Service with a selector that none of them routes to."""
+    targets: tuple[traffic.Target, ...] = ()
+    """Router objects of any kind (`routes.KINDS`) to send traffic through."""
     services: tuple[str, ...] = ()
     """Services to send traffic to directly, split by the ready replicas of the ReplicaSets they select."""
     rate: float = 20.0
@@ -66,6 +77,9 @@ class Options:
     def __post_init__(self) -> None:
         if not self.rate > 0:
             raise ValueError(f"rate must be more than 0 requests per second, got {self.rate}")
+        kinds = {target.kind for target in self.targets} - set(routes.KINDS)
+        if kinds:
+            raise ValueError(f"targets: unknown kind(s) {sorted(kinds)}; the simulator follows {list(routes.KINDS)}")
         unknown = set(self.reporters) - {"source", "destination"}
         if unknown or not self.reporters:
             raise ValueError(f"reporters must be 'source' and/or 'destination', got {list(self.reporters)}")
@@ -140,51 +154,48 @@ def _simulate(
             del shown[target]
         if not targets and not idle:
             _log.info(
-                "no targets: no VirtualService, and no Service with a selector, in namespace %s", options.namespace
+                "no targets: no router object, and no Service with a selector, in namespace %s", options.namespace
             )
         idle = not targets
         before = now
 
 
+def _named_targets(options: Options) -> list[traffic.Target]:
+    return [
+        *(traffic.Target("VirtualService", name) for name in options.virtual_services),
+        *options.targets,
+        *(traffic.Target("Service", name) for name in options.services),
+    ]
+
+
 def _targets(options: Options, objects: dict[str, list[dict[str, Any]]]) -> list[traffic.Target]:
-    if options.virtual_services or options.services:
-        return [traffic.Target("VirtualService", name) for name in options.virtual_services] + [
-            traffic.Target("Service", name) for name in options.services
-        ]
-    return traffic.discover_targets(
-        namespace=options.namespace, virtual_services=objects["virtual_services"], services=objects["services"]
-    )
+    named = _named_targets(options)
+    if named:
+        return named
+    routers = {key: value for key, value in objects.items() if key in routes.KINDS.values()}
+    return traffic.discover_targets(namespace=options.namespace, services=objects["services"], **routers)
 
 
 def _targets_text(options: Options) -> str:
-    named = [f"VirtualService/{name}" for name in options.virtual_services] + [
-        f"Service/{name}" for name in options.services
-    ]
-    return ", ".join(named) or "every VirtualService, and every Service no VirtualService routes to"
+    named = ", ".join(str(target) for target in _named_targets(options))
+    return named or "every router object, and every Service none of them routes to"
 
 
 class _Cache:
     """The informers, one per kind the split depends on, and a consistent-enough snapshot of their stores."""
 
     def __init__(self, kube: Kube, namespace: str, *, clock: Clock, stop: threading.Event) -> None:
-        def optional(resource: resources.Resource) -> OptionalListWatch:
-            return OptionalListWatch(ResourceListWatch(kube, resource, namespace=namespace), clock=clock, stop=stop)
+        def watched(resource: resources.Resource, *, optional: bool = True) -> Informer:
+            watch = ResourceListWatch(kube, resource, namespace=namespace)
+            source = OptionalListWatch(watch, clock=clock, stop=stop) if optional else watch
+            return Informer(source, name=f"simulator-{resource.plural}", clock=clock)
 
         self._informers = {
-            "virtual_services": Informer(
-                optional(resources.VIRTUAL_SERVICES), name="simulator-virtualservices", clock=clock
-            ),
-            "destination_rules": Informer(
-                optional(resources.DESTINATION_RULES), name="simulator-destinationrules", clock=clock
-            ),
-            "services": Informer(
-                ResourceListWatch(kube, resources.SERVICES, namespace=namespace), name="simulator-services", clock=clock
-            ),
-            "replica_sets": Informer(
-                ResourceListWatch(kube, resources.REPLICASETS, namespace=namespace),
-                name="simulator-replicasets",
-                clock=clock,
-            ),
+            "virtual_services": watched(resources.VIRTUAL_SERVICES),
+            "destination_rules": watched(resources.DESTINATION_RULES),
+            **{key: watched(resource) for key, resource in ROUTER_RESOURCES.items()},
+            "services": watched(resources.SERVICES, optional=False),
+            "replica_sets": watched(resources.REPLICASETS, optional=False),
         }
         for informer in self._informers.values():
             informer.start(stop)
@@ -231,7 +242,7 @@ class OptionalListWatch:
 
     def _went_missing(self) -> None:
         if not self._missing:
-            _log.info("%ss are not served (Istio's CRDs not installed?); reading none until they are", self._kind)
+            _log.info("%ss are not served (their CRDs not installed?); reading none until they are", self._kind)
             self._missing = True
 
     def _came_back(self) -> None:

@@ -3,23 +3,25 @@
 Pure: no I/O, no clock, no logging. Objects come in as the raw dicts the API server returns and are never
 modified. Randomness comes only from the `random.Random` passed in.
 
-**Targets.** Requests enter through a target: a VirtualService (the mesh routes them by weight) or a Service
-(kube-proxy spreads them over its ready pods). Without named targets the simulator sends traffic to every
-VirtualService of the namespace, and to every Service with a selector that no VirtualService routes to.
+**Targets.** Requests enter through a target: a router's object (a VirtualService, HTTPRoute, Ingress,
+TrafficSplit, TraefikService or ApisixRoute: the router sends them by weight) or a Service (kube-proxy spreads them
+over its ready pods). Without named targets the simulator sends traffic through every router object of the
+namespace (NGINX canary Ingresses aside: they are read with their stable Ingress), and to every Service with a
+selector that none of them reaches.
 
-**From a VirtualService to versions.** Simulated requests carry no headers, so they take the first HTTP route
-without a ``match`` (a catch-all); when every route has one, the last route. Each weighted destination of that
-route is followed to the pods it reaches:
+**From a router's object to versions.** Simulated requests carry no headers, so `routes` picks the route they take
+(for a VirtualService, the first HTTP route without a ``match``, else the last) and reads its weighted backends.
+Each backend is followed to the pods it reaches:
 
-* by host: ``host`` (``web-canary``, ``web-canary.<ns>``, ``web-canary.<ns>.svc.cluster.local``) names a Service
-  of the namespace, whose ``spec.selector`` picks pods;
-* by subset: the DestinationRule for that host adds the subset's ``labels`` (Argo Rollouts sets
+* by host: the Service's name (for Istio ``web-canary``, ``web-canary.<ns>``,
+  ``web-canary.<ns>.svc.cluster.local``) names a Service of the namespace, whose ``spec.selector`` picks pods;
+* by subset (Istio): the DestinationRule for that host adds the subset's ``labels`` (Argo Rollouts sets
   ``rollouts-pod-template-hash`` there) to the Service's selector.
 
 A version is a ReplicaSet whose pod-template labels include all of those labels; with the hash in the selector
 that is exactly one. When several match (a Service selecting only ``app: web``), the destination's weight is
-shared among them by ready replicas, as kube-proxy would. Without a VirtualService, a Service target is one
-destination with all the weight. Destinations keep the route's order; the versions behind one are in name order.
+shared among them by ready replicas, as kube-proxy would. A Service target is one destination with all the
+weight. Destinations keep the route's order; the versions behind one are in name order.
 
 **Versions without ready pods get nothing.** Weight routed to a destination with no ready pods (or to a host or
 subset that does not resolve) is left out and named in `Split.problems`: a mesh would answer those requests with
@@ -37,10 +39,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from rollouts.api.labels import HASH_LABEL
-from rollouts.simulator import behaviour
+from rollouts.simulator import behaviour, routes
 
 __all__ = [
     "Destination",
@@ -53,17 +55,19 @@ __all__ = [
     "sample_requests",
     "simulate",
     "split",
+    "split_router",
     "split_service",
     "split_virtual_service",
 ]
 
 RawObject = Mapping[str, Any]
-TargetKind = Literal["VirtualService", "Service"]
+TargetKind = str
+"""``Service`` or a router kind of `routes.KINDS`."""
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where requests enter: a VirtualService or a Service of the simulated namespace."""
+    """Where requests enter: a router's object (`routes.KINDS`) or a Service of the simulated namespace."""
 
     kind: TargetKind
     name: str
@@ -117,44 +121,84 @@ class _Route:
     weight: float
 
 
-def discover_targets(
-    *, namespace: str, virtual_services: Sequence[RawObject], services: Sequence[RawObject]
-) -> list[Target]:
-    """Every VirtualService, then every Service with a selector that no VirtualService routes to; by name."""
+def discover_targets(*, namespace: str, services: Sequence[RawObject], **routers: Sequence[RawObject]) -> list[Target]:
+    """Every router object (`routers`: `routes.KINDS`' keywords), then every Service with a selector that none of
+    them reaches; by kind, then name."""
     routed: set[str] = set()
-    for vs in virtual_services:
-        for route in _http_routes(vs):
-            for entry in route.get("route") or []:
-                service = _service_name(str((entry.get("destination") or {}).get("host") or ""), namespace)
-                if service:
-                    routed.add(service)
-    found = [Target("VirtualService", _name(vs)) for vs in virtual_services]
+    found: list[Target] = []
+    for kind, keyword in routes.KINDS.items():
+        for obj in routers.get(keyword) or []:
+            if not routes.is_target(kind, obj):
+                continue
+            found.append(Target(kind, _name(obj)))
+            reading = routes.backends(kind, obj, ingresses=routers.get("ingresses") or ())
+            hosts = [backend.host for backend in reading] if not isinstance(reading, str) else []
+            routed |= {
+                name for host in [*hosts, *routes.entry_services(kind, obj)] if (name := _service_name(host, namespace))
+            }
     found += [Target("Service", _name(svc)) for svc in services if _selector(svc) and _name(svc) not in routed]
-    return sorted(found, key=lambda target: (target.kind != "VirtualService", target.name))
+    order = [*routes.KINDS, "Service"]
+    return sorted(found, key=lambda target: (order.index(target.kind), target.name))
 
 
 def split(
     *,
     target: Target,
     namespace: str,
-    virtual_services: Sequence[RawObject],
-    destination_rules: Sequence[RawObject],
     services: Sequence[RawObject],
     replica_sets: Sequence[RawObject],
+    destination_rules: Sequence[RawObject] = (),
+    **routers: Sequence[RawObject],
 ) -> Split:
-    """The split of `target` given everything in its namespace (absent objects are problems, not errors)."""
-    if target.kind == "VirtualService":
-        vs = next((obj for obj in virtual_services if _name(obj) == target.name), None)
-        return split_virtual_service(
-            vs,
-            name=target.name,
-            namespace=namespace,
-            destination_rules=destination_rules,
-            services=services,
-            replica_sets=replica_sets,
-        )
-    service = next((obj for obj in services if _name(obj) == target.name), None)
-    return split_service(service, name=target.name, namespace=namespace, replica_sets=replica_sets)
+    """The split of `target` given everything in its namespace (absent objects are problems, not errors).
+    `routers`: the namespace's router objects under `routes.KINDS`' keywords (``virtual_services=``, ...)."""
+    if target.kind == "Service":
+        service = next((obj for obj in services if _name(obj) == target.name), None)
+        return split_service(service, name=target.name, namespace=namespace, replica_sets=replica_sets)
+    if target.kind not in routes.KINDS:
+        return Split(target, (), (f"{target.kind} is not a kind the simulator follows",))
+    candidates = routers.get(routes.KINDS[target.kind]) or []
+    return split_router(
+        target,
+        next((obj for obj in candidates if _name(obj) == target.name), None),
+        namespace=namespace,
+        services=services,
+        replica_sets=replica_sets,
+        destination_rules=destination_rules,
+        ingresses=routers.get("ingresses") or (),
+    )
+
+
+def split_router(
+    target: Target,
+    obj: RawObject | None,
+    *,
+    namespace: str,
+    services: Sequence[RawObject],
+    replica_sets: Sequence[RawObject],
+    destination_rules: Sequence[RawObject] = (),
+    ingresses: Sequence[RawObject] = (),
+) -> Split:
+    """The split a router's object makes now; see the module docstring. `obj` None: no traffic, and why."""
+    if obj is None:
+        return Split(target, (), (f"{target.kind} {target.name} not found in namespace {namespace}",))
+    backends = routes.backends(target.kind, obj, ingresses=ingresses)
+    if isinstance(backends, str):
+        return Split(target, (), (backends,))
+    resolved_routes: list[_Route] = []
+    problems: list[str] = []
+    total = sum(backend.weight for backend in backends if backend.weight > 0)
+    for backend in backends:
+        if backend.weight <= 0:
+            continue
+        resolved = _resolve(backend, namespace=namespace, services=services, destination_rules=destination_rules)
+        if isinstance(resolved, str):
+            problems.append(f"{resolved} ({_percent(backend.weight / total)} of the weight): not simulated")
+        else:
+            resolved_routes.append(resolved)
+    return _split_routes(
+        target, resolved_routes, namespace=namespace, replica_sets=replica_sets, total=total, problems=problems
+    )
 
 
 def split_virtual_service(
@@ -166,30 +210,15 @@ def split_virtual_service(
     services: Sequence[RawObject],
     replica_sets: Sequence[RawObject],
 ) -> Split:
-    """The split a VirtualService makes now; see the module docstring. `vs` None: no traffic, and why."""
-    target = Target("VirtualService", name)
-    if vs is None:
-        return Split(target, (), (f"VirtualService {name} not found in namespace {namespace}",))
-    route = _chosen_route(vs)
-    if route is None:
-        return Split(target, (), (f"VirtualService {name} has no HTTP route",))
-    entries = route.get("route") or []
-    routes: list[_Route] = []
-    problems: list[str] = []
-    total = sum(_weight(entry, len(entries)) for entry in entries)
-    for entry in entries:
-        weight = _weight(entry, len(entries))
-        if weight <= 0:
-            continue
-        destination = entry.get("destination") or {}
-        resolved = _resolve(
-            destination, weight=weight, namespace=namespace, services=services, destination_rules=destination_rules
-        )
-        if isinstance(resolved, str):
-            problems.append(f"{resolved} ({_percent(weight / total)} of the weight): not simulated")
-        else:
-            routes.append(resolved)
-    return _split_routes(target, routes, namespace=namespace, replica_sets=replica_sets, total=total, problems=problems)
+    """`split_router` for a VirtualService."""
+    return split_router(
+        Target("VirtualService", name),
+        vs,
+        namespace=namespace,
+        services=services,
+        replica_sets=replica_sets,
+        destination_rules=destination_rules,
+    )
 
 
 def split_service(service: RawObject | None, *, name: str, namespace: str, replica_sets: Sequence[RawObject]) -> Split:
@@ -273,17 +302,14 @@ def _split_routes(
 
 
 def _resolve(
-    destination: RawObject,
+    backend: routes.Backend,
     *,
-    weight: float,
     namespace: str,
     services: Sequence[RawObject],
     destination_rules: Sequence[RawObject],
 ) -> _Route | str:
-    """The Service and labels a route destination reaches, or why it reaches nothing."""
-    host = str(destination.get("host") or "")
-    subset = destination.get("subset")
-    label = f"{host}/{subset}" if subset else host
+    """The Service and labels a backend reaches, or why it reaches nothing."""
+    host, subset, label = backend.host, backend.subset, backend.label
     name = _service_name(host, namespace)
     if name is None:
         return f"host {host!r} is not a Service of namespace {namespace}"
@@ -294,7 +320,7 @@ def _resolve(
     if not selector:
         return f"{label}: Service {name} has no selector"
     if not subset:
-        return _Route(name, label, selector, weight)
+        return _Route(name, label, selector, backend.weight)
     rules = [
         dr
         for dr in destination_rules
@@ -303,26 +329,7 @@ def _resolve(
     subsets = [s for dr in rules for s in (dr.get("spec") or {}).get("subsets") or [] if s.get("name") == subset]
     if not subsets:
         return f"{label}: no DestinationRule subset {subset} for host {host}"
-    return _Route(name, label, {**selector, **(subsets[0].get("labels") or {})}, weight)
-
-
-def _chosen_route(vs: RawObject) -> RawObject | None:
-    routes = _http_routes(vs)
-    if not routes:
-        return None
-    return next((route for route in routes if not route.get("match")), routes[-1])
-
-
-def _http_routes(vs: RawObject) -> list[RawObject]:
-    return list((vs.get("spec") or {}).get("http") or [])
-
-
-def _weight(entry: RawObject, siblings: int) -> float:
-    """Istio: a lone destination without a weight gets everything; otherwise a missing weight is 0."""
-    weight = entry.get("weight")
-    if weight is None:
-        return 100.0 if siblings == 1 else 0.0
-    return float(weight)
+    return _Route(name, label, {**selector, **(subsets[0].get("labels") or {})}, backend.weight)
 
 
 def _service_name(host: str, namespace: str) -> str | None:
