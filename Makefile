@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test toolchain system-deps venv crds bench chaos conformance decisions clean
 
 demo: toolchain system-deps
-	$(BIN)/rollouts demo
+	$(BIN)/rollouts demo $(if $(ROUTER),--router $(ROUTER))
 
 test: toolchain system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -28,6 +28,7 @@ PURE = (
     "rollouts/simulator/routes.py",
     "rollouts/demo/summary.py",
     "rollouts/demo/progress.py",
+    "rollouts/demo/routers.py",
     *(f"plugin/{name}.py" for name in ("intents", "view", "render", "phases", "pods", "icons", "raw", "durations", "lint")),
 )
 # Loaded (directly or not) by a pure module in a fresh interpreter, any of these means I/O crept in.

@@ -2,6 +2,7 @@
 fails it and is aborted.
 
 * `summary`: PURE. AnalysisRuns → decisions; each version → a verdict; everything → the summary's lines.
+* `routers`: PURE. The routers `--router` takes: example, CRDs, routing object; the weights read off that object.
 * `progress`: PURE. A rollout's view → one progress line (for output that is not a terminal).
 * `prometheus`: the Debian package's Prometheus: configuration, command line, HTTP queries.
 * `processes`: start, record and stop the demo's own processes (process groups, pid files, PR_SET_PDEATHSIG).

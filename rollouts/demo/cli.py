@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 ROLLOUT_TIMEOUT = 180.0
+ROUTER_NAMES = ("istio", "gatewayapi", "nginx", "alb", "smi")
+"""`routers.ROUTERS`' names, default first (spelled out here so that `--help` imports no more than click)."""
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -34,6 +36,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 )
 @click.option("--plain", is_flag=True, help="Progress lines even on a terminal (no live view).")
 @click.option(
+    "--router",
+    type=click.Choice(list(ROUTER_NAMES)),
+    default=ROUTER_NAMES[0],
+    show_default=True,
+    help="The traffic router the canary goes through: its example (examples/<router>-canary-analysis/) and CRDs.",
+)
+@click.option(
     "--timeout",
     "rollout_timeout",
     default=ROLLOUT_TIMEOUT,
@@ -41,13 +50,15 @@ def _interrupt(_signum: int, _frame: object) -> None:
     type=click.FloatRange(min=10),
     help="Seconds each rollout may take before the demo gives up on it.",
 )
-def demo(directory: Path | None, keep: bool, stop: bool, judge: bool, plain: bool, rollout_timeout: float) -> None:
+def demo(
+    directory: Path | None, keep: bool, stop: bool, judge: bool, plain: bool, router: str, rollout_timeout: float
+) -> None:
     """Run a real canary end to end: a good version passes analysis and becomes Healthy, a bad one fails it
     and is aborted, with all traffic back on the stable version.
 
     Starts a local cluster, Prometheus (/usr/bin/prometheus), the controller and the traffic simulator, applies
-    examples/analysis-templates/ and examples/istio-canary-analysis/, rolls out both versions and prints a
-    summary. Exits 0 only when both outcomes were right. Everything is stopped at the end unless --keep.
+    examples/analysis-templates/ and examples/<router>-canary-analysis/ (istio by default), rolls out both
+    versions and prints a summary. Exits 0 only when both outcomes were right. Everything is stopped at the end unless --keep.
     """
     from rollouts.demo import runner  # here, so other `rollouts` commands do not pay for the demo's imports
 
@@ -64,6 +75,7 @@ def demo(directory: Path | None, keep: bool, stop: bool, judge: bool, plain: boo
         color=live and "NO_COLOR" not in os.environ,
         rollout_timeout=rollout_timeout,
         judge=judge,
+        router=router,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -24,7 +24,7 @@ from rollouts.demo.processes import ProcessError, Processes
 START_TIMEOUT = 60.0
 PROMETHEUS_ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 SIMULATED_RATE = 50.0
-"""Requests per second through the VirtualService: at 20 % a canary gets 10 a second, so each 3 s measurement
+"""Requests per second through the router's object: at 20 % a canary gets 10 a second, so each 3 s measurement
 judges a few dozen requests rather than a handful."""
 
 
@@ -47,8 +47,9 @@ class Running:
     ports: Ports
 
 
-def start(processes: Processes, *, kubeconfig: Path, namespace: str, virtual_service: str, data_dir: Path) -> Running:
-    """Start Prometheus, the controller and the simulator; return once Prometheus scrapes the other two."""
+def start(processes: Processes, *, kubeconfig: Path, namespace: str, target: str, data_dir: Path) -> Running:
+    """Start Prometheus, the controller and the simulator (sending requests through `target`, ``KIND/NAME``);
+    return once Prometheus scrapes the other two."""
     ports = Ports.free()
     data_dir.mkdir(parents=True, exist_ok=True)
     config_file = data_dir / "prometheus.yml"
@@ -87,7 +88,7 @@ def start(processes: Processes, *, kubeconfig: Path, namespace: str, virtual_ser
             namespace,
             f"--port={ports.simulator}",
             "--address=127.0.0.1",
-            f"--virtual-service={virtual_service}",
+            f"--target={target}",
             f"--rate={SIMULATED_RATE:g}",
         ],
     )

@@ -1,4 +1,4 @@
-"""What the demo installs: our CRDs, Istio's, the ready-made AnalysisTemplates and the example, from the checkout.
+"""What the demo installs: our CRDs, the router's, the ready-made AnalysisTemplates and the example, from the checkout.
 
 Applies them with the toolchain's kubectl (server-side, so re-applying is harmless) and waits until the CRDs are
 Established. The files are read from the source tree this package runs from; nothing is generated or fetched.
@@ -14,13 +14,14 @@ from typing import Any
 import yaml
 
 from rollouts.cluster.local import LocalCluster
+from rollouts.demo.routers import DemoRouter
 
 REPO = Path(__file__).resolve().parents[2]
 CRDS = REPO / "crds"
-ISTIO_CRDS = CRDS / "third-party" / "istio.yaml"
-TEMPLATES = REPO / "examples" / "analysis-templates"
-JUDGE_TEMPLATES = REPO / "examples" / "judge-templates"
-EXAMPLE = REPO / "examples" / "istio-canary-analysis"
+THIRD_PARTY_CRDS = CRDS / "third-party"
+EXAMPLES = REPO / "examples"
+TEMPLATES = EXAMPLES / "analysis-templates"
+JUDGE_TEMPLATES = EXAMPLES / "judge-templates"
 JUDGE_TEMPLATE = "judge-success-rate"
 """What `--judge` analyses with: the error rate, canary against stable (the latency judge is left out of the demo:
 on a few requests per step its p99 is noisy enough to abort a good version now and then)."""
@@ -35,9 +36,17 @@ class MissingFiles(RuntimeError):
     """The demo runs from somewhere without the repository's crds/ and examples/."""
 
 
-def check() -> None:
+def example(router: DemoRouter) -> Path:
+    return EXAMPLES / router.example
+
+
+def _router_crds(router: DemoRouter) -> list[Path]:
+    return [THIRD_PARTY_CRDS / name for name in router.crds]
+
+
+def check(router: DemoRouter) -> None:
     """Raise MissingFiles naming what is missing."""
-    wanted = [*sorted(CRDS.glob("*.yaml")), ISTIO_CRDS, TEMPLATES, JUDGE_TEMPLATES, EXAMPLE]
+    wanted = [*sorted(CRDS.glob("*.yaml")), *_router_crds(router), TEMPLATES, JUDGE_TEMPLATES, example(router)]
     missing = [str(path) for path in wanted if not path.exists()]
     if missing or not list(CRDS.glob("*.yaml")):
         raise MissingFiles(
@@ -46,9 +55,10 @@ def check() -> None:
         )
 
 
-def install_crds(cluster: LocalCluster) -> None:
-    """Apply crds/*.yaml and Istio's VirtualService and DestinationRule CRDs; wait until they are Established."""
-    files = [arg for path in [*sorted(CRDS.glob("*.yaml")), ISTIO_CRDS] for arg in ("-f", str(path))]
+def install_crds(cluster: LocalCluster, router: DemoRouter) -> None:
+    """Apply crds/*.yaml and the router's CRDs (crds/third-party/: Istio's, the Gateway API's, SMI's); wait until
+    they are Established."""
+    files = [arg for path in [*sorted(CRDS.glob("*.yaml")), *_router_crds(router)] for arg in ("-f", str(path))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files, timeout=90)
 
@@ -58,11 +68,11 @@ def create_namespace(cluster: LocalCluster, namespace: str) -> None:
     cluster.kubectl("apply", "--server-side", "-f", "-", input=json.dumps(body))
 
 
-def apply_example(cluster: LocalCluster, namespace: str, *, judge: bool = False) -> None:
-    """Everything the Rollout refers to (AnalysisTemplates, Services, VirtualService) first, then the Rollout: the
+def apply_example(cluster: LocalCluster, namespace: str, router: DemoRouter, *, judge: bool = False) -> None:
+    """Everything the Rollout refers to (AnalysisTemplates, Services, the router's object) first, then the Rollout: the
     controller would report a Rollout whose Services do not exist yet as InvalidSpec (Degraded) until they do.
     With `judge`, the judge's templates, and the Rollout's analysis steps use the judge (`with_judge`)."""
-    files = sorted((JUDGE_TEMPLATES if judge else TEMPLATES).glob("*.yaml")) + sorted(EXAMPLE.glob("*.yaml"))
+    files = sorted((JUDGE_TEMPLATES if judge else TEMPLATES).glob("*.yaml")) + sorted(example(router).glob("*.yaml"))
     documents = [doc for path in files for doc in yaml.safe_load_all(path.read_text()) if doc]
     if judge:
         documents = [with_judge(doc) if doc.get("kind") == "Rollout" else doc for doc in documents]

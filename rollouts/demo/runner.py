@@ -1,6 +1,6 @@
-"""Run the demo: a good and a bad version of examples/istio-canary-analysis, each judged by analysis, on a fresh
-local cluster with a real Prometheus, the controller and the traffic simulator; then the summary. Or `down`: stop
-what a kept demo left running.
+"""Run the demo: a good and a bad version of examples/<router>-canary-analysis (Istio by default), each judged by
+analysis, on a fresh local cluster with a real Prometheus, the controller and the traffic simulator; then the
+summary. Or `down`: stop what a kept demo left running.
 
 I/O and sequencing only: `components` starts the processes, `watching` follows the rollout, `summary` (pure)
 judges the outcomes and writes the summary. Every wait polls with a deadline.
@@ -22,15 +22,13 @@ from plugin.sources import RolloutFeed
 from plugin.view import RolloutView
 from rollouts.cluster import build
 from rollouts.cluster.local import ClusterError, LocalCluster
-from rollouts.demo import components, manifests, prometheus, summary, watching
+from rollouts.demo import components, manifests, prometheus, routers, summary, watching
 from rollouts.demo.processes import ProcessError, Processes, stop_recorded
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
+from rollouts.simulator import main as simulator
 
 NAMESPACE = "rollouts-demo"
-ROLLOUT = VIRTUAL_SERVICE = "istio-canary-analysis"
-ROUTE = "primary"
-STABLE_SERVICE, CANARY_SERVICE = f"{ROLLOUT}-stable", f"{ROLLOUT}-canary"
 GOOD_IMAGE = "argoproj/rollouts-demo:green"
 BAD_IMAGE = "argoproj/rollouts-demo:red-errors-40"
 RATE_WINDOW = "15s"
@@ -58,6 +56,8 @@ class Settings:
     color: bool = False
     judge: bool = False
     """Analyse with the statistical judge (canary against stable) instead of the threshold templates."""
+    router: str = routers.DEFAULT
+    """Which traffic router's example to run (`routers.ROUTERS`)."""
 
 
 class DemoError(RuntimeError):
@@ -111,8 +111,11 @@ class _Demo:
     outcomes: list[summary.Outcome] = field(default_factory=list)
     running: components.Running | None = None
     feed: RolloutFeed | None = None
+    kube: Kube | None = None
 
     def __post_init__(self) -> None:
+        self.router = routers.ROUTERS[self.settings.router]
+        self.rollout = self.router.example
         self.cluster = LocalCluster(self.settings.directory / "cluster")
         self.processes = Processes(self.settings.directory, bound_to_parent=not self.settings.keep)
 
@@ -132,9 +135,9 @@ class _Demo:
         with self._timed("local cluster", "etcd, kube-apiserver, controller-manager, scheduler, kwok"):
             self.say(f"starting a local cluster in {self.cluster.dir}")
             self.cluster.up(progress=lambda line: self.echo(f"    {line}"), bound_to_parent=not self.settings.keep)
-        kube = Kube.from_kubeconfig(str(self.cluster.kubeconfig))
-        with self._timed("install", "CRDs (ours and Istio's), namespace"):
-            manifests.install_crds(self.cluster)
+        kube = self.kube = Kube.from_kubeconfig(str(self.cluster.kubeconfig))
+        with self._timed("install", f"CRDs (ours and {self.router.title}'s), namespace"):
+            manifests.install_crds(self.cluster, self.router)
             manifests.create_namespace(self.cluster, NAMESPACE)
         with self._timed("processes", "Prometheus, controller, traffic simulator"):
             self.say("starting Prometheus, the controller and the traffic simulator")
@@ -142,7 +145,7 @@ class _Demo:
                 self.processes,
                 kubeconfig=self.cluster.kubeconfig,
                 namespace=NAMESPACE,
-                virtual_service=VIRTUAL_SERVICE,
+                target=self.router.target,
                 data_dir=self.settings.directory / "prometheus",
             )
             self.echo(
@@ -169,7 +172,7 @@ class _Demo:
         """Check what the demo needs, stop a previous demo in the same directory, and start from empty data."""
         if not prometheus.BINARY.is_file():
             raise DemoError(prometheus.MISSING)
-        manifests.check()
+        manifests.check(self.router)
         directory = self.settings.directory
         down(directory, lambda line: self.say(f"previous demo in {directory}: {line}"))
         for stale in (directory / "cluster" / "etcd", directory / "prometheus" / "data"):
@@ -179,9 +182,9 @@ class _Demo:
         templates = (
             "judge-templates/ (its analysis steps using the judge)" if self.settings.judge else "analysis-templates/"
         )
-        self.say(f"applying examples/{templates} and examples/istio-canary-analysis/ to namespace {NAMESPACE}")
-        manifests.apply_example(self.cluster, NAMESPACE, judge=self.settings.judge)
-        self.feed = RolloutFeed(kube, NAMESPACE, ROLLOUT)
+        self.say(f"applying examples/{templates} and examples/{self.rollout}/ to namespace {NAMESPACE}")
+        manifests.apply_example(self.cluster, NAMESPACE, self.router, judge=self.settings.judge)
+        self.feed = RolloutFeed(kube, NAMESPACE, self.rollout)
         self.feed.start()
         shown = self._follow(generation=1, settled=_past_invalid_spec)
         if shown is None or shown.status != "Healthy":
@@ -189,22 +192,27 @@ class _Demo:
                 f"the first version did not become Healthy: {render.status_line(shown) if shown else 'no status'}"
             )
         self.say("waiting until Prometheus has the stable version's traffic")
-        self._until(lambda: (self._rate(STABLE_SERVICE) or 0) > 0, "traffic to the stable Service in Prometheus")
+        self._until(
+            lambda: (self._rate(self.router.stable_service) or 0) > 0, "traffic to the stable Service in Prometheus"
+        )
 
     def _release(self, kube: Kube, version: str, image: str, expectation: str) -> summary.Outcome:
         """Set the new image as `kubectl rollouts set image` does, follow the rollout, record the outcome."""
         self.say(f"{version} version: {image} ({expectation})")
         started = time.monotonic()
         send.send_fresh(
-            kube, NAMESPACE, lambda: intents.set_image(kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT), "*", image)
+            kube,
+            NAMESPACE,
+            lambda: intents.set_image(kube.get(resources.ROLLOUTS, NAMESPACE, self.rollout), "*", image),
         )
-        generation = int(kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT)["metadata"]["generation"])
+        generation = int(kube.get(resources.ROLLOUTS, NAMESPACE, self.rollout)["metadata"]["generation"])
         shown = self._follow(generation=generation)
         if shown is None or not shown.done:
             self.say(f"{version} version: not done within {self.settings.rollout_timeout:.0f}s")
         elif version == summary.BAD:
             # The abort sends all traffic back to stable; give the route a moment to be seen written.
-            self._until(lambda: self._weights(kube) == (100, 0), "the VirtualService back to 100% stable", fail=False)
+            back = f"the {self.router.kind} back to 100% stable"
+            self._until(lambda: self._weights(kube) == (100, 0), back, fail=False)
         outcome = self._outcome(kube, version, image, time.monotonic() - started)
         self.outcomes.append(outcome)
         result = f"{outcome.phase} (aborted)" if outcome.aborted else outcome.phase
@@ -216,12 +224,12 @@ class _Demo:
         """Wait until no request reached the canary Service within the queries' window, so that the bad version is
         judged on its own requests and not on the good version's last ones."""
         self.say(f"waiting until the canary Service had no traffic for {RATE_WINDOW} (the analysis window)")
-        self._until(lambda: (self._rate(CANARY_SERVICE) or 0) == 0, "no traffic to the canary Service")
+        self._until(lambda: (self._rate(self.router.canary_service) or 0) == 0, "no traffic to the canary Service")
 
     # ---- reading the outcome -----------------------------------------------------------------------------------
 
     def _outcome(self, kube: Kube, version: str, image: str, seconds: float) -> summary.Outcome:
-        rollout = kube.get(resources.ROLLOUTS, NAMESPACE, ROLLOUT)
+        rollout = kube.get(resources.ROLLOUTS, NAMESPACE, self.rollout)
         phase, message = phases.rollout_phase(rollout)
         status = rollout.get("status") or {}
         pod_hash = str(status.get("currentPodHash") or "")
@@ -241,11 +249,27 @@ class _Demo:
             decisions=tuple(summary.decisions(owned)),
             stable_weight=stable_weight,
             canary_weight=canary_weight,
+            router_object=self.router.kind,
         )
 
+    def _split_text(self) -> str:
+        """The router's split for progress lines; empty when it cannot be read just now."""
+        if self.kube is None:
+            return ""
+        try:
+            return routers.split_text(self.router, *self._weights(self.kube))
+        except errors.ApiError:
+            return ""
+
     def _weights(self, kube: Kube) -> tuple[int | None, int | None]:
-        virtual_service = kube.get(resources.VIRTUAL_SERVICES, NAMESPACE, VIRTUAL_SERVICE)
-        return summary.route_weights(virtual_service, ROUTE, stable=STABLE_SERVICE, canary=CANARY_SERVICE)
+        """The stable and canary weights in the router's object, read as the simulator reads them."""
+        resource = simulator.RESOURCES[self.router.kind]
+        try:
+            found = kube.get(resource, NAMESPACE, self.rollout)
+        except errors.NotFound:
+            found = None
+        ingresses = kube.list(resource, NAMESPACE)[0] if self.router.kind == "Ingress" else []
+        return routers.weights(self.router, found, ingresses)
 
     def _rate(self, service: str) -> float | None:
         assert self.running is not None
@@ -269,6 +293,7 @@ class _Demo:
             out=self.out,
             timeout=self.settings.rollout_timeout,
             settled=settled,
+            split=self._split_text,
         )
 
     def _until(
@@ -307,9 +332,15 @@ class _Demo:
         return [
             *where,
             ("shell", f"export KUBECONFIG={self.cluster.kubeconfig} PATH={bin_dirs}:$PATH"),
-            ("kubectl", f"kubectl -n {NAMESPACE} get rollouts,analysisruns,virtualservices,services,pods"),
-            ("watch", f"kubectl rollouts -n {NAMESPACE} get rollout {ROLLOUT} --watch"),
-            ("try", f"kubectl rollouts -n {NAMESPACE} set image {ROLLOUT} app=argoproj/rollouts-demo:yellow-slow-800"),
+            (
+                "kubectl",
+                f"kubectl -n {NAMESPACE} get rollouts,analysisruns,{simulator.RESOURCES[self.router.kind].plural},services,pods",
+            ),
+            ("watch", f"kubectl rollouts -n {NAMESPACE} get rollout {self.rollout} --watch"),
+            (
+                "try",
+                f"kubectl rollouts -n {NAMESPACE} set image {self.rollout} app=argoproj/rollouts-demo:yellow-slow-800",
+            ),
             (
                 "Prometheus",
                 f"{self.running.prometheus.url}  (e.g. sum by (destination_version, response_code) "

@@ -50,7 +50,9 @@ class Outcome:
     decisions: tuple[Decision, ...]
     stable_weight: int | None
     canary_weight: int | None
-    """The VirtualService route's weights once the rollout settled (None: destination not found)."""
+    """The router's weights once the rollout settled (None: destination not found)."""
+    router_object: str = "VirtualService"
+    """The kind of the router's object that carries the weights, for the result line."""
 
 
 @dataclass(frozen=True)
@@ -172,22 +174,6 @@ def _number(text: str) -> str:
 # ---- verdicts ----------------------------------------------------------------------------------------------------
 
 
-def route_weights(virtual_service: Raw, route: str, *, stable: str, canary: str) -> tuple[int | None, int | None]:
-    """The weights of the `stable` and `canary` destinations (hosts or subsets) of the named HTTP route.
-
-    A destination without a weight has 0 (Istio's rule when several share a route); one that is missing, None.
-    """
-    for http in (virtual_service.get("spec") or {}).get("http") or []:
-        if http.get("name") != route:
-            continue
-        weights: dict[str, int] = {}
-        for entry in http.get("route") or []:
-            destination = entry.get("destination") or {}
-            weights[str(destination.get("subset") or destination.get("host"))] = int(entry.get("weight") or 0)
-        return weights.get(stable), weights.get(canary)
-    return None, None
-
-
 def judge(outcome: Outcome) -> Verdict:
     """Did the version do what the demo expects of it? With the reason, in one line."""
     if outcome.version == GOOD:
@@ -234,8 +220,8 @@ def _metric_text(decision: Decision) -> str:
 def _traffic_text(outcome: Outcome) -> str:
     weights = f"stable {_weight(outcome.stable_weight)}, canary {_weight(outcome.canary_weight)}"
     if outcome.stable_weight == 100 and outcome.canary_weight == 0:
-        return f"VirtualService back to 100% stable ({weights})"
-    return f"VirtualService NOT back to stable ({weights})"
+        return f"{outcome.router_object} back to 100% stable ({weights})"
+    return f"{outcome.router_object} NOT back to stable ({weights})"
 
 
 def _phase_text(outcome: Outcome) -> str:

@@ -28,9 +28,11 @@ def follow(
     out: TextIO,
     timeout: float,
     settled: Callable[[RolloutView], bool] = done,
+    split: Callable[[], str] | None = None,
 ) -> RolloutView | None:
     """Show the rollout until it is done and `settled` holds, or `timeout` seconds passed; return the last view
-    (None: never seen).
+    (None: never seen). `split` gives the router's split, appended to progress lines (read at most once a second
+    and on every change of the rollout; the live view shows the plugin's view alone).
 
     Waits first until the feed holds `generation` of the Rollout, so the view of the previous revision (done,
     and observed) is never taken for the outcome of the new one. `settled` lets a caller wait past a done phase
@@ -43,7 +45,7 @@ def follow(
             return None
         feed.wait_for_change(feed.version, min(1.0, left))
     if not live:
-        return _progress_lines(feed, out=out, deadline=deadline, settled=settled)
+        return _progress_lines(feed, out=out, deadline=deadline, settled=settled, split=split)
     while True:
         left = max(0.1, deadline - time.monotonic())
         shown = watch.follow_rollout(feed, out=out, terminal=True, color=color, until_done=True, timeout_seconds=left)
@@ -53,7 +55,12 @@ def follow(
 
 
 def _progress_lines(
-    feed: RolloutFeed, *, out: TextIO, deadline: float, settled: Callable[[RolloutView], bool]
+    feed: RolloutFeed,
+    *,
+    out: TextIO,
+    deadline: float,
+    settled: Callable[[RolloutView], bool],
+    split: Callable[[], str] | None,
 ) -> RolloutView | None:
     started = time.monotonic()
     printed, current = None, None
@@ -61,7 +68,7 @@ def _progress_lines(
         seen = feed.version
         current = watch.view_of(feed.snapshot(), None) or current
         if current is not None:
-            line = progress.describe(current)
+            line = " · ".join(part for part in (progress.describe(current), split() if split else "") if part)
             if line != printed:
                 out.write(f"  [{time.monotonic() - started:5.1f}s] {line}\n")
                 out.flush()

@@ -31,7 +31,7 @@ from rollouts.machinery.clock import Clock, RealClock
 from rollouts.machinery.informer import Informer, WatchEvent
 from rollouts.simulator import exporter, routes, traffic
 
-__all__ = ["TICK_SECONDS", "OptionalListWatch", "Options", "run", "run_until_signalled"]
+__all__ = ["RESOURCES", "TICK_SECONDS", "OptionalListWatch", "Options", "run", "run_until_signalled"]
 
 _log = logging.getLogger("rollouts.simulator")
 
@@ -48,6 +48,11 @@ ROUTER_RESOURCES = {
     "apisix_routes": resources.Resource("apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"),
 }
 """The router kinds besides Istio's, under `routes.KINDS`' keywords (the versions the controller writes)."""
+RESOURCES = {
+    "VirtualService": resources.VIRTUAL_SERVICES,
+    **{kind: ROUTER_RESOURCES[keyword] for kind, keyword in routes.KINDS.items() if keyword in ROUTER_RESOURCES},
+}
+"""The API resource of each router kind the simulator follows."""
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ We test these aspects:
 * conditions shown as one line;
 * AnalysisRuns → decisions: runs in creation order, every metric of the spec (Pending before any result), the
   deciding measurement of a failed metric is its last failed one, counts from the result;
-* the VirtualService route's stable and canary weights (host or subset destinations, a missing weight is 0);
 * the verdict on each version: good = Healthy after passing analysis; bad = aborted by a failed metric with all
-  traffic back on stable; anything else is wrong, with a reason;
+  traffic back on stable (named by the router's object); anything else is wrong, with a reason;
 * the printed summary: timings, the decisions table, the result lines, where to look.
 
 Not tested here: reading those objects from a cluster (test_demo_e2e.py).
@@ -139,42 +138,6 @@ def test_a_judge_decision_shows_the_score_and_each_metric_class() -> None:
     assert decision.reason == "judge score 0 (Fail): critical metric error-rate is High"
 
 
-def virtual_service(route: list[dict], name: str = "primary") -> dict:
-    return {"spec": {"http": [{"name": "other", "route": []}, {"name": name, "route": route}]}}
-
-
-@pytest.mark.parametrize(
-    "route, weights",
-    [
-        pytest.param(
-            [{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}, "weight": 0}],
-            (100, 0),
-            id="host-split",
-        ),
-        pytest.param(
-            [
-                {"destination": {"host": "h", "subset": "s"}, "weight": 80},
-                {"destination": {"host": "h", "subset": "c"}, "weight": 20},
-            ],
-            (80, 20),
-            id="subset-split",
-        ),
-        pytest.param(
-            [{"destination": {"host": "s"}, "weight": 100}, {"destination": {"host": "c"}}],
-            (100, 0),
-            id="no-weight-is-0",
-        ),
-        pytest.param([{"destination": {"host": "s"}, "weight": 100}], (100, None), id="canary-missing"),
-    ],
-)
-def test_route_weights(route: list[dict], weights: tuple[int | None, int | None]) -> None:
-    assert summary.route_weights(virtual_service(route), "primary", stable="s", canary="c") == weights
-
-
-def test_route_weights_of_a_missing_route() -> None:
-    assert summary.route_weights(virtual_service([], name="else"), "primary", stable="s", canary="c") == (None, None)
-
-
 def decision(run: str, metric: str, value: str, verdict: str) -> summary.Decision:
     return summary.Decision(run, metric, value, SUCCESS if metric == "success-rate" else LATENCY, verdict, 3, "")
 
@@ -258,6 +221,10 @@ BAD_ERRORED = replace(
             id="bad-traffic-not-back",
         ),
         pytest.param(Case(BAD_ERRORED, True, "metric success-rate = - Error"), id="bad-errored-counts-as-failed"),
+        pytest.param(
+            Case(replace(BAD, router_object="HTTPRoute"), True, "HTTPRoute back to 100% stable (stable 100, canary 0)"),
+            id="bad-aborted-router-object-named",
+        ),
     ],
 )
 def test_judge(case: Case) -> None:
