@@ -7,4 +7,4 @@ import rollouts.simulator
 
 
 def test_exported_members() -> None:
-    assert sorted(rollouts.simulator.__all__) == ["behaviour", "traffic"]
+    assert sorted(rollouts.simulator.__all__) == ["behaviour", "routes", "traffic"]
