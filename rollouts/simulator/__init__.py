@@ -2,8 +2,9 @@
 
 Pods on a kwok cluster run nothing. The simulator follows a namespace's router objects (VirtualServices and
 DestinationRules, HTTPRoutes, Ingresses, TrafficSplits, TraefikServices, ApisixRoutes), Services and ReplicaSets,
-sends each version its share of a steady stream of imaginary requests, lets each version answer as its image tag says (``demo:yellow-errors-30``, ``demo:green-slow-800``), and exports the
-outcomes as Istio's ``istio_requests_total`` and ``istio_request_duration_milliseconds``.
+sends each version its share of a steady stream of imaginary requests, lets each version answer as its image tag
+says (``demo:yellow-errors-30``, ``demo:green-slow-800``), and exports the outcomes as Istio's
+``istio_requests_total`` and ``istio_request_duration_milliseconds``.
 
 * `behaviour`: PURE. Image tag and annotations → error rate and latency; one seeded answer at a time.
 * `routes`: PURE. A router's object → the weighted backends requests without headers take, one reader per kind.
