@@ -136,7 +136,8 @@ class _Demo:
             self.say(f"starting a local cluster in {self.cluster.dir}")
             self.cluster.up(progress=lambda line: self.echo(f"    {line}"), bound_to_parent=not self.settings.keep)
         kube = self.kube = Kube.from_kubeconfig(str(self.cluster.kubeconfig))
-        with self._timed("install", f"CRDs (ours and {self.router.title}'s), namespace"):
+        crds = f"ours and {self.router.title}'s" if self.router.crds else "ours; Ingresses are built in"
+        with self._timed("install", f"CRDs ({crds}), namespace"):
             manifests.install_crds(self.cluster, self.router)
             manifests.create_namespace(self.cluster, NAMESPACE)
         with self._timed("processes", "Prometheus, controller, traffic simulator"):
