@@ -72,18 +72,21 @@ class Killer:
             if kind == "ADDED":
                 self.created.put(f"{resource.kind}/{obj['metadata']['name']}")
 
-    def drive(self, done: Callable[[], bool], *, kills: int, timeout: float = 90) -> None:
-        """Kill at each of the next `kills` creations, until `done()`."""
+    def update(self, name: str, image: str, *, kills: int, timeout: float = 90) -> None:
+        """Update the Rollout's image, then kill at each of the next `kills` creations, until it is Healthy."""
+        self._drain()  # creations before the change (the first deploy) are not killed for
+        set_image(self.kube, self.namespace, name, image)
+        done = healthy_at(self.kube, self.namespace, name, image)
         budget = len(self.killed_at) + kills
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 created = self.created.get(timeout=0.2)
-                self.seen.append(created)
             except queue.Empty:
                 if len(self.killed_at) >= budget and done():
                     return
                 continue
+            self.seen.append(created)
             if len(self.killed_at) < budget:
                 self.controllers[-1].kill()
                 self.killed_at.append(created)
@@ -93,9 +96,12 @@ class Killer:
 
     def created_names(self, kind: str) -> list[str]:
         """Every object of `kind` created since the start, in order (each name once per creation)."""
+        self._drain()
+        return [seen.split("/", 1)[1] for seen in self.seen if seen.startswith(f"{kind}/")]
+
+    def _drain(self) -> None:
         while not self.created.empty():
             self.seen.append(self.created.get())
-        return [seen.split("/", 1)[1] for seen in self.seen if seen.startswith(f"{kind}/")]
 
     def tracebacks(self) -> int:
         return sum(process.output().count("Traceback (most recent call last)") for process in self.controllers)
@@ -196,8 +202,7 @@ def test_canary_analysis_runs_are_adopted_after_kills(
     wait_until(healthy_at(kube, namespace, "kc", IMAGES[0]), timeout=30, what="the first deploy")
 
     for image in IMAGES[1:]:  # each update: a ReplicaSet, a background run and three step runs
-        set_image(kube, namespace, "kc", image)
-        killer.drive(healthy_at(kube, namespace, "kc", image), kills=5)
+        killer.update("kc", image, kills=5)
 
     assert len(killer.killed_at) == 10
     assert_one_replica_set_per_hash(kube, namespace, "Rollout", expected=3)
@@ -229,8 +234,7 @@ def test_bluegreen_pre_promotion_runs_are_adopted_after_kills(
     wait_until(healthy_at(kube, namespace, "kb", IMAGES[0]), timeout=30, what="the first deploy")
 
     for image in IMAGES[1:]:  # each update: a ReplicaSet and a pre-promotion run
-        set_image(kube, namespace, "kb", image)
-        killer.drive(healthy_at(kube, namespace, "kb", image), kills=2)
+        killer.update("kb", image, kills=2)
 
     assert len(killer.killed_at) == 4
     assert_one_replica_set_per_hash(kube, namespace, "Rollout", expected=3)
@@ -260,8 +264,7 @@ def test_experiment_step_and_its_objects_are_adopted_after_kills(
     wait_until(healthy_at(kube, namespace, "ke", IMAGES[0]), timeout=30, what="the first deploy")
 
     # The update creates a ReplicaSet, the Experiment, its two ReplicaSets and its AnalysisRun.
-    set_image(kube, namespace, "ke", IMAGES[1])
-    killer.drive(healthy_at(kube, namespace, "ke", IMAGES[1]), kills=5)
+    killer.update("ke", IMAGES[1], kills=5)
 
     assert len(killer.killed_at) == 5
     assert_one_replica_set_per_hash(kube, namespace, "Rollout", expected=2)
@@ -270,6 +273,7 @@ def test_experiment_step_and_its_objects_are_adopted_after_kills(
     only = f"ke-{current}-2-1"
     assert killer.created_names("Experiment") == [only], "one Experiment for the step"
     assert killer.created_names("AnalysisRun") == [f"{only}-check"], "its run, not created twice"
-    assert len(killer.created_names("ReplicaSet")) == 3, "the Rollout's new one and the Experiment's two"
+    created = killer.created_names("ReplicaSet")
+    assert len(created) == len(set(created)) == 4, f"the Rollout's two and the Experiment's two: {created}"
     assert kube.get(resources.EXPERIMENTS, namespace, only)["status"]["phase"] == "Successful"
     assert killer.tracebacks() == 0
