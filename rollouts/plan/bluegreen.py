@@ -121,7 +121,9 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
     # Fast rollback: the new template's ReplicaSet is an old one still waiting out its scale-down delay, so it is
     # already up and proven. Skip the pause and analysis, and promote, as Argo does.
     deadline = new.scale_down_deadline
-    fast_rollback = deadline is not None and deadline > update.now and new.replicas >= replicas
+    # Only going back counts (Argo's isRollback): an aborted update's preview also waits out a deadline.
+    going_back = stable is None or not (new.created and stable.created) or new.created < stable.created
+    fast_rollback = going_back and deadline is not None and deadline > update.now and new.replicas >= replicas
     skip_analysis = fast_rollback or bool(status.promote_full)
     preview_count = initial_replicas(update.observed, update.strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
