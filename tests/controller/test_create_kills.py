@@ -2,7 +2,7 @@
 it creates shows up (after the create, before the status write that records it), then started again.
 
 The restarted controller must adopt what its predecessor created (same owner, equal spec, unfinished), as Argo's
-collision handling does, instead of creating a `.1` twin. Metrics wait 1s before measuring, so no run can finish
+collision handling does, instead of creating a `.1` twin. Metrics wait 0.5s before measuring, so no run can finish
 before the kill lands: every run found under a `.N` name is a duplicate.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from helpers import wait_until
-from rollouts.kube import resources
+from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
 INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
@@ -68,9 +68,14 @@ class Killer:
         self.controllers = [start(*self.args)]
 
     def _watch(self, resource: resources.Resource, version: str) -> None:
-        for kind, obj in self.kube.watch(resource, self.namespace, resource_version=version, timeout_seconds=600):
-            if kind == "ADDED":
-                self.created.put(f"{resource.kind}/{obj['metadata']['name']}")
+        while True:
+            try:
+                for kind, obj in self.kube.watch(resource, self.namespace, resource_version=version):
+                    version = obj["metadata"]["resourceVersion"]
+                    if kind == "ADDED":
+                        self.created.put(f"{resource.kind}/{obj['metadata']['name']}")
+            except errors.TooManyRequests:  # a CRD's storage still initializing: watch again from where we were
+                time.sleep(0.2)
 
     def update(self, name: str, image: str, *, kills: int, timeout: float = 90) -> None:
         """Update the Rollout's image, then kill at each of the next `kills` creations, until it is Healthy."""
@@ -110,7 +115,7 @@ class Killer:
 def web_template(name: str, url: str) -> dict[str, Any]:
     metric = {
         "name": "ok",
-        "initialDelay": "1s",
+        "initialDelay": "500ms",
         "successCondition": "result == true",
         "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
     }
