@@ -10,7 +10,7 @@ Vocabulary used everywhere (code, status, CLI):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -214,6 +214,10 @@ class Observed(RolloutIdentity):
     """The Deployment `spec.workloadRef` names (its template is already in `rollout`); None without one."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
+    run_named: Callable[[str], AnalysisRunView | None] = field(default=lambda name: None)
+    """Any AnalysisRun in the namespace by name, ours or not: a name another owner's run holds is not ours to use."""
+    experiment_named: Callable[[str], ExperimentView | None] = field(default=lambda name: None)
+    """Any Experiment in the namespace by name, ours or not."""
 
     def replica_set_by_hash(self, pod_hash: str | None) -> ReplicaSet | None:
         if not pod_hash:

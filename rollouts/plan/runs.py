@@ -87,9 +87,14 @@ def ensure(
         )
         decision.update(abort=True)
         return None
-    found = {run.name: run for run in observed.analysis_runs}
-    base = _base_name(observed, slot, new)
-    name, adopted = collisions.place(found.get, base, owner_uid=observed.uid, spec=spec, separator=".")
+    owned = {run.name: run for run in observed.analysis_runs}
+    name, adopted = collisions.place(
+        lambda name: owned.get(name) or observed.run_named(name),
+        _base_name(observed, slot, new),
+        owner_uid=observed.uid,
+        spec=spec,
+        separator=".",
+    )
     if adopted is not None:
         return adopted
     decision.actions.append(CreateAnalysisRun(run_manifest(observed, slot, new=new, name=name, spec=spec)))

@@ -6,6 +6,7 @@ of experiments that are not the current step's. Pure: no API."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -178,3 +179,12 @@ def test_a_restart_adopts_the_experiment_it_created_before_recording_it(
     assert creates == ([] if created is None else [NAME + created])
     assert again.status.canary is not None and again.status.canary.current_experiment == NAME + (created or "")
     assert not [a for a in again.actions if isinstance(a, TerminateExperiment)], "the adopted one keeps running"
+
+
+def test_a_name_another_owners_experiment_holds_is_skipped() -> None:
+    """Another owner's Experiment at the step's name (seen by name only) makes ours `<name>-1`."""
+    [create] = [a for a in decide(observed=observe(1), now=NOW).actions if isinstance(a, CreateExperiment)]
+    foreign = stored(dict(create.body), phase="Running", owner="deleted-rollout-uid")
+    observed = dataclasses.replace(observe(1), experiment_named=lambda name: foreign if name == NAME else None)
+    again = decide(observed=observed, now=NOW)
+    assert [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateExperiment)] == [NAME + "-1"]

@@ -47,8 +47,14 @@ def run_step(
             decision.update(abort=True)
             decision.abort_reason = str(error)
             return False
-        found = {experiment.name: experiment for experiment in observed.experiments}
-        name, current = collisions.place(found.get, base, owner_uid=observed.uid, spec=body["spec"], separator="-")
+        owned = {experiment.name: experiment for experiment in observed.experiments}
+        name, current = collisions.place(
+            lambda name: owned.get(name) or observed.experiment_named(name),
+            base,
+            owner_uid=observed.uid,
+            spec=body["spec"],
+            separator="-",
+        )
         if current is None:
             decision.actions.append(CreateExperiment({**body, "metadata": {**body["metadata"], "name": name}}))
             _record(decision, name)
