@@ -7,9 +7,9 @@ same functions the informers index Rollouts by.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rollouts import api
 from rollouts.api.validation import check_rollout
@@ -42,6 +42,8 @@ MANAGED_BY_INDEX = "managed-by"
 REFERENCES_INDEX = "references"
 """Rollouts by the objects they refer to (`reference_key`s) and by the kinds they refer to (`VirtualService`)."""
 _ISTIO = "spec.strategy.canary.trafficRouting.istio"
+
+T = TypeVar("T")
 
 
 class RoutedObjects:
@@ -150,7 +152,19 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
         services=found_services,
         workload=resolved.workload if resolved is not None else None,
         spec_errors=tuple(errors),
+        run_named=_named(analysis.runs if analysis is not None else None, namespace, AnalysisRunView.from_raw),
+        experiment_named=_named(caches.experiments, namespace, ExperimentView.from_raw),
     )
+
+
+def _named(store: Store | None, namespace: str, view: Callable[[Mapping[str, Any]], T]) -> Callable[[str], T | None]:
+    """A lookup by name in the namespace, whoever owns the object (collision handling skips names others hold)."""
+
+    def lookup(name: str) -> T | None:
+        found = store.get(ObjectKey(namespace, name)) if store is not None else None
+        return view(found) if found is not None else None
+
+    return lookup
 
 
 def _workload_of(rollout: api.Rollout, deployments: Store | None) -> Mapping[str, Any] | None:

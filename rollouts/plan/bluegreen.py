@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, RolloutAnalysis, RolloutStatus
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
-from rollouts.api.labels import HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION
+from rollouts.api.labels import HASH_LABEL, REVISION_HISTORY_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import replicasets, runs, windows
 from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
@@ -121,7 +121,9 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
     # Fast rollback: the new template's ReplicaSet is an old one still waiting out its scale-down delay, so it is
     # already up and proven. Skip the pause and analysis, and promote, as Argo does.
     deadline = new.scale_down_deadline
-    fast_rollback = deadline is not None and deadline > update.now and new.replicas >= replicas
+    # Only going back counts (Argo's isRollback): an aborted update's preview also waits out a deadline.
+    going_back = stable is None or _older(new, stable)
+    fast_rollback = going_back and deadline is not None and deadline > update.now and new.replicas >= replicas
     skip_analysis = fast_rollback or bool(status.promote_full)
     preview_count = initial_replicas(update.observed, update.strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
@@ -145,6 +147,21 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
             _switch(decision, update, serving, stable, skip_analysis=skip_analysis, fast_rollback=fast_rollback)
             return
     _finish(decision, update, keep={new.hash, serving.hash}, active=serving.hash)
+
+
+def _older(rs: ReplicaSet, than: ReplicaSet) -> bool:
+    """Whether `rs` was created before `than`; within one second (the timestamps' grain) the revision each had
+    first decides, and without timestamps it is taken as older."""
+    if not (rs.created and than.created):
+        return True
+    if rs.created != than.created:
+        return rs.created < than.created
+    return _first_revision(rs) < _first_revision(than)
+
+
+def _first_revision(rs: ReplicaSet) -> int:
+    history = rs.annotations.get(REVISION_HISTORY_ANNOTATION) or ""
+    return min([rs.revision, *(int(value) for value in history.split(",") if value.isdigit())])
 
 
 def _switch(

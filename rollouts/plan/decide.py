@@ -260,8 +260,21 @@ def _baseline(before: RolloutStatus, current_hash: str, now: datetime) -> Rollou
             update={"aborted_at": format_time(now), "pause_conditions": None, "controller_pause": None}
         )
     elif not status.abort and status.aborted_at:
-        status = status.model_copy(update={"aborted_at": None, "abort": None})
+        # A retry: the update starts over, its analysis too, in fresh runs (the finished ones are not reused).
+        status = _without_runs(status).model_copy(update={"aborted_at": None, "abort": None})
     return status.model_copy(update={"current_pod_hash": current_hash})
+
+
+def _without_runs(status: RolloutStatus) -> RolloutStatus:
+    """The status naming no current AnalysisRun: the next analysis gets a new run (Argo: `<name>.1`)."""
+    canary_runs = {"current_step_analysis_run_status": None, "current_background_analysis_run_status": None}
+    blue_green_runs = {"pre_promotion_analysis_run_status": None, "post_promotion_analysis_run_status": None}
+    return status.model_copy(
+        update={
+            "canary": status.canary.model_copy(update=canary_runs) if status.canary else None,
+            "blue_green": status.blue_green.model_copy(update=blue_green_runs) if status.blue_green else None,
+        }
+    )
 
 
 def unreadable(*, raw: Mapping[str, Any], problems: list[str], now: datetime) -> Plan:

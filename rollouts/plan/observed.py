@@ -10,13 +10,12 @@ Vocabulary used everywhere (code, status, CLI):
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rollouts.api import Rollout
+from rollouts.api import AnalysisPhase, Rollout
 from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import (
     DESIRED_REPLICAS_ANNOTATION,
@@ -24,6 +23,7 @@ from rollouts.api.labels import (
     REVISION_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
 )
+from rollouts.plan.collisions import spec_text
 from rollouts.plan.experiments.view import ExperimentView
 from rollouts.plan.workload import Workload
 
@@ -115,6 +115,9 @@ class Pod:
         )
 
 
+_COMPLETED_RUN = frozenset(phase.value for phase in AnalysisPhase if phase.completed)
+
+
 @dataclass(frozen=True)
 class AnalysisRunView:
     """A read-only projection of an AnalysisRun the Rollout owns."""
@@ -158,10 +161,9 @@ class AnalysisRunView:
             spec=spec_text(raw.get("spec") or {}),
         )
 
-
-def spec_text(spec: Mapping[str, Any]) -> str:
-    """A spec as canonical JSON: equal specs give equal text whatever their key order."""
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    @property
+    def finished(self) -> bool:
+        return self.phase in _COMPLETED_RUN
 
 
 class RolloutIdentity:
@@ -212,6 +214,10 @@ class Observed(RolloutIdentity):
     """The Deployment `spec.workloadRef` names (its template is already in `rollout`); None without one."""
     spec_errors: tuple[str, ...] = ()
     """Validation messages ("<path>: <message>"); non-empty means InvalidSpec."""
+    run_named: Callable[[str], AnalysisRunView | None] = field(default=lambda name: None)
+    """Any AnalysisRun in the namespace by name, ours or not: a name another owner's run holds is not ours to use."""
+    experiment_named: Callable[[str], ExperimentView | None] = field(default=lambda name: None)
+    """Any Experiment in the namespace by name, ours or not."""
 
     def replica_set_by_hash(self, pod_hash: str | None) -> ReplicaSet | None:
         if not pod_hash:

@@ -16,10 +16,10 @@ from typing import Any, Literal
 from rollouts.api import AnalysisPhase, Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
-from rollouts.plan import workload
+from rollouts.plan import collisions, workload
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
 from rollouts.plan.decision import Decision
-from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet, spec_text
+from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
 from rollouts.plan.runspec import templates as run_templates
 from rollouts.plan.runspec.args import resolve_field_path
 
@@ -87,7 +87,14 @@ def ensure(
         )
         decision.update(abort=True)
         return None
-    name, adopted = _place(observed, _base_name(observed, slot, new), spec)
+    owned = {run.name: run for run in observed.analysis_runs}
+    name, adopted = collisions.place(
+        lambda name: owned.get(name) or observed.run_named(name),
+        _base_name(observed, slot, new),
+        owner_uid=observed.uid,
+        spec=spec,
+        separator=".",
+    )
     if adopted is not None:
         return adopted
     decision.actions.append(CreateAnalysisRun(run_manifest(observed, slot, new=new, name=name, spec=spec)))
@@ -200,22 +207,6 @@ def _base_name(observed: Observed, slot: Slot, new: ReplicaSet) -> str:
     base = f"{observed.name}-{new.hash}-{new.revision}"
     infix = str(slot.step_index) if slot.kind == "Step" else _INFIX[slot.kind]
     return f"{base}-{infix}" if infix else base
-
-
-def _place(observed: Observed, base: str, spec: dict[str, Any]) -> tuple[str, AnalysisRunView | None]:
-    """Where the slot's run lives: `base`, else `base.1`, `base.2`, … (Argo's collision counter).
-
-    An existing run there that is ours (controlled by this Rollout's uid), unfinished and of the same spec is
-    the one we created before a restart cut us off from recording it: it is adopted, not created again."""
-    runs = {run.name: run for run in observed.analysis_runs}
-    wanted = spec_text(spec)
-    name, suffix = base, 0
-    while (run := runs.get(name)) is not None:
-        if run.owner_uid == observed.uid and run.phase in _UNFINISHED and run.spec == wanted:
-            return name, run
-        suffix += 1
-        name = f"{base}.{suffix}"
-    return name, None
 
 
 def history_actions(observed: Observed, keep_names: set[str]) -> list[Action]:

@@ -254,3 +254,42 @@ def test_terminate_ends_successful_and_terminates_running_runs() -> None:
     assert TerminateRun("exp-a") in plan.actions
     assert plan.status["templateStatuses"][0]["status"] == "Successful"
     assert plan.status["phase"] == "Successful"
+
+
+@pytest.mark.parametrize(
+    ("change", "created"),
+    [
+        pytest.param({}, None, id="new-run-adopted"),
+        pytest.param({"phase": "Running"}, None, id="running-run-adopted"),
+        pytest.param({"phase": "Successful"}, "exp-a.1", id="finished-run-not-adopted"),
+        pytest.param({"owner": "u-other"}, "exp-a.1", id="other-owner-not-adopted"),
+        pytest.param({"args": [{"name": "x", "value": "y"}]}, "exp-a.1", id="other-spec-not-adopted"),
+    ],
+)
+def test_a_restart_adopts_the_run_it_created_before_recording_it(change: dict[str, Any], created: str | None) -> None:
+    """Killed between creating an analysis' run and writing the status that names it, the Experiment controller
+    finds the run again (its own, unfinished, same spec) instead of creating `exp-a.1`, as Argo's collision
+    counter does; any other run at the name (another owner's too) means a new run at the next name."""
+    analyses = {"analyses": [{"name": "a", "templateName": "pass"}]}
+    first = run_decide(experiment(analyses, running_status()), replica_sets={"baseline": rs()})
+    [create] = [a for a in first.actions if isinstance(a, CreateObject) and a.kind == "AnalysisRun"]
+    stored = copy.deepcopy(dict(create.body))
+    stored["metadata"]["ownerReferences"][0]["uid"] = change.pop("owner", "u-1")
+    stored["status"] = {"phase": change.pop("phase")} if "phase" in change else {}
+    stored["spec"].update(change)
+    raw, owned = experiment(analyses, running_status()), stored["metadata"]["ownerReferences"][0]["uid"] == "u-1"
+    model = api.parse_experiment(raw)
+    assert isinstance(model, Experiment)
+    observed = ExperimentObserved(
+        raw,
+        {"baseline": rs()},
+        {},
+        {"exp-a": stored} if owned else {},  # the owner index holds only the experiment's own runs
+        lambda name, cluster: PASS,
+        NOW,
+        run_named=lambda name: stored if name == "exp-a" else None,
+    )
+    again = decide(observed, model)
+    creates = [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateObject)]
+    assert creates == ([] if created is None else [created])
+    assert again.status["analysisRuns"][0]["analysisRun"] == (created or "exp-a")

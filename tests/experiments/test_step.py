@@ -6,6 +6,7 @@ of experiments that are not the current step's. Pure: no API."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,7 +127,7 @@ def test_the_step_creates_its_experiment_from_the_stable_and_canary_templates() 
     ],
 )
 def test_the_experiment_phase_decides_the_step(phase: str, index: int, abort: bool | None, pause: str | None) -> None:
-    plan = decide(observed=observe(1, (experiment(phase, "why"),)), now=NOW)
+    plan = decide(observed=observe(1, (experiment(phase, "why"),), canary={"currentExperiment": NAME}), now=NOW)
     assert not [a for a in plan.actions if isinstance(a, CreateExperiment)]
     assert plan.status.current_step_index == index
     assert plan.status.abort is abort
@@ -144,3 +145,46 @@ def test_an_experiment_that_is_not_the_current_steps_is_terminated() -> None:
 def test_abort_terminates_the_running_experiment() -> None:
     plan = decide(observed=observe(1, (experiment("Running"),), abort=True), now=NOW)
     assert TerminateExperiment(NAME) in plan.actions
+
+
+def stored(body: dict[str, Any], *, phase: str = "", owner: str = "uid", **spec: Any) -> ExperimentView:
+    """The Experiment as the API holds it after a create, with its phase, owner and spec changed as asked."""
+    raw = copy.deepcopy(body)
+    raw["metadata"]["ownerReferences"][0]["uid"] = owner
+    raw["spec"].update(spec)
+    raw["status"] = {"phase": phase} if phase else {}
+    return ExperimentView.from_raw(raw)
+
+
+@pytest.mark.parametrize(
+    ("change", "created"),
+    [
+        pytest.param({}, None, id="new-experiment-adopted"),
+        pytest.param({"phase": "Running"}, None, id="running-experiment-adopted"),
+        pytest.param({"terminate": True}, None, id="terminate-ignored-as-argo"),
+        pytest.param({"phase": "Successful"}, "-1", id="finished-experiment-not-adopted"),
+        pytest.param({"phase": "Failed"}, "-1", id="failed-experiment-not-adopted"),
+        pytest.param({"owner": "other-uid"}, "-1", id="other-owner-not-adopted"),
+        pytest.param({"duration": "5m"}, "-1", id="other-spec-not-adopted"),
+    ],
+)
+def test_a_restart_adopts_the_experiment_it_created_before_recording_it(
+    change: dict[str, Any], created: str | None
+) -> None:
+    """Killed between creating the step's Experiment and writing the status that names it, the controller finds
+    it again (unfinished, same spec, same owner) instead of creating `<name>-1` (Argo's counter for Experiments)."""
+    [create] = [a for a in decide(observed=observe(1), now=NOW).actions if isinstance(a, CreateExperiment)]
+    again = decide(observed=observe(1, (stored(dict(create.body), **change),)), now=NOW)
+    creates = [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateExperiment)]
+    assert creates == ([] if created is None else [NAME + created])
+    assert again.status.canary is not None and again.status.canary.current_experiment == NAME + (created or "")
+    assert not [a for a in again.actions if isinstance(a, TerminateExperiment)], "the adopted one keeps running"
+
+
+def test_a_name_another_owners_experiment_holds_is_skipped() -> None:
+    """Another owner's Experiment at the step's name (seen by name only) makes ours `<name>-1`."""
+    [create] = [a for a in decide(observed=observe(1), now=NOW).actions if isinstance(a, CreateExperiment)]
+    foreign = stored(dict(create.body), phase="Running", owner="deleted-rollout-uid")
+    observed = dataclasses.replace(observe(1), experiment_named=lambda name: foreign if name == NAME else None)
+    again = decide(observed=observed, now=NOW)
+    assert [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateExperiment)] == [NAME + "-1"]

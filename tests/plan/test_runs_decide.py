@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -290,3 +291,18 @@ def test_a_restart_adopts_the_run_it_created_before_recording_it(change: dict[st
     creates = [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateAnalysisRun)]
     assert creates == ([] if created is None else [name + created])
     assert step_run(again) == name + (created or "")
+
+
+def test_a_name_another_owners_run_holds_is_skipped() -> None:
+    """Only our own runs are in `analysis_runs`; a run of another owner (a deleted Rollout's, not yet collected) at
+    the name is seen by name, so the new run goes to `<name>.1` instead of colliding on every reconcile."""
+    first = decide(observed=observe(a_canary(at_analysis_step())), now=NOW)
+    [create] = [a for a in first.actions if isinstance(a, CreateAnalysisRun)]
+    name = create.body["metadata"]["name"]
+    foreign = stored(create.body, owner="deleted-rollout-uid", phase="Running")
+    observed = replace(
+        observe(a_canary(at_analysis_step())), run_named=lambda found: foreign if found == name else None
+    )
+    again = decide(observed=observed, now=NOW)
+    assert [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateAnalysisRun)] == [name + ".1"]
+    assert step_run(again) == name + ".1"

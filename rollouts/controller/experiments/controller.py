@@ -154,7 +154,10 @@ class ExperimentController:
             parsed = api.parse(found, check=False) if found is not None else None
             return parsed if isinstance(parsed, AnalysisTemplate | ClusterAnalysisTemplate) else None
 
-        return plan.ExperimentObserved(raw, replica_sets, services, runs, lookup, self.clock.now())
+        def run_named(run: str) -> Mapping[str, Any] | None:
+            return self.runs.store.get(ObjectKey(namespace, run))
+
+        return plan.ExperimentObserved(raw, replica_sets, services, runs, lookup, self.clock.now(), run_named)
 
     def _execute(
         self, raw: Mapping[str, Any], action: plan.ExperimentAction, log: logging.LoggerAdapter[logging.Logger]

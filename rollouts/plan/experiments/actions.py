@@ -57,6 +57,8 @@ class ExperimentObserved:
     """AnalysisRun name → AnalysisRun owned by the experiment."""
     lookup: TemplateLookup
     now: datetime
+    run_named: Callable[[str], Raw | None] = field(default=lambda name: None)
+    """Any AnalysisRun in the namespace by name, ours or not: a name taken by another owner's run is skipped."""
 
 
 @dataclass

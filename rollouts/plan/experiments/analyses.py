@@ -1,5 +1,7 @@
 """One experiment analysis: its template checked before the ReplicaSets are available, its AnalysisRun created
-once they are, followed to completion, and terminated when the experiment ends early."""
+once they are (or adopted: one the experiment created before a restart, still unfinished and of the same spec;
+a finished or different run at the name makes it `<name>.1`, as Argo's collision counter), followed to completion,
+and terminated when the experiment ends early."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from typing import Any
 
 from rollouts.api import AnalysisTemplateRef, Experiment, ExperimentAnalysis
 from rollouts.api.labels import HASH_LABEL
+from rollouts.plan import collisions
 from rollouts.plan.actions import EventNote
 from rollouts.plan.experiments import manifests
-from rollouts.plan.experiments.actions import CreateObject, ExperimentObserved, ExperimentPlan, TerminateRun
+from rollouts.plan.experiments.actions import CreateObject, ExperimentObserved, ExperimentPlan, Raw, TerminateRun
 from rollouts.plan.runspec.templates import collect
 
 COMPLETED = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
@@ -72,9 +75,23 @@ def _create(
         entry["phase"] = "Error"
         entry["message"] = f"Failed to create AnalysisRun for analysis '{analysis.name}': {error}"
         return
-    plan.actions.append(CreateObject("AnalysisRun", body))
+    name, adopted = collisions.place(
+        lambda name: _seen(observed.runs.get(name) or observed.run_named(name)),
+        body["metadata"]["name"],
+        owner_uid=str(observed.experiment["metadata"].get("uid", "")),
+        spec=body["spec"],
+        separator=".",
+    )
+    if adopted is None:
+        plan.actions.append(CreateObject("AnalysisRun", {**body, "metadata": {**body["metadata"], "name": name}}))
     entry["phase"] = "Pending"
-    entry["analysisRun"] = body["metadata"]["name"]
+    entry["analysisRun"] = name
+
+
+def _seen(run: Raw | None) -> collisions.Seen | None:
+    if run is None:
+        return None
+    return collisions.Seen.from_raw(run, finished=(run.get("status") or {}).get("phase") in COMPLETED)
 
 
 def _follow(

@@ -14,7 +14,7 @@ from typing import Any
 
 from rollouts.api import CanaryStatus, CanaryStep, PauseCondition, RolloutExperimentStep, RolloutExperimentTemplate
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION
-from rollouts.plan import runs
+from rollouts.plan import collisions, runs
 from rollouts.plan.actions import CreateExperiment, EventNote, TerminateExperiment
 from rollouts.plan.decision import Decision
 from rollouts.plan.experiments.view import ExperimentView
@@ -37,25 +37,34 @@ def run_step(
     index: int,
 ) -> bool:
     """Whether the experiment step is complete; creates the Experiment when it does not exist yet."""
-    name = experiment_name(observed, new, index)
-    current = next((ex for ex in observed.experiments if ex.name == name), None)
+    base = experiment_name(observed, new, index)
+    current = _recorded(decision, observed, base)
     if current is None:
         try:
-            body = manifest(observed, step, new=new, stable=stable, name=name)
+            body = manifest(observed, step, new=new, stable=stable, name=base)
         except ValueError as error:  # an argument that cannot be resolved: the step cannot start
             decision.events.append(EventNote("ExperimentError", f"Experiment step cannot start: {error}", "Warning"))
             decision.update(abort=True)
             decision.abort_reason = str(error)
             return False
-        decision.actions.append(CreateExperiment(body))
-        _record(decision, name)
-        return False
+        owned = {experiment.name: experiment for experiment in observed.experiments}
+        name, current = collisions.place(
+            lambda name: owned.get(name) or observed.experiment_named(name),
+            base,
+            owner_uid=observed.uid,
+            spec=body["spec"],
+            separator="-",
+        )
+        if current is None:
+            decision.actions.append(CreateExperiment({**body, "metadata": {**body["metadata"], "name": name}}))
+            _record(decision, name)
+            return False
     if current.phase == "Successful":
         _record(decision, None)  # as Argo: a successful experiment is no longer the current one
         return True
     if current.phase in ("Failed", "Error"):
         decision.update(abort=True)
-        decision.abort_reason = current.message or f"Experiment '{name}' {current.phase.lower()}"
+        decision.abort_reason = current.message or f"Experiment '{current.name}' {current.phase.lower()}"
     elif current.phase == "Inconclusive":
         status = decision.status
         if not status.controller_pause and not any(
@@ -63,8 +72,21 @@ def run_step(
         ):
             pause = PauseCondition(reason=INCONCLUSIVE_PAUSE, start_time=decision.now_text)
             decision.update(pause_conditions=[*(status.pause_conditions or []), pause], controller_pause=True)
-    _record(decision, name)
+    _record(decision, current.name)
     return False
+
+
+def _recorded(decision: Decision, observed: Observed, base: str) -> ExperimentView | None:
+    """The step's Experiment the status names (`base`, or `base-N` after a collision), if it still exists."""
+    name = decision.status.canary.current_experiment if decision.status.canary else None
+    if not name or not of_step(name, base):
+        return None
+    return next((experiment for experiment in observed.experiments if experiment.name == name), None)
+
+
+def of_step(name: str, base: str) -> bool:
+    """Whether an Experiment's name is the step's: `base` or `base-N` (Argo's collision counter)."""
+    return name == base or (name.startswith(f"{base}-") and name.removeprefix(f"{base}-").isdigit())
 
 
 def current_name(observed: Observed, step_list: Sequence[CanaryStep], index: int, new: ReplicaSet) -> str | None:
@@ -75,9 +97,10 @@ def current_name(observed: Observed, step_list: Sequence[CanaryStep], index: int
 
 
 def cancel_others(decision: Decision, observed: Observed, keep: str | None) -> None:
-    """Terminate every running Experiment of the Rollout but `keep` (the current step's)."""
+    """Terminate every running Experiment of the Rollout but the current step's (named `keep`, or `keep-N`)."""
     for experiment in observed.experiments:
-        if experiment.name != keep and not experiment.terminating and not experiment.finished:
+        ours = keep is not None and of_step(experiment.name, keep)  # recorded, or one to adopt
+        if not ours and not experiment.terminating and not experiment.finished:
             decision.actions.append(TerminateExperiment(experiment.name))
     if keep is None and decision.status.canary is not None and decision.status.canary.current_experiment:
         _record(decision, None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollouts.api.labels import HASH_LABEL
+from rollouts.plan import collisions
 
 FINISHED = frozenset({"Successful", "Failed", "Error", "Inconclusive"})
 
@@ -30,6 +31,10 @@ class ExperimentView:
     terminating: bool
     created: str
     templates: tuple[TemplateDestination, ...] = ()
+    owner_uid: str = ""
+    """uid of the controlling owner (the Rollout whose step created it)."""
+    spec: str = ""
+    """The spec as canonical JSON, `terminate` left out (as Argo compares them): is this the one we would create?"""
 
     @property
     def finished(self) -> bool:
@@ -56,4 +61,10 @@ class ExperimentView:
             terminating=bool((raw.get("spec") or {}).get("terminate")),
             created=str(metadata.get("creationTimestamp", "")),
             templates=templates,
+            owner_uid=collisions.controller_uid(raw),
+            spec=comparable_spec(raw.get("spec") or {}),
         )
+
+
+def comparable_spec(spec: Mapping[str, Any]) -> str:
+    return collisions.spec_text({key: value for key, value in spec.items() if key != "terminate"})

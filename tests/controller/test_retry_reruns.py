@@ -1,0 +1,145 @@
+"""Retrying an update that an analysis aborted runs the analysis again, in a fresh AnalysisRun.
+
+As in Argo, the run that failed is finished, so it is not reused: the retried analysis gets the same name with the
+collision counter (`<name>.1`), measures again, and this time its verdict decides the step.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from helpers import wait_for_phase, wait_until
+from rollouts.kube import resources
+from rollouts.kube.client import Kube
+
+INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
+
+
+class Verdict:
+    """A real HTTP endpoint answering {"ok": <verdict>}; the test flips the verdict."""
+
+    def __init__(self) -> None:
+        self.ok = False
+        verdict = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = json.dumps({"ok": verdict.ok}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+
+@pytest.fixture
+def verdict() -> Iterator[Verdict]:
+    served = Verdict()
+    yield served
+    served.server.shutdown()
+
+
+def template(url: str) -> dict[str, Any]:
+    metric = {
+        "name": "ok",
+        "successCondition": "result == true",
+        "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": "ok"},
+        "spec": {"metrics": [metric]},
+    }
+
+
+def rollout(name: str, instance: str, strategy: dict[str, Any]) -> dict[str, Any]:
+    labels = {"app": name}
+    container = {"name": "app", "image": "argoproj/rollouts-demo:blue"}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            "strategy": strategy,
+        },
+    }
+
+
+def update_then_retry(kube: Kube, namespace: str, name: str, verdict: Verdict) -> tuple[dict[str, Any], list[str]]:
+    """Update the image, let the failing analysis abort it, make the metric pass and retry: the Rollout once Healthy
+    and the names of the runs it made."""
+    wait_for_phase(kube, namespace, name, "Healthy")
+    path = "/spec/template/spec/containers/0/image"
+    patch = [{"op": "replace", "path": path, "value": "argoproj/rollouts-demo:yellow"}]
+    kube.patch(resources.ROLLOUTS, namespace, name, patch, kind="json")
+    wait_for_phase(kube, namespace, name, "Degraded", message="RolloutAborted")
+    verdict.ok = True
+    kube.patch(resources.ROLLOUTS, namespace, name, {"status": {"abort": False}}, subresource="status")
+    healthy = wait_for_phase(kube, namespace, name, "Healthy")
+    return healthy, sorted(run["metadata"]["name"] for run in kube.list(resources.ANALYSIS_RUNS, namespace)[0])
+
+
+def phases(kube: Kube, namespace: str) -> dict[str, str]:
+    return {
+        run["metadata"]["name"]: (run.get("status") or {}).get("phase", "")
+        for run in kube.list(resources.ANALYSIS_RUNS, namespace)[0]
+    }
+
+
+def test_a_retried_canary_reruns_its_step_analysis(
+    kube: Kube, start_controller: Callable[..., Any], namespace: str, verdict: Verdict
+) -> None:
+    instance = f"retry-{uuid.uuid4().hex[:6]}"
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, template(verdict.url))
+    steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "ok"}]}}]
+    kube.create(resources.ROLLOUTS, namespace, rollout("rc", instance, {"canary": {"steps": steps}}))
+    start_controller(f"--instance-id={instance}", "--no-leader-elect")
+
+    healthy, names = update_then_retry(kube, namespace, "rc", verdict)
+    base = f"rc-{healthy['status']['currentPodHash']}-2-1"
+    assert names == [base, f"{base}.1"]
+    wait_until(lambda: phases(kube, namespace) == {base: "Failed", f"{base}.1": "Successful"}, what="run phases")
+    assert healthy["status"]["stableRS"] == healthy["status"]["currentPodHash"]
+
+
+def test_a_retried_bluegreen_reruns_its_pre_promotion_analysis(
+    kube: Kube, start_controller: Callable[..., Any], namespace: str, verdict: Verdict
+) -> None:
+    instance = f"retry-{uuid.uuid4().hex[:6]}"
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, template(verdict.url))
+    service = {"apiVersion": "v1", "kind": "Service", "spec": {"selector": {"app": "rb"}, "ports": [{"port": 80}]}}
+    kube.create(resources.SERVICES, namespace, {**service, "metadata": {"name": "rb-active"}})
+    strategy = {
+        "blueGreen": {
+            "activeService": "rb-active",
+            "scaleDownDelaySeconds": 2,
+            "prePromotionAnalysis": {"templates": [{"templateName": "ok"}]},
+        }
+    }
+    kube.create(resources.ROLLOUTS, namespace, rollout("rb", instance, strategy))
+    start_controller(f"--instance-id={instance}", "--no-leader-elect")
+
+    healthy, names = update_then_retry(kube, namespace, "rb", verdict)
+    base = f"rb-{healthy['status']['currentPodHash']}-2-pre"
+    assert names == [base, f"{base}.1"]
+    wait_until(lambda: phases(kube, namespace) == {base: "Failed", f"{base}.1": "Successful"}, what="run phases")
+    assert healthy["status"]["blueGreen"]["activeSelector"] == healthy["status"]["currentPodHash"]
