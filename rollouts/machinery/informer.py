@@ -13,7 +13,8 @@ The reflector loop:
 
 Handlers run on the informer thread, after the store is updated, one at a time. They should
 only map the object to a key and enqueue it: no API calls, no waiting.
-Objects are plain dicts shared with every reader. NEVER modify them: copy first.
+Objects are plain dicts shared with every reader. NEVER modify them: copy first. They are stored slimmed
+(rollouts.machinery.slim): no managedFields.
 This module does not import `kubernetes`; `rollouts.kube` implements `ListerWatcher`.
 """
 
@@ -29,6 +30,7 @@ from typing import Literal, Protocol
 
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.keys import ObjectKey, key_of
+from rollouts.machinery.slim import slim
 from rollouts.machinery.store import IndexFunc, RawObject, Store, index_by_label, index_by_owner_uid
 
 __all__ = [
@@ -209,7 +211,7 @@ class Informer:
 
     def _list(self) -> None:
         objs, resource_version = self._lw.list()
-        fresh = {key: obj for obj in objs if (key := self._key(obj)) is not None}
+        fresh = {key: slim(obj) for obj in objs if (key := self._key(obj)) is not None}
         with self._dispatch:
             added, updated, deleted = self.store._replace(fresh)
             self._resource_version = resource_version
@@ -257,12 +259,13 @@ class Informer:
         if key is None:
             pass
         elif event.type in ("ADDED", "MODIFIED"):
+            obj = slim(event.object)
             with self._dispatch:
-                old = self.store._put(key, event.object)
+                old = self.store._put(key, obj)
                 if old is None:
-                    self._emit_add(event.object)
+                    self._emit_add(obj)
                 else:
-                    self._emit_update(old, event.object)
+                    self._emit_update(old, obj)
         elif event.type == "DELETED":
             with self._dispatch:
                 self.store._delete(key)

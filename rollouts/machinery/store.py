@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollouts.machinery.keys import ObjectKey, key_of
+from rollouts.machinery.slim import slim
 
 __all__ = ["IndexFunc", "RawObject", "Store", "index_by_label", "index_by_owner_uid"]
 
@@ -87,6 +88,7 @@ class Store:
             current = self._objects.get(key)
             if current is not None and not _is_newer(obj, current):
                 return False
+            obj = slim(obj)
             self._unfile(key)
             self._file(key, obj)
             return True
