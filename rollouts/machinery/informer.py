@@ -118,6 +118,7 @@ class Informer:
         self._resync_seconds = resync_seconds
         self._handlers: list[_Handler] = []
         self._started = False
+        self._thread: threading.Thread | None = None
         self._synced = threading.Event()
         self._resource_version = ""
         self._dispatch = threading.Lock()
@@ -143,12 +144,20 @@ class Informer:
         """Block (real time) until `has_synced()`, or `timeout` seconds; return `has_synced()`."""
         return self._synced.wait(timeout)
 
+    def resync_every(self, seconds: float) -> None:
+        """Re-announce every object at least this often (the shortest period asked for wins). Before `start()`."""
+        if self._started:
+            raise RuntimeError(f"informer {self.name}: set the resync period before starting it")
+        self._resync_seconds = min(seconds, self._resync_seconds or seconds)
+
     def start(self, stop: threading.Event) -> threading.Thread:
-        """Run the informer on a daemon thread until `stop` is set."""
-        self._started = True
-        thread = threading.Thread(target=self.run, args=(stop,), name=f"informer-{self.name}", daemon=True)
-        thread.start()
-        return thread
+        """Run the informer on a daemon thread until `stop` is set. Starting it again (a shared informer) does
+        nothing more."""
+        if self._thread is None:
+            self._started = True
+            self._thread = threading.Thread(target=self.run, args=(stop,), name=f"informer-{self.name}", daemon=True)
+            self._thread.start()
+        return self._thread
 
     def run(self, stop: threading.Event) -> None:
         """List, then watch, until `stop` is set. Never raises."""

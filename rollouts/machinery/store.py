@@ -58,6 +58,11 @@ class Store:
         with self._lock:
             return self._keys_under(index_name, value)
 
+    def indexer(self, index_name: str) -> IndexFunc | None:
+        """The function behind a named index, if there is one."""
+        with self._lock:
+            return self._indexers.get(index_name)
+
     def add_indexer(self, index_name: str, func: IndexFunc) -> None:
         """Add a named index and file every object already stored under it."""
         with self._lock:
