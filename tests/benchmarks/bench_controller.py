@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Controller, all_phase, cluster, create_namespace, install_crds, summary, wait_until, writes  # noqa: E402
+from harness import Controller, all_phase, cluster, create_namespace, follow, install_crds, summary, wait_until, writes  # noqa: E402
 
 from rollouts.kube import resources  # noqa: E402
 from rollouts.kube.client import Kube  # noqa: E402
@@ -57,19 +57,14 @@ class ReplicaSetAdds:
     """Watches ReplicaSet ADDED events in a namespace and notes when each arrived."""
 
     def __init__(self, kube: Kube, namespace: str) -> None:
-        _, version = kube.list(resources.REPLICASETS, namespace)
         self.seen: dict[str, float] = {}
         self.lock = threading.Lock()
-        thread = threading.Thread(target=self._watch, args=(kube, namespace, version), daemon=True)
-        thread.start()
+        follow(kube, resources.REPLICASETS, namespace, self._note)
 
-    def _watch(self, kube: Kube, namespace: str, version: str) -> None:
-        while True:
-            for kind, obj in kube.watch(resources.REPLICASETS, namespace, resource_version=version, timeout_seconds=300):
-                version = obj.get("metadata", {}).get("resourceVersion", version)
-                if kind == "ADDED":
-                    with self.lock:
-                        self.seen.setdefault(obj["metadata"]["name"], time.monotonic())
+    def _note(self, kind: str, obj: dict) -> None:
+        if kind == "ADDED":
+            with self.lock:
+                self.seen.setdefault(obj["metadata"]["name"], time.monotonic())
 
     def first_after(self, prefix: str, known: set[str]) -> float | None:
         with self.lock:
