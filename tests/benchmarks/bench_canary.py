@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Controller, cluster, create_namespace, follow, install_crds, summary, wait_until, writes  # noqa: E402
+from harness import Controller, cluster, create_namespace, follow, install_crds, settle, summary, wait_until, writes  # noqa: E402
 
 from rollouts.kube import resources  # noqa: E402
 from rollouts.kube.client import Kube  # noqa: E402
@@ -117,12 +117,13 @@ def main() -> int:
 
             durations, per_step = [], []
             for run in range(1, args.runs + 1):
+                settle(controller)
                 before = controller.requests()
                 started = time.monotonic()
                 set_image(kube, namespace, f"demo:{run}")
                 wait_until(lambda run=run: healthy_at(kube, namespace, f"demo:{run}"), timeout=120, interval=0.01, what="Healthy")
                 durations.append(time.monotonic() - started)
-                time.sleep(1)  # the last scale-down and status echoes
+                settle(controller)  # the last scale-down, status echoes and Events
                 per_step.append(writes(before, controller.requests()))
             print(f"4-step canary, 10 replicas, no pauses: image change → Healthy {summary(durations)}")
             total = sum(per_step, start=per_step[0].__class__())

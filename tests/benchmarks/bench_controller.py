@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Controller, all_phase, cluster, create_namespace, follow, install_crds, summary, wait_until, writes  # noqa: E402
+from harness import Controller, all_phase, cluster, create_namespace, follow, install_crds, settle, summary, wait_until, writes  # noqa: E402
 
 from rollouts.kube import resources  # noqa: E402
 from rollouts.kube.client import Kube  # noqa: E402
@@ -100,10 +100,11 @@ def main() -> int:
             print(f"reaction latency, template change → new ReplicaSet created (100 rollouts): {summary(latencies)}")
             wait_until(lambda: all_phase(kube, namespace, "Healthy", len(first)), timeout=600, interval=1, what="updates done")
 
+            settle(controller)
             before = controller.requests()
             set_image(kube, namespace, first[0], "demo:green")
             wait_until(lambda: _updated(kube, namespace, first[0], "demo:green"), timeout=60, interval=0.05, what="blue-green update complete")
-            time.sleep(2)  # let the last echoes of the update settle before reading the counters
+            settle(controller)  # the update's last echoes and Events
             delta = controller.requests() - before
             total = sum(delta.values())
             print(f"API requests for one complete blue-green update: {total} ({sum(writes(before, before + delta).values())} writes)")
@@ -115,7 +116,7 @@ def main() -> int:
             create(kube, namespace, more)
             wait_until(lambda: all_phase(kube, namespace, "Healthy", args.rollouts), timeout=1800, interval=2, what=f"{args.rollouts} Healthy")
             print(f"{args.rollouts} rollouts Healthy ({len(more)} more created in {time.monotonic() - started:.0f}s)")
-            time.sleep(5)
+            settle(controller, quiet=5.0)
             before = controller.requests()
             time.sleep(60)
             steady = writes(before, controller.requests())

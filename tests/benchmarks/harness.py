@@ -130,6 +130,21 @@ class Controller:
             self.process.kill()
 
 
+def settle(controller: Controller, *, quiet: float = 2.0, timeout: float = 300.0) -> None:
+    """Wait until the controller has made no write for `quiet` seconds (its Events are sent in the background,
+    so the writes of what came before must drain before the next measurement starts). Reads (the routers' API
+    discovery every few seconds) do not count."""
+    deadline = time.monotonic() + timeout
+    last, since = writes(Counter(), controller.requests()), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the controller kept writing for {timeout:.0f}s")
+        time.sleep(0.25)
+        now = writes(Counter(), controller.requests())
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
     delta = after - before
     return Counter({key: count for key, count in delta.items() if key[0] in WRITE_VERBS})
