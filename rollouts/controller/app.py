@@ -28,6 +28,7 @@ from rollouts.controller.observe import (
     managed_by_key,
     observe,
     pod_hash_key,
+    pod_view,
     references_of_raw,
     rollout_references,
 )
@@ -119,8 +120,8 @@ class RolloutController:
             resources.REPLICASETS, "replicasets", label_selector=HASH_LABEL, indexers=owned
         )
         self.services = self._informer(resources.SERVICES, "services", indexers={MANAGED_BY_INDEX: managed_by_key})
-        self.pods = self._informer(
-            resources.PODS, "pods", label_selector=HASH_LABEL, indexers={HASH_INDEX: pod_hash_key}
+        self.pods = self.informers.informer(
+            resources.PODS, "pods", label_selector=HASH_LABEL, indexers={HASH_INDEX: pod_hash_key}, keep=pod_view
         )
         self.analysis_runs = self._informer(
             resources.ANALYSIS_RUNS, "analysisruns", label_selector=ours, indexers=owned

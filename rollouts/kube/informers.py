@@ -8,14 +8,14 @@ indexes all of them asked for. Register every handler before starting any contro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rollouts.kube.client import Kube
 from rollouts.kube.listwatch import ResourceListWatch
 from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.informer import Informer
-from rollouts.machinery.store import IndexFunc
+from rollouts.machinery.store import IndexFunc, RawObject
 
 _Selection = tuple[Resource, str | None, str | None, str | None]
 """(resource, namespace, label selector, field selector): what one watch returns."""
@@ -37,9 +37,11 @@ class SharedInformers:
         namespace: str | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
         resync_seconds: float | None = None,
+        keep: Callable[[RawObject], RawObject] | None = None,
     ) -> Informer:
         """The informer for this selection (made on first request, named by its first asker), with `indexers`
-        added to its store. `namespace` overrides the process's own (e.g. the notifier's config namespace)."""
+        added to its store. `namespace` overrides the process's own (e.g. the notifier's config namespace). `keep`
+        (cache only part of each object) is for a kind one reader alone reads: a second asker cannot change it."""
         where = (namespace or self.namespace) if resource.namespaced else None
         selection = (resource, where, label_selector, field_selector)
         informer = self._informers.get(selection)
@@ -47,8 +49,10 @@ class SharedInformers:
             watch = ResourceListWatch(
                 self.kube, resource, namespace=where, label_selector=label_selector, field_selector=field_selector
             )
-            informer = Informer(watch, name=name, clock=self.clock)
+            informer = Informer(watch, name=name, clock=self.clock, keep=keep)
             self._informers[selection] = informer
+        elif keep is not informer.keep:
+            raise ValueError(f"informer {informer.name}: already caches {resource.plural} with another `keep`")
         for index, func in (indexers or {}).items():
             if informer.store.indexer(index) is not func:  # a second reader asking for the same index is fine
                 informer.store.add_indexer(index, func)  # another function under a taken name is not

@@ -110,9 +110,12 @@ class Informer:
         clock: Clock,
         resync_seconds: float | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
+        keep: Callable[[RawObject], RawObject] | None = None,
     ) -> None:
+        """`keep`: what of each object to cache, when its readers need only part of it (client-go's transform)."""
         self.name = name
         self.store = Store(indexers)
+        self.keep = keep
         self._lw = lister_watcher
         self._clock = clock
         self._resync_seconds = resync_seconds
@@ -220,7 +223,7 @@ class Informer:
 
     def _list(self) -> None:
         objs, resource_version = self._lw.list()
-        fresh = {key: slim(obj) for obj in objs if (key := self._key(obj)) is not None}
+        fresh = {key: self._slim(obj) for obj in objs if (key := self._key(obj)) is not None}
         with self._dispatch:
             added, updated, deleted = self.store._replace(fresh)
             self._resource_version = resource_version
@@ -268,7 +271,7 @@ class Informer:
         if key is None:
             pass
         elif event.type in ("ADDED", "MODIFIED"):
-            obj = slim(event.object)
+            obj = self._slim(event.object)
             with self._dispatch:
                 old = self.store._put(key, obj)
                 if old is None:
@@ -294,6 +297,9 @@ class Informer:
             with self._dispatch:
                 for obj in self.store.list():
                     self._emit_update(obj, obj)
+
+    def _slim(self, obj: RawObject) -> RawObject:
+        return slim(self.keep(obj) if self.keep is not None else obj)
 
     def _key(self, obj: RawObject) -> ObjectKey | None:
         try:

@@ -90,3 +90,18 @@ def test_write_back_stores_a_slim_object() -> None:
     store.write_back(replica_set("a", "5"))
     stored = store.get(ObjectKey("default", "a"))
     assert stored is not None and "managedFields" not in stored["metadata"]
+
+
+def test_keep_caches_only_the_part_readers_use(stop: threading.Event) -> None:
+    def names_only(obj: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": obj["kind"], "metadata": obj["metadata"]}
+
+    lister = OneListThenIdle(stop, [replica_set("a", "2")], [informers.WatchEvent("MODIFIED", replica_set("a", "3"))])
+    informer = informers.Informer(lister, name="replicasets", clock=clocks.RealClock(), keep=names_only)
+    updated = threading.Event()
+    informer.add_handler(on_update=lambda old, new: updated.set())
+    informer.start(stop)
+    assert updated.wait(5)
+    stored = informer.store.get(ObjectKey("default", "a"))
+    assert stored is not None and set(stored) == {"kind", "metadata"} and stored["metadata"]["resourceVersion"] == "3"
+    assert "managedFields" not in stored["metadata"]
