@@ -92,8 +92,9 @@ def main() -> int:
     if own:
         cluster.up(progress=lambda line: print(line, file=sys.stderr), bound_to_parent=True)
     try:
-        cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(REPO / "crds"))
-        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(REPO / "crds"))
+        files = [arg for path in sorted((REPO / "crds").glob("*.yaml")) for arg in ("-f", str(path))]
+        cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
         kube = Kube.from_kubeconfig(str(cluster.kubeconfig))
         namespace = f"bench-{uuid.uuid4().hex[:6]}"
         kube.create(resources.NAMESPACES, None, {"metadata": {"name": namespace}})
