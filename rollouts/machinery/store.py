@@ -98,6 +98,16 @@ class Store:
             self._file(key, obj)
             return True
 
+    def forget(self, key: ObjectKey, uid: str | None) -> bool:
+        """Drop an object we just deleted (with this uid), so a reconcile that runs before the watch reports the
+        deletion does not see it, and delete it again."""
+        with self._lock:
+            current = self._objects.get(key)
+            if current is None or (current.get("metadata") or {}).get("uid") != uid:
+                return False
+            self._unfile(key)
+            return True
+
     # The write side, for the informer only.
 
     def _put(self, key: ObjectKey, obj: RawObject) -> RawObject | None:
