@@ -7,11 +7,10 @@ import re
 import socket
 import urllib.request
 from collections import Counter
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-from conftest import ControllerProcess
 from helpers import wait_until
-from rollouts.cluster.local import LocalCluster
 
 # Every kind some controller reads; the optional routers' kinds come on top when their CRDs are installed.
 READ_KINDS = {
@@ -57,13 +56,9 @@ def watches(port: int) -> Counter[str]:
     return counts
 
 
-def test_one_watch_per_kind_for_the_whole_process(
-    cluster: LocalCluster, crds: None, istio_crds: None, tmp_path: Path
-) -> None:
+def test_one_watch_per_kind_for_the_whole_process(start_controller: Callable[..., Any]) -> None:
     port = free_port()
-    process = ControllerProcess(
-        cluster, "--no-leader-elect", f"--metrics-port={port}", "--healthz-port=0", log=tmp_path / "controller.log"
-    )
+    process = start_controller("--no-leader-elect", f"--metrics-port={port}")  # the last --metrics-port counts
     try:
         wait_until(lambda: set(watches(port)) >= READ_KINDS, timeout=60, what="a watch of every kind")
         wait_until(lambda: "notifications started" in process.output(), timeout=60, what="all controllers started")
