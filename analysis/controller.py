@@ -30,11 +30,11 @@ from rollouts.api.gotext import format_time, parse_time
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
-from rollouts.kube.listwatch import ResourceListWatch
+from rollouts.kube.informers import SharedInformers
 from rollouts.kube.patches import merge_patch
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
-from rollouts.machinery.informer import Informer, wait_for_all
+from rollouts.machinery.informer import wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan.names import INSTANCE_ID_LABEL
@@ -69,23 +69,19 @@ class AnalysisRunController:
         providers: Providers | None = None,
         metrics_registry: CollectorRegistry | None = None,
         resync_seconds: float = 900.0,
+        informers: SharedInformers | None = None,
     ) -> None:
         self.kube, self.clock, self.workers_count = kube, clock, workers
         self.providers = providers if providers is not None else Providers(kube=kube)
         self.judge = BoundedJudge()
-        self.runs = Informer(
-            ResourceListWatch(
-                kube, resources.ANALYSIS_RUNS, namespace=namespace, label_selector=run_selector(instance_id)
-            ),
-            name="analysisruns",
-            clock=clock,
+        shared = informers or SharedInformers(kube, clock, namespace)  # one AnalysisRun watch for the process
+        self.runs = shared.informer(
+            resources.ANALYSIS_RUNS,
+            "analysisruns",
+            label_selector=run_selector(instance_id),
             resync_seconds=resync_seconds,
         )
-        self.jobs = Informer(
-            ResourceListWatch(kube, resources.JOBS, namespace=namespace, label_selector=RUN_UID_LABEL),
-            name="analysis-jobs",
-            clock=clock,
-        )
+        self.jobs = shared.informer(resources.JOBS, "analysis-jobs", label_selector=RUN_UID_LABEL)
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock)
         self.metrics = (
             AnalysisRunMetrics(metrics_registry, self.runs.store.list) if metrics_registry is not None else None

@@ -28,6 +28,7 @@ from rollouts.controller.observe import (
     managed_by_key,
     observe,
     pod_hash_key,
+    pod_view,
     references_of_raw,
     rollout_references,
 )
@@ -35,6 +36,7 @@ from rollouts.controller.routing.adapter import resource
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
+from rollouts.kube.informers import SharedInformers
 from rollouts.kube.listwatch import ResourceListWatch
 from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
@@ -95,42 +97,41 @@ def serves(kube: Kube, *wanted: Resource) -> bool | None:
 class RolloutController:
     """Owns the informers, the queue and the workers for Rollouts."""
 
-    def __init__(self, kube: Kube, settings: Settings, clock: Clock, metrics: ControllerMetrics) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        settings: Settings,
+        clock: Clock,
+        metrics: ControllerMetrics,
+        informers: SharedInformers | None = None,
+    ) -> None:
         self.kube, self.settings, self.clock, self.metrics = kube, settings, clock, metrics
+        # Shared with the other controllers and the notifier: one watch per kind for the process.
+        self.informers = informers or SharedInformers(kube, clock, settings.namespace)
+        ours, owned = rollout_selector(settings.instance_id), {OWNER_INDEX: controller_owner_uid}
         self.rollouts = self._informer(
             resources.ROLLOUTS,
             "rollouts",
-            label_selector=rollout_selector(settings.instance_id),
+            label_selector=ours,
             indexers={REFERENCES_INDEX: rollout_references},
             resync_seconds=settings.resync_seconds,
         )
         self.replica_sets = self._informer(
-            resources.REPLICASETS,
-            "replicasets",
-            label_selector=HASH_LABEL,
-            indexers={OWNER_INDEX: controller_owner_uid},
+            resources.REPLICASETS, "replicasets", label_selector=HASH_LABEL, indexers=owned
         )
         self.services = self._informer(resources.SERVICES, "services", indexers={MANAGED_BY_INDEX: managed_by_key})
-        self.pods = self._informer(
-            resources.PODS, "pods", label_selector=HASH_LABEL, indexers={HASH_INDEX: pod_hash_key}
+        self.pods = self.informers.informer(
+            resources.PODS, "pods", label_selector=HASH_LABEL, indexers={HASH_INDEX: pod_hash_key}, keep=pod_view
         )
         self.analysis_runs = self._informer(
-            resources.ANALYSIS_RUNS,
-            "analysisruns",
-            label_selector=rollout_selector(settings.instance_id),
-            indexers={OWNER_INDEX: controller_owner_uid},
+            resources.ANALYSIS_RUNS, "analysisruns", label_selector=ours, indexers=owned
         )
-        self.experiments = self._informer(
-            resources.EXPERIMENTS,
-            "rollout-experiments",
-            label_selector=rollout_selector(settings.instance_id),
-            indexers={OWNER_INDEX: controller_owner_uid},
-        )
+        self.experiments = self._informer(resources.EXPERIMENTS, "experiments", label_selector=ours, indexers=owned)
         self.analysis_templates = self._informer(resources.ANALYSIS_TEMPLATES, "analysistemplates")
         self.deployments = self._informer(resources.DEPLOYMENTS, "deployments")  # workloadRef templates
         # A namespaced controller may not read cluster-scoped objects: no ClusterAnalysisTemplates then (as in Argo).
         self.cluster_templates = (
-            self._informer(resources.CLUSTER_ANALYSIS_TEMPLATES, "clusteranalysistemplates", cluster_scoped=True)
+            self._informer(resources.CLUSTER_ANALYSIS_TEMPLATES, "clusteranalysistemplates")
             if settings.namespace is None
             else None
         )
@@ -163,11 +164,10 @@ class RolloutController:
         label_selector: str | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
         resync_seconds: float | None = None,
-        cluster_scoped: bool = False,
     ) -> Informer:
-        namespace = None if cluster_scoped else self.settings.namespace
-        list_watch = ResourceListWatch(self.kube, resource, namespace=namespace, label_selector=label_selector)
-        return Informer(list_watch, name=name, clock=self.clock, resync_seconds=resync_seconds, indexers=indexers)
+        return self.informers.informer(
+            resource, name, label_selector=label_selector, indexers=indexers, resync_seconds=resync_seconds
+        )
 
     # ---- event handlers: map to Rollout keys and enqueue, nothing else -----------------------------------------
 
@@ -255,7 +255,9 @@ class RolloutController:
         def make() -> tuple[Informer, ...]:
             made = []
             for kind in kinds:
-                informer = self._informer(kind, f"{kind.plural}.{kind.group}")
+                # Not shared: made again each time the API comes back, after the old one stopped.
+                watch = ResourceListWatch(self.kube, kind, namespace=self.settings.namespace)
+                informer = Informer(watch, name=f"{kind.plural}.{kind.group}", clock=self.clock)
                 self._wire_referred(informer, kind.kind)
                 made.append(informer)
             return tuple(made)
@@ -310,6 +312,7 @@ class RolloutController:
     def stop(self, timeout: float = 30.0) -> None:
         self.workers.stop(timeout)
         self.service_workers.stop(timeout)
+        self.recorder.flush(min(timeout, 5.0))  # the last reconciles' Events, still on their way
 
     # ---- reconcile -------------------------------------------------------------------------------------------
 

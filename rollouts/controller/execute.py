@@ -20,6 +20,7 @@ from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
 from rollouts.kube.patches import merge_patch
 from rollouts.machinery.controller import ExternalError
+from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
 from rollouts.plan.actions import (
     Action,
@@ -161,6 +162,7 @@ class Executor:
             self.kube.delete(
                 resources.REPLICASETS, target.namespace, action.name, propagation="Background", uid=action.uid
             )
+        self.replica_sets.forget(ObjectKey(target.namespace, action.name), action.uid)  # gone either way
 
     def _point_service(self, action: PointService, target: _Target) -> None:
         selector = ServiceSelector(self.kube, lambda service: self.services.write_back(dict(service)))

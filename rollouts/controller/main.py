@@ -17,6 +17,7 @@ from rollouts.controller.experiments import ExperimentController
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.kube import errors
 from rollouts.kube.client import Kube, Throttle
+from rollouts.kube.informers import SharedInformers
 from rollouts.kube.kubeconfig import connect
 from rollouts.kube.leader import LeaderElector
 from rollouts.machinery.clock import RealClock
@@ -123,7 +124,8 @@ def run(options: Options) -> int:
         _log.error("%s", error.message)
         return 1
     metrics = ControllerMetrics()
-    elector = _elector(options, Kube(connection, on_request=metrics.on_request), connection.namespace)
+    # The Lease's client never waits out a Retry-After: the elector has its own retry period and renew deadline.
+    elector = _elector(options, Kube(connection, on_request=metrics.on_request, retries=0), connection.namespace)
     gate = elector.fence.check if elector else None
     throttle = Throttle(options.qps, options.burst)
     kube = Kube(connection, on_request=metrics.on_request, write_gate=gate, throttle=throttle)
@@ -145,21 +147,24 @@ def run(options: Options) -> int:
 
 def _controllers(options: Options, kube: Kube, namespace: str | None, metrics: ControllerMetrics) -> Controllers:
     clock = RealClock()
-    analysis = AnalysisRunController(
-        kube,
-        clock=clock,
-        namespace=namespace,
-        instance_id=options.instance_id,
-        workers=options.analysis_threads,
-        metrics_registry=metrics.registry,
-    )
+    informers = SharedInformers(kube, clock, namespace)  # one watch per kind, whichever controllers read it
     if options.only_analysis:
-        return Controllers(analysis)
+        return Controllers(_analysis(options, kube, clock, namespace, metrics, informers))
     settings = Settings(
         namespace=namespace,
         instance_id=options.instance_id,
         rollout_threads=options.rollout_threads,
         resync_seconds=options.resync_seconds,
+    )
+    rollouts = RolloutController(kube, settings, clock, metrics, informers)
+    analysis = _analysis(options, kube, clock, namespace, metrics, informers)
+    experiments = ExperimentController(
+        kube,
+        clock=clock,
+        namespace=namespace,
+        instance_id=options.instance_id,
+        resync_seconds=options.resync_seconds,
+        informers=informers,
     )
     notifier = Notifier(
         kube,
@@ -168,11 +173,28 @@ def _controllers(options: Options, kube: Kube, namespace: str | None, metrics: C
         namespace=namespace,
         rollout_selector=rollout_selector(options.instance_id),
         registry=metrics.registry,
+        informers=informers,
     )
-    experiments = ExperimentController(
-        kube, clock=clock, namespace=namespace, instance_id=options.instance_id, resync_seconds=options.resync_seconds
+    return Controllers(rollouts, analysis, experiments, notifier)
+
+
+def _analysis(
+    options: Options,
+    kube: Kube,
+    clock: RealClock,
+    namespace: str | None,
+    metrics: ControllerMetrics,
+    informers: SharedInformers,
+) -> AnalysisRunController:
+    return AnalysisRunController(
+        kube,
+        clock=clock,
+        namespace=namespace,
+        instance_id=options.instance_id,
+        workers=options.analysis_threads,
+        metrics_registry=metrics.registry,
+        informers=informers,
     )
-    return Controllers(RolloutController(kube, settings, clock, metrics), analysis, experiments, notifier)
 
 
 class Controllers:

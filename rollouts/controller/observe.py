@@ -260,6 +260,14 @@ def controller_owner_uid(obj: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def pod_view(pod: dict[str, Any]) -> dict[str, Any]:
+    """What the pods cache keeps: metadata and the conditions (`Pod.from_raw` and the owner lookup read nothing
+    else); a pod's spec and container statuses are most of its size."""
+    conditions = (pod.get("status") or {}).get("conditions")
+    kept: dict[str, Any] = {key: pod[key] for key in ("apiVersion", "kind", "metadata") if key in pod}
+    return {**kept, "status": {"conditions": conditions}} if conditions is not None else kept
+
+
 def pod_hash_key(obj: Mapping[str, Any]) -> list[str]:
     """Index function: `<namespace>/<pod-template-hash>` of a pod."""
     metadata = obj.get("metadata") or {}

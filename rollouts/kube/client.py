@@ -7,13 +7,17 @@ type. Each request is reported to `on_request` so the controller can count API c
 Writes pass a gate first, right before the request: the leader's fence (no write once its Lease may have passed to
 another process) and the namespaces the server said are being terminated (nothing can be created there, so we stop
 asking for a while).
+
+A 429, or a 5xx that carries Retry-After, is sent again after the wait the server asked for (bounded, a few times,
+one warning line each), as client-go does: the API server answers so while a resource's storage (re)initializes
+or under priority-and-fairness limits, and the request has not been acted on.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-import threading
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -24,7 +28,11 @@ import urllib3
 from rollouts.kube import errors
 from rollouts.kube.kubeconfig import Connection, connect
 from rollouts.kube.resources import Resource
+from rollouts.kube.throttle import Throttle
 
+__all__ = ["FIELD_MANAGER", "Kube", "Throttle"]
+
+_log = logging.getLogger("rollouts.kube")
 JsonObject = dict[str, Any]
 PatchKind = Literal["merge", "json", "strategic", "apply"]
 PATCH_CONTENT_TYPES = {
@@ -40,31 +48,10 @@ WriteGate = Callable[[], None]
 """Called right before every write is sent; raises (e.g. `errors.NotLeader`) to stop it."""
 TERMINATING_PAUSE = 30.0
 """Seconds without writes into a namespace after the server said it is being terminated (then one more try)."""
-
-
-class Throttle:
-    """client-go's token bucket (Argo's --qps and --burst): `qps` requests a second on average, `burst` at once.
-
-    Each caller reserves a token, going into debt if none is left, and sleeps until its token would have come in.
-    """
-
-    def __init__(self, qps: float, burst: int) -> None:
-        self.qps = qps
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._last = time.monotonic()
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        if self.qps <= 0:
-            return  # unlimited
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.qps) - 1
-            self._last = now
-            delay = -self._tokens / self.qps
-        if delay > 0:
-            time.sleep(delay)
+RETRIES = 4
+"""Times a request answered 429 (or 5xx with Retry-After) is sent again before its error is raised."""
+RETRY_WAIT_CAP = 10.0
+"""The longest wait a server's Retry-After gets before the next attempt."""
 
 
 class Kube:
@@ -78,8 +65,10 @@ class Kube:
         write_gate: WriteGate | None = None,
         throttle: Throttle | None = None,
         pool_size: int = 32,
+        retries: int = RETRIES,
     ) -> None:
         self.connection = connection
+        self.retries = retries
         self.on_request = on_request
         self.write_gate = write_gate
         self.throttle = throttle
@@ -144,8 +133,17 @@ class Kube:
             "labelSelector": label_selector,
             "fieldSelector": field_selector,
         }
-        response = self._send("GET", resource.path(namespace), query=query, stream=True, timeout=timeout_seconds + 15)
-        self._report("watch", resource, namespace, None, response.status)
+        response = self._exchange(
+            "watch",
+            resource,
+            namespace,
+            None,
+            "GET",
+            resource.path(namespace),
+            query,
+            stream=True,
+            timeout=timeout_seconds + 15,
+        )
         if response.status >= 400:
             raise _error_from(response)
         try:
@@ -224,8 +222,8 @@ class Kube:
 
     def raw(self, method: str, path: str, *, body: Any = None, query: JsonObject | None = None) -> Any:
         """Any other endpoint (e.g. /version, /apis discovery)."""
-        response = self._send(method, path, query=query, body=None if body is None else json.dumps(body).encode())
-        self._report(method.lower(), None, None, None, response.status)
+        payload = None if body is None else json.dumps(body).encode()
+        response = self._exchange(method.lower(), None, None, None, method, path, query, body=payload)
         if response.status >= 400:
             raise _error_from(response)
         return json.loads(response.data or b"null")
@@ -249,8 +247,9 @@ class Kube:
             self._refuse_if_terminating(namespace)
         payload = None if body is None else json.dumps(body).encode()
         path = resource.path(namespace, name, subresource)
-        response = self._send(method, path, query=query, body=payload, content_type=content_type)
-        self._report(verb, resource, namespace, name, response.status)
+        response = self._exchange(
+            verb, resource, namespace, name, method, path, query, body=payload, content_type=content_type
+        )
         if response.status >= 400:
             error = _error_from(response)
             if isinstance(error, errors.NamespaceTerminating) and namespace:
@@ -258,6 +257,32 @@ class Kube:
             raise error
         decoded: JsonObject = json.loads(response.data or b"{}")
         return decoded
+
+    def _exchange(
+        self,
+        verb: str,
+        resource: Resource | None,
+        namespace: str | None,
+        name: str | None,
+        method: str,
+        path: str,
+        query: JsonObject | None,
+        **send: Any,
+    ) -> urllib3.BaseHTTPResponse:
+        """Send, report, and send again while the server asks to be asked later (429, or 5xx with Retry-After)."""
+        attempt = 0
+        while True:
+            response = self._send(method, path, query=query, **send)
+            self._report(verb, resource, namespace, name, response.status)
+            wait = _asked_to_wait(response)
+            if wait is None or attempt >= self.retries:
+                return response
+            attempt += 1
+            error = _error_from(response)
+            response.release_conn()
+            what = f"{resource.plural if resource else path}" + (f" {namespace}/{name}" if name else "")
+            _log.warning("%s %s: %s; trying again in %.0fs (%d of %d)", verb, what, error, wait, attempt, self.retries)
+            time.sleep(wait)
 
     def _refuse_if_terminating(self, namespace: str) -> None:
         seen = self._terminating.get(namespace)
@@ -327,6 +352,18 @@ def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
         return  # the server closed the stream mid-chunk or went silent (restart, shutdown): the caller watches again
     if buffer.strip():
         yield buffer
+
+
+def _asked_to_wait(response: urllib3.BaseHTTPResponse) -> float | None:
+    """Seconds to wait before sending again, when the server said to (client-go's rule: 429 or 5xx, with
+    Retry-After); None otherwise."""
+    if response.status != 429 and response.status < 500:
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After") or "")
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), RETRY_WAIT_CAP)
 
 
 def _error_from(response: urllib3.BaseHTTPResponse) -> errors.ApiError:

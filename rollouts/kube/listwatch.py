@@ -15,15 +15,24 @@ class ResourceListWatch:
     """Implements `rollouts.machinery.informer.ListerWatcher` for one resource, optionally one namespace."""
 
     def __init__(
-        self, kube: Kube, resource: Resource, *, namespace: str | None = None, label_selector: str | None = None
+        self,
+        kube: Kube,
+        resource: Resource,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> None:
         self.kube = kube
         self.resource = resource
         self.namespace = namespace
         self.label_selector = label_selector
+        self.field_selector = field_selector
 
     def list(self) -> tuple[list[dict[str, Any]], str]:
-        items, version = self.kube.list(self.resource, self.namespace, label_selector=self.label_selector)
+        items, version = self.kube.list(
+            self.resource, self.namespace, label_selector=self.label_selector, field_selector=self.field_selector
+        )
         # List items carry no kind; handlers and parsers want it.
         for item in items:
             item.setdefault("kind", self.resource.kind)
@@ -38,6 +47,7 @@ class ResourceListWatch:
                 resource_version=resource_version,
                 timeout_seconds=timeout_seconds,
                 label_selector=self.label_selector,
+                field_selector=self.field_selector,
             ):
                 yield WatchEvent(kind, obj)  # type: ignore[arg-type]
         except errors.Gone as gone:

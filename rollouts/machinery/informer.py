@@ -13,7 +13,8 @@ The reflector loop:
 
 Handlers run on the informer thread, after the store is updated, one at a time. They should
 only map the object to a key and enqueue it: no API calls, no waiting.
-Objects are plain dicts shared with every reader. NEVER modify them: copy first.
+Objects are plain dicts shared with every reader. NEVER modify them: copy first. They are stored slimmed
+(rollouts.machinery.slim): no managedFields.
 This module does not import `kubernetes`; `rollouts.kube` implements `ListerWatcher`.
 """
 
@@ -29,6 +30,7 @@ from typing import Literal, Protocol
 
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.keys import ObjectKey, key_of
+from rollouts.machinery.slim import slim
 from rollouts.machinery.store import IndexFunc, RawObject, Store, index_by_label, index_by_owner_uid
 
 __all__ = [
@@ -108,14 +110,18 @@ class Informer:
         clock: Clock,
         resync_seconds: float | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
+        keep: Callable[[RawObject], RawObject] | None = None,
     ) -> None:
+        """`keep`: what of each object to cache, when its readers need only part of it (client-go's transform)."""
         self.name = name
         self.store = Store(indexers)
+        self.keep = keep
         self._lw = lister_watcher
         self._clock = clock
         self._resync_seconds = resync_seconds
         self._handlers: list[_Handler] = []
         self._started = False
+        self._thread: threading.Thread | None = None
         self._synced = threading.Event()
         self._resource_version = ""
         self._dispatch = threading.Lock()
@@ -141,12 +147,20 @@ class Informer:
         """Block (real time) until `has_synced()`, or `timeout` seconds; return `has_synced()`."""
         return self._synced.wait(timeout)
 
+    def resync_every(self, seconds: float) -> None:
+        """Re-announce every object at least this often (the shortest period asked for wins). Before `start()`."""
+        if self._started:
+            raise RuntimeError(f"informer {self.name}: set the resync period before starting it")
+        self._resync_seconds = min(seconds, self._resync_seconds or seconds)
+
     def start(self, stop: threading.Event) -> threading.Thread:
-        """Run the informer on a daemon thread until `stop` is set."""
-        self._started = True
-        thread = threading.Thread(target=self.run, args=(stop,), name=f"informer-{self.name}", daemon=True)
-        thread.start()
-        return thread
+        """Run the informer on a daemon thread until `stop` is set. Starting it again (a shared informer) does
+        nothing more."""
+        if self._thread is None:
+            self._started = True
+            self._thread = threading.Thread(target=self.run, args=(stop,), name=f"informer-{self.name}", daemon=True)
+            self._thread.start()
+        return self._thread
 
     def run(self, stop: threading.Event) -> None:
         """List, then watch, until `stop` is set. Never raises."""
@@ -209,7 +223,7 @@ class Informer:
 
     def _list(self) -> None:
         objs, resource_version = self._lw.list()
-        fresh = {key: obj for obj in objs if (key := self._key(obj)) is not None}
+        fresh = {key: self._slim(obj) for obj in objs if (key := self._key(obj)) is not None}
         with self._dispatch:
             added, updated, deleted = self.store._replace(fresh)
             self._resource_version = resource_version
@@ -257,12 +271,13 @@ class Informer:
         if key is None:
             pass
         elif event.type in ("ADDED", "MODIFIED"):
+            obj = self._slim(event.object)
             with self._dispatch:
-                old = self.store._put(key, event.object)
+                old = self.store._put(key, obj)
                 if old is None:
-                    self._emit_add(event.object)
+                    self._emit_add(obj)
                 else:
-                    self._emit_update(old, event.object)
+                    self._emit_update(old, obj)
         elif event.type == "DELETED":
             with self._dispatch:
                 self.store._delete(key)
@@ -282,6 +297,9 @@ class Informer:
             with self._dispatch:
                 for obj in self.store.list():
                     self._emit_update(obj, obj)
+
+    def _slim(self, obj: RawObject) -> RawObject:
+        return slim(self.keep(obj) if self.keep is not None else obj)
 
     def _key(self, obj: RawObject) -> ObjectKey | None:
         try:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollouts.machinery.keys import ObjectKey, key_of
+from rollouts.machinery.slim import slim
 
 __all__ = ["IndexFunc", "RawObject", "Store", "index_by_label", "index_by_owner_uid"]
 
@@ -57,6 +58,11 @@ class Store:
         with self._lock:
             return self._keys_under(index_name, value)
 
+    def indexer(self, index_name: str) -> IndexFunc | None:
+        """The function behind a named index, if there is one."""
+        with self._lock:
+            return self._indexers.get(index_name)
+
     def add_indexer(self, index_name: str, func: IndexFunc) -> None:
         """Add a named index and file every object already stored under it."""
         with self._lock:
@@ -87,8 +93,19 @@ class Store:
             current = self._objects.get(key)
             if current is not None and not _is_newer(obj, current):
                 return False
+            obj = slim(obj)
             self._unfile(key)
             self._file(key, obj)
+            return True
+
+    def forget(self, key: ObjectKey, uid: str | None) -> bool:
+        """Drop an object we just deleted (with this uid), so a reconcile that runs before the watch reports the
+        deletion does not see it, and delete it again."""
+        with self._lock:
+            current = self._objects.get(key)
+            if current is None or (current.get("metadata") or {}).get("uid") != uid:
+                return False
+            self._unfile(key)
             return True
 
     # The write side, for the informer only.

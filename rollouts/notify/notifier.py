@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +19,11 @@ from prometheus_client import CollectorRegistry, Counter
 
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
+from rollouts.kube.informers import SharedInformers
 from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
-from rollouts.machinery.informer import GoneError, Informer, WatchEvent, wait_for_all
+from rollouts.machinery.informer import Informer, wait_for_all
 from rollouts.machinery.keys import ObjectKey, key_of
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.notify import deliveries as plan
@@ -35,43 +36,6 @@ CONFIG_MAPS = Resource("", "v1", "configmaps", "ConfigMap")
 EVENT_SOURCE = "rollouts-controller"
 MAX_ATTEMPTS = 5
 ROLLOUT_INDEX = "rollout"
-
-
-class _ListWatch:
-    """List and watch one resource with label and field selectors (the informer's I/O seam)."""
-
-    def __init__(
-        self,
-        kube: Kube,
-        resource: Resource,
-        namespace: str | None,
-        *,
-        labels: str | None = None,
-        fields: str | None = None,
-    ) -> None:
-        self.kube, self.resource, self.namespace, self.labels, self.fields = kube, resource, namespace, labels, fields
-
-    def list(self) -> tuple[list[dict[str, Any]], str]:
-        items, version = self.kube.list(
-            self.resource, self.namespace, label_selector=self.labels, field_selector=self.fields
-        )
-        for item in items:
-            item.setdefault("kind", self.resource.kind)
-        return items, version
-
-    def watch(self, resource_version: str, timeout_seconds: int) -> Iterator[WatchEvent]:
-        try:
-            for kind, obj in self.kube.watch(
-                self.resource,
-                self.namespace,
-                resource_version=resource_version,
-                timeout_seconds=timeout_seconds,
-                label_selector=self.labels,
-                field_selector=self.fields,
-            ):
-                yield WatchEvent(kind, obj)  # type: ignore[arg-type]  # the API's watch types are the informer's
-        except errors.Gone as gone:
-            raise GoneError(str(gone)) from gone
 
 
 def involved_key(event: Mapping[str, Any]) -> list[str]:
@@ -104,6 +68,7 @@ class Notifier:
         namespace: str | None,
         rollout_selector: str,
         registry: CollectorRegistry | None = None,
+        informers: SharedInformers | None = None,
     ) -> None:
         self.kube, self.clock, self.config_namespace = kube, clock, config_namespace
         labels = ("namespace", "name", "type", "reason")  # Argo's labels: the event's type and reason
@@ -113,23 +78,21 @@ class Notifier:
             "notification_send_error", "Notification deliveries that failed", labels, registry=registry
         )
 
-        def informer(resource: Resource, where: str | None, **selectors: Any) -> Informer:
-            indexers = selectors.pop("indexers", None)
-            return Informer(
-                _ListWatch(kube, resource, where, **selectors),
-                name=f"notify-{resource.plural}",
-                clock=clock,
-                indexers=indexers,
-            )
+        # The Rollouts and AnalysisRuns are the Rollout controller's own informers when it passes `informers`.
+        shared = informers or SharedInformers(kube, clock, namespace)
 
-        self.config_map = informer(CONFIG_MAPS, config_namespace, fields=f"metadata.name={CONFIG_MAP}")
-        self.secret = informer(resources.SECRETS, config_namespace, fields=f"metadata.name={SECRET}")
+        def informer(resource: Resource, **selection: Any) -> Informer:
+            return shared.informer(resource, f"notify-{resource.plural}", **selection)
+
+        config = {"namespace": config_namespace}
+        self.config_map = informer(CONFIG_MAPS, field_selector=f"metadata.name={CONFIG_MAP}", **config)
+        self.secret = informer(resources.SECRETS, field_selector=f"metadata.name={SECRET}", **config)
         self.events = informer(
-            resources.EVENTS, namespace, fields=f"source={EVENT_SOURCE}", indexers={ROLLOUT_INDEX: involved_key}
+            resources.EVENTS, field_selector=f"source={EVENT_SOURCE}", indexers={ROLLOUT_INDEX: involved_key}
         )
-        self.rollouts = informer(resources.ROLLOUTS, namespace, labels=rollout_selector)
+        self.rollouts = informer(resources.ROLLOUTS, label_selector=rollout_selector)
         self.runs = informer(
-            resources.ANALYSIS_RUNS, namespace, labels=rollout_selector, indexers={ROLLOUT_INDEX: owner_rollout}
+            resources.ANALYSIS_RUNS, label_selector=rollout_selector, indexers={ROLLOUT_INDEX: owner_rollout}
         )
         self.queue: WorkQueue[ObjectKey] = WorkQueue(clock=clock, base_delay=1.0, max_delay=60.0)
         self.workers = Controller("notifications", self.queue, self.deliver, workers=2, clock=clock)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Controller, cluster, create_namespace, install_crds, summary, wait_until, writes  # noqa: E402
+from harness import Controller, cluster, create_namespace, follow, install_crds, settle, summary, wait_until, writes  # noqa: E402
 
 from rollouts.kube import resources  # noqa: E402
 from rollouts.kube.client import Kube  # noqa: E402
@@ -81,20 +81,17 @@ class CanaryWeight:
         current = kube.get(resources.VIRTUAL_SERVICES, namespace, NAME)
         self.changes: list[tuple[float, int]] = [(time.monotonic(), self._weight(current))]
         self.lock = threading.Lock()
-        threading.Thread(target=self._watch, args=(kube, namespace, current["metadata"]["resourceVersion"]), daemon=True).start()
+        follow(kube, resources.VIRTUAL_SERVICES, namespace, self._note)
 
     @staticmethod
     def _weight(vs: dict) -> int:
         route = vs["spec"]["http"][-1]["route"]
         return next(entry.get("weight", 0) for entry in route if entry["destination"]["host"].endswith("-canary"))
 
-    def _watch(self, kube: Kube, namespace: str, version: str) -> None:
-        while True:
-            for kind, obj in kube.watch(resources.VIRTUAL_SERVICES, namespace, resource_version=version, timeout_seconds=300):
-                version = obj.get("metadata", {}).get("resourceVersion", version)
-                if kind == "MODIFIED" and obj["metadata"]["name"] == NAME:
-                    with self.lock:
-                        self.changes.append((time.monotonic(), self._weight(obj)))
+    def _note(self, kind: str, obj: dict) -> None:
+        if kind == "MODIFIED" and obj["metadata"]["name"] == NAME:
+            with self.lock:
+                self.changes.append((time.monotonic(), self._weight(obj)))
 
     def first(self, weight: int, after: float) -> float | None:
         with self.lock:
@@ -120,12 +117,13 @@ def main() -> int:
 
             durations, per_step = [], []
             for run in range(1, args.runs + 1):
+                settle(controller)
                 before = controller.requests()
                 started = time.monotonic()
                 set_image(kube, namespace, f"demo:{run}")
                 wait_until(lambda run=run: healthy_at(kube, namespace, f"demo:{run}"), timeout=120, interval=0.01, what="Healthy")
                 durations.append(time.monotonic() - started)
-                time.sleep(1)  # the last scale-down and status echoes
+                settle(controller)  # the last scale-down, status echoes and Events
                 per_step.append(writes(before, controller.requests()))
             print(f"4-step canary, 10 replicas, no pauses: image change → Healthy {summary(durations)}")
             total = sum(per_step, start=per_step[0].__class__())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Controller, all_phase, cluster, create_namespace, install_crds, summary, wait_until, writes  # noqa: E402
+from harness import Controller, all_phase, cluster, create_namespace, follow, install_crds, settle, summary, wait_until, writes  # noqa: E402
 
 from rollouts.kube import resources  # noqa: E402
 from rollouts.kube.client import Kube  # noqa: E402
@@ -57,19 +57,14 @@ class ReplicaSetAdds:
     """Watches ReplicaSet ADDED events in a namespace and notes when each arrived."""
 
     def __init__(self, kube: Kube, namespace: str) -> None:
-        _, version = kube.list(resources.REPLICASETS, namespace)
         self.seen: dict[str, float] = {}
         self.lock = threading.Lock()
-        thread = threading.Thread(target=self._watch, args=(kube, namespace, version), daemon=True)
-        thread.start()
+        follow(kube, resources.REPLICASETS, namespace, self._note)
 
-    def _watch(self, kube: Kube, namespace: str, version: str) -> None:
-        while True:
-            for kind, obj in kube.watch(resources.REPLICASETS, namespace, resource_version=version, timeout_seconds=300):
-                version = obj.get("metadata", {}).get("resourceVersion", version)
-                if kind == "ADDED":
-                    with self.lock:
-                        self.seen.setdefault(obj["metadata"]["name"], time.monotonic())
+    def _note(self, kind: str, obj: dict) -> None:
+        if kind == "ADDED":
+            with self.lock:
+                self.seen.setdefault(obj["metadata"]["name"], time.monotonic())
 
     def first_after(self, prefix: str, known: set[str]) -> float | None:
         with self.lock:
@@ -105,10 +100,11 @@ def main() -> int:
             print(f"reaction latency, template change → new ReplicaSet created (100 rollouts): {summary(latencies)}")
             wait_until(lambda: all_phase(kube, namespace, "Healthy", len(first)), timeout=600, interval=1, what="updates done")
 
+            settle(controller)
             before = controller.requests()
             set_image(kube, namespace, first[0], "demo:green")
             wait_until(lambda: _updated(kube, namespace, first[0], "demo:green"), timeout=60, interval=0.05, what="blue-green update complete")
-            time.sleep(2)  # let the last echoes of the update settle before reading the counters
+            settle(controller)  # the update's last echoes and Events
             delta = controller.requests() - before
             total = sum(delta.values())
             print(f"API requests for one complete blue-green update: {total} ({sum(writes(before, before + delta).values())} writes)")
@@ -120,7 +116,7 @@ def main() -> int:
             create(kube, namespace, more)
             wait_until(lambda: all_phase(kube, namespace, "Healthy", args.rollouts), timeout=1800, interval=2, what=f"{args.rollouts} Healthy")
             print(f"{args.rollouts} rollouts Healthy ({len(more)} more created in {time.monotonic() - started:.0f}s)")
-            time.sleep(5)
+            settle(controller, quiet=5.0)
             before = controller.requests()
             time.sleep(60)
             steady = writes(before, controller.requests())

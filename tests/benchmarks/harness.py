@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -21,8 +22,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rollouts.cluster.local import LocalCluster
-from rollouts.kube import resources
+from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
+from rollouts.kube.resources import Resource
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -54,6 +56,28 @@ def install_crds(local: LocalCluster) -> None:
     istio = REPO / "crds" / "third-party" / "istio.yaml"
     local.kubectl("apply", "--server-side", "--force-conflicts", *files, "-f", str(istio))
     local.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files, "-f", str(istio))
+
+
+def follow(kube: Kube, resource: Resource, namespace: str, on_event: Callable[[str, dict[str, Any]], None]) -> None:
+    """Call `on_event(type, object)` for every watch event from now on, on a daemon thread. The watch resumes
+    after the server ends it, relists when its resourceVersion is gone, and says one line when the server is away
+    (it is, at the end of a run): a benchmark's watch never prints a traceback."""
+    _, version = kube.list(resource, namespace)
+
+    def run(version: str) -> None:
+        while True:
+            try:
+                for kind, obj in kube.watch(resource, namespace, resource_version=version, timeout_seconds=300):
+                    version = obj.get("metadata", {}).get("resourceVersion") or version
+                    if kind in ("ADDED", "MODIFIED", "DELETED"):
+                        on_event(kind, obj)
+            except errors.Gone:
+                _, version = kube.list(resource, namespace)
+            except errors.ApiError as error:
+                print(f"watch of {resource.plural}: {error}; again in 1 s", file=sys.stderr)
+                time.sleep(1)
+
+    threading.Thread(target=run, args=(version,), name=f"follow-{resource.plural}", daemon=True).start()
 
 
 def free_port() -> int:
@@ -104,6 +128,21 @@ class Controller:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def settle(controller: Controller, *, quiet: float = 2.0, timeout: float = 300.0) -> None:
+    """Wait until the controller has made no write for `quiet` seconds (its Events are sent in the background,
+    so the writes of what came before must drain before the next measurement starts). Reads (the routers' API
+    discovery every few seconds) do not count."""
+    deadline = time.monotonic() + timeout
+    last, since = writes(Counter(), controller.requests()), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the controller kept writing for {timeout:.0f}s")
+        time.sleep(0.25)
+        now = writes(Counter(), controller.requests())
+        if now != last:
+            last, since = now, time.monotonic()
 
 
 def writes(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:

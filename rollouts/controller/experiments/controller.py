@@ -19,7 +19,7 @@ from rollouts.api.labels import EXPERIMENT_TEMPLATE_ANNOTATION, HASH_LABEL, INST
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
-from rollouts.kube.listwatch import ResourceListWatch
+from rollouts.kube.informers import SharedInformers
 from rollouts.kube.patches import merge_patch
 from rollouts.machinery.clock import Clock
 from rollouts.machinery.controller import Controller, Result
@@ -31,7 +31,7 @@ from rollouts.plan import experiments as plan
 from rollouts.plan.experiments import conditions
 
 _log = logging.getLogger("rollouts.experiments")
-_OWNER = "owner"
+_OWNER = "experiment-owner"
 _KINDS = {"ReplicaSet": resources.REPLICASETS, "Service": resources.SERVICES, "AnalysisRun": resources.ANALYSIS_RUNS}
 STATUS_KEYS = frozenset(field.alias or name for name, field in api.ExperimentStatus.model_fields.items())
 """Status keys we own; any other key is never removed by our patch."""
@@ -53,25 +53,22 @@ class ExperimentController:
         instance_id: str = "",
         workers: int = 10,
         resync_seconds: float = 900.0,
+        informers: SharedInformers | None = None,
     ) -> None:
         self.kube, self.clock, self.workers_count = kube, clock, workers
         owned = {_OWNER: index_by_owner_uid}
+        shared = informers or SharedInformers(kube, clock, namespace)  # the Rollout controller's, in the process
 
         def informer(resource: resources.Resource, name: str, selector: str | None = None, **kwargs: Any) -> Informer:
-            where = None if not resource.namespaced else namespace
-            return Informer(
-                ResourceListWatch(kube, resource, namespace=where, label_selector=selector),
-                name=name,
-                clock=clock,
-                **kwargs,
-            )
+            return shared.informer(resource, name, label_selector=selector, **kwargs)
 
         self.experiments = informer(
             resources.EXPERIMENTS, "experiments", _selector(instance_id), resync_seconds=resync_seconds
         )
         self.replica_sets = informer(resources.REPLICASETS, "experiment-replicasets", HASH_LABEL, indexers=owned)
-        self.services = informer(resources.SERVICES, "experiment-services", HASH_LABEL, indexers=owned)
-        self.runs = informer(resources.ANALYSIS_RUNS, "experiment-analysisruns", indexers=owned)
+        # Every Service and the instance's runs, as the Rollout controller watches them (one watch for both).
+        self.services = informer(resources.SERVICES, "experiment-services", indexers=owned)
+        self.runs = informer(resources.ANALYSIS_RUNS, "experiment-analysisruns", _selector(instance_id), indexers=owned)
         self.templates = informer(resources.ANALYSIS_TEMPLATES, "experiment-analysistemplates")
         self.cluster_templates = (
             None if namespace else informer(resources.CLUSTER_ANALYSIS_TEMPLATES, "experiment-clusteranalysistemplates")
