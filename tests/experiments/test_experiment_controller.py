@@ -27,6 +27,7 @@ from api.argo_corpus import CORPUS
 from helpers import wait_until
 from plugin.cli import cli
 from plugin.context import CliContext
+from rollouts import api
 from rollouts.controller.experiments import ExperimentController
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
@@ -252,3 +253,26 @@ def test_plugin_gets_lists_and_terminates_an_experiment(kube: Kube, namespace: s
     assert table[1][:3] == [name, "Running", "60m"]
     assert plugin("terminate", "exp", name) == f"experiment '{name}' terminated\n"
     wait_for_phase(kube, namespace, name, "Successful")
+
+
+def test_a_template_the_cache_has_not_seen_yet_is_read_from_the_api(kube: Kube, namespace: str, crds: None) -> None:
+    """An Experiment created just after its AnalysisTemplate can be reconciled before the template's watch event
+    arrives; "not found" would end it in Error for good, so a cache miss is confirmed against the API."""
+    create(
+        kube,
+        namespace,
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "just-made"},
+            "spec": {"metrics": [{"name": "m", "provider": {"web": {"url": "http://x"}}}]},
+        },
+    )
+    controller = ExperimentController(kube, clock=RealClock(), instance_id=INSTANCE_ID, workers=1)  # never started
+    (document,) = fixture("test/e2e/functional/experiment-basic.yaml")
+    document["metadata"].update(namespace=namespace, name="e", uid="u")
+    model = api.parse_experiment(document)
+    assert not isinstance(model, list), model
+    observed = controller._observe(document, model)
+    assert observed.lookup("just-made", False) is not None
+    assert observed.lookup("never-made", False) is None

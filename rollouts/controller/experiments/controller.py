@@ -148,6 +148,9 @@ class ExperimentController:
         def lookup(template: str, cluster: bool) -> AnalysisTemplate | ClusterAnalysisTemplate | None:
             store = self.cluster_templates if cluster else self.templates
             found = store.store.get(ObjectKey("" if cluster else namespace, template)) if store is not None else None
+            # A miss ends the Experiment in Error for good: confirm it with the API, the template's watch may lag.
+            if found is None and store is not None:
+                found = self._read_template(template, "" if cluster else namespace)
             parsed = api.parse(found, check=False) if found is not None else None
             return parsed if isinstance(parsed, AnalysisTemplate | ClusterAnalysisTemplate) else None
 
@@ -155,6 +158,13 @@ class ExperimentController:
             return self.runs.store.get(ObjectKey(namespace, run))
 
         return plan.ExperimentObserved(raw, replica_sets, services, runs, lookup, self.clock.now(), run_named)
+
+    def _read_template(self, name: str, namespace: str) -> dict[str, Any] | None:
+        resource = resources.ANALYSIS_TEMPLATES if namespace else resources.CLUSTER_ANALYSIS_TEMPLATES
+        try:
+            return self.kube.get(resource, namespace or None, name)
+        except errors.NotFound:
+            return None
 
     def _execute(
         self, raw: Mapping[str, Any], action: plan.ExperimentAction, log: logging.LoggerAdapter[logging.Logger]
