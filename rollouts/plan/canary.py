@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from rollouts.api import (
     CanaryStatus,
-    CanaryStep,
     CanaryStrategy,
     RolloutStatus,
     TrafficWeights,
@@ -23,8 +22,8 @@ from rollouts.api import (
 from rollouts.api.gotext import format_time
 from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import canary_gates as gates
-from rollouts.plan import replicas as arithmetic
-from rollouts.plan import replicasets, routed_replicas, runs, steps
+from rollouts.plan import canary_targets as targets
+from rollouts.plan import replicasets, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
@@ -121,7 +120,7 @@ def _abort(
         strategy,
         canary=new,
         stable=stable,
-        weight=0 if stable_ready else _routed_weight(decision.status),
+        weight=0 if stable_ready else targets.routed_weight(decision.status),
         release=stable_ready,
     )
     if not stable_ready:
@@ -145,7 +144,7 @@ def _abort(
             else:
                 decision.wake_in((deadline - now).total_seconds())
     else:
-        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=0)
+        canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=0)
         _scale(decision, new, canary_target, replicas)
         _scale(decision, stable, stable_target, replicas)
     decision.update(current_step_index=0 if strategy.steps else None)
@@ -176,18 +175,20 @@ def _advance(
     weight = steps.current_weight(step_list, at_index, max_weight=max_weight)
 
     if strategy.traffic_routing:
-        canary_target, stable_target = _routed_targets(observed, strategy, step_list, at_index, weight, decision.status)
+        canary_target, stable_target = targets.routed_targets(
+            observed, strategy, step_list, at_index, weight, decision.status
+        )
     else:
-        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=weight)
+        canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=weight)
     _scale(decision, new, canary_target, replicas)
     _scale(decision, stable, stable_target, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=stable.hash)
     _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
 
-    at_targets = _at_targets(observed, new, stable, canary_target, stable_target)
+    at_targets = targets.at_targets(observed, new, stable, canary_target, stable_target)
     if strategy.traffic_routing:
         # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
-        routed = weight if at_targets else min(weight, _routed_weight(decision.status))
+        routed = weight if at_targets else min(weight, targets.routed_weight(decision.status))
         routed = routed if new.available > 0 else 0
         _route(decision, observed, strategy, canary=new, stable=stable, weight=routed, index=at_index)
 
@@ -236,68 +237,6 @@ def _promote(
         decision.wake_in(delay)
     else:
         _scale(decision, stable, 0, replicas)
-
-
-# ---- replica targets ---------------------------------------------------------------------------------------------
-
-
-def _basic_targets(
-    observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int
-) -> tuple[int, int]:
-    others = sum(
-        rs.replicas for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash) and not rs.deleting
-    )
-    return arithmetic.basic_canary_replica_counts(
-        replicas=observed.rollout.spec.effective_replicas,
-        weight=weight,
-        max_weight=strategy.effective_max_traffic_weight,
-        max_surge=strategy.effective_max_surge,
-        max_unavailable=strategy.effective_max_unavailable,
-        new_rs_replicas=new.replicas,
-        new_rs_available=new.available,
-        stable_rs_replicas=stable.replicas,
-        stable_rs_available=stable.available,
-        other_rs_replicas=others,
-    )
-
-
-def _routed_targets(
-    observed: Observed,
-    strategy: CanaryStrategy,
-    step_list: list[CanaryStep],
-    index: int,
-    weight: int,
-    status: RolloutStatus,
-) -> tuple[int, int]:
-    scale = steps.current_canary_scale(step_list, index)
-    canary_scale = routed_replicas.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
-    routed = _routed_weight(status)
-    return routed_replicas.traffic_routed_canary_counts(
-        replicas=observed.rollout.spec.effective_replicas,
-        weight=weight,
-        max_weight=strategy.effective_max_traffic_weight,
-        canary_scale=canary_scale,
-        min_pods_per_rs=strategy.min_pods_per_replica_set,
-        dynamic_stable_scale=bool(strategy.dynamic_stable_scale),
-        # The stable keeps enough pods for the traffic it still has until the router has moved it.
-        stable_weight_actual=strategy.effective_max_traffic_weight - routed,
-        canary_weight_actual=routed,
-    )
-
-
-def _at_targets(
-    observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int
-) -> bool:
-    """Both ReplicaSets asked for and reached their targets, and nothing older still runs pods."""
-    others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
-    return (
-        new.replicas == canary_target
-        and new.available >= canary_target
-        and new.fully_observed
-        and stable.replicas == stable_target
-        and stable.available >= stable_target
-        and not others_running
-    )
 
 
 # ---- effects ------------------------------------------------------------------------------------------------------
@@ -350,7 +289,7 @@ def _route(
     )
     # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
     decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
-    if weight < _routed_weight(observed.rollout.status or RolloutStatus()):
+    if weight < targets.routed_weight(observed.rollout.status or RolloutStatus()):
         # Less canary traffic: move it before any pod goes away.
         decision.actions.insert(0, RouteTraffic(split, release))
     else:
@@ -363,11 +302,6 @@ def _route(
     )
     canary_status = (decision.status.canary or CanaryStatus()).model_copy(update={"weights": weights})
     decision.update(canary=canary_status)
-
-
-def _routed_weight(status: RolloutStatus) -> int:
-    weights = status.canary.weights if status.canary else None
-    return (weights.canary.weight or 0) if weights and weights.canary else 0
 
 
 def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
