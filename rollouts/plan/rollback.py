@@ -2,8 +2,8 @@
 
 When the pod template changes back to a ReplicaSet that was created before the stable one, and fewer than N
 ReplicaSets were created between the two, the Rollout goes straight back to it: no steps, no analysis, fully
-promoted once it is available ("Rollback within window"), as Argo Rollouts does. A template that matches no existing
-ReplicaSet is a new revision, never a rollback. Pure.
+promoted once it is available ("Rollback within window"), as Argo Rollouts does; a blue-green Rollout switches
+without pausing. A template that matches no existing ReplicaSet is a new revision, never a rollback. Pure.
 """
 
 from __future__ import annotations

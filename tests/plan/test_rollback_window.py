@@ -3,7 +3,7 @@
 Aspects: a template back to a ReplicaSet older than stable, with fewer than N ReplicaSets created between the two,
 skips every step, pause and analysis (and an abort) and is promoted once available ("Rollback within window");
 outside the window, without a window, or to a ReplicaSet newer than stable, the steps run as usual. ReplicaSets of
-Experiments do not count. Pure: no API.
+Experiments do not count. Blue-green: within the window the switch skips the pause. Pure: no API.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from rollouts import api
 from rollouts.plan import hashing, rollback, steps
-from rollouts.plan.actions import CreateAnalysisRun, ScaleReplicaSet, TerminateAnalysisRun
+from rollouts.plan.actions import CreateAnalysisRun, PointService, ScaleReplicaSet, TerminateAnalysisRun
 from rollouts.plan.decide import decide
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
 
@@ -210,3 +210,48 @@ def test_running_analysis_of_the_superseded_update_is_terminated() -> None:
     replica_sets = history("four", replicas={"two": 1}, newest="two")
     plan = _decide(observe(a_rollout("two", "four", window=2), *replica_sets, runs=(run,)))
     assert TerminateAnalysisRun("demo-four-bg") in plan.actions
+
+
+# ---- blue-green ---------------------------------------------------------------------------------------------------
+
+
+def a_blue_green(to: str, stable: str, *, window: int | None, current: str | None = None) -> dict[str, Any]:
+    rollout = a_rollout(to, stable, window=window)
+    rollout["spec"]["strategy"] = {"blueGreen": {"activeService": "active", "autoPromotionEnabled": False}}
+    rollout["status"] = {
+        "stableRS": HASHES[stable],
+        "currentPodHash": HASHES[current or stable],
+        "blueGreen": {"activeSelector": HASHES[stable]},
+    }
+    return rollout
+
+
+def _observe_blue_green(rollout: dict[str, Any], replica_sets: tuple[ReplicaSet, ...], active: str) -> Observed:
+    observed = observe(rollout, *replica_sets)
+    service = {"spec": {"selector": {"app": "demo", "rollouts-pod-template-hash": HASHES[active]}}}
+    return Observed(rollout=observed.rollout, raw=observed.raw, replica_sets=replica_sets, services={"active": service})
+
+
+@pytest.mark.parametrize(
+    ("window", "paused"),
+    [
+        pytest.param(2, False, id="within-window-no-pause"),
+        pytest.param(1, True, id="outside-window-the-preview-pauses"),
+    ],
+)
+def test_blue_green_rollback_within_the_window_skips_the_pause(window: int, paused: bool) -> None:
+    replica_sets = history("four", replicas={"two": 4}, newest="two")
+    rollout = a_blue_green("two", "four", window=window, current="two")
+    plan = _decide(_observe_blue_green(rollout, replica_sets, active="four"))
+    assert bool(plan.status.pause_conditions) is paused
+    assert (plan.status.stable_rs == HASHES["two"]) is not paused
+
+
+def test_blue_green_rollback_within_the_window_switches_and_completes() -> None:
+    replica_sets = history("four", replicas={"two": 4}, newest="two")
+    rollout = a_blue_green("two", "four", window=2, current="two")
+    plan = _decide(_observe_blue_green(rollout, replica_sets, active="four"))
+    assert ("active", HASHES["two"]) in [(a.service, a.pod_hash) for a in plan.actions if isinstance(a, PointService)]
+    assert plan.status.stable_rs == HASHES["two"]
+    completed = [e.message for e in plan.events if e.reason == "RolloutCompleted"]
+    assert completed == [f"Rollout completed update to revision 5 ({HASHES['two']}): Rollback within window"]
