@@ -194,18 +194,17 @@ def _advance(
     at_index = index - 1 if held else index  # held before the step: the previous step's traffic
     weight = steps.current_weight(step_list, at_index, max_weight=max_weight)
 
-    if strategy.traffic_routing:
-        canary_target, stable_target = targets.routed_targets(
-            observed, strategy, step_list, at_index, weight, decision.status
-        )
-    else:
-        canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=weight)
+    canary_target, stable_target = targets.step_targets(
+        observed, strategy, new, stable, at_index=at_index, weight=weight, status=decision.status
+    )
     _scale(decision, new, canary_target, replicas)
     _scale(decision, stable, stable_target, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=stable.hash)
     _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
 
-    at_targets = targets.at_targets(observed, new, stable, canary_target, stable_target)
+    at_targets = targets.at_targets(
+        observed, new, stable, canary_target, stable_target, routed=bool(strategy.traffic_routing)
+    )
     if strategy.traffic_routing:
         # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
         routed = weight if at_targets else min(weight, targets.routed_weight(decision.status))

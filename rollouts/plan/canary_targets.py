@@ -14,6 +14,22 @@ from rollouts.plan import routed_replicas, steps
 from rollouts.plan.observed import Observed, ReplicaSet
 
 
+def step_targets(
+    observed: Observed,
+    strategy: CanaryStrategy,
+    new: ReplicaSet,
+    stable: ReplicaSet,
+    *,
+    at_index: int,
+    weight: int,
+    status: RolloutStatus,
+) -> tuple[int, int]:
+    """(canary, stable) replicas for the step at `at_index` and its weight, with or without a router."""
+    if strategy.traffic_routing:
+        return routed_targets(observed, strategy, strategy.steps or [], at_index, weight, status)
+    return basic_targets(observed, strategy, new, stable, weight=weight)
+
+
 def basic_targets(
     observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int
 ) -> tuple[int, int]:
@@ -58,8 +74,11 @@ def routed_targets(
     )
 
 
-def at_targets(observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int) -> bool:
-    """Both ReplicaSets asked for and reached their targets, and nothing older still runs pods."""
+def at_targets(
+    observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int, *, routed: bool
+) -> bool:
+    """Both ReplicaSets asked for and reached their targets and, without a router, nothing older still runs pods
+    (those pods would serve traffic; behind a router they get none, so they may drain at their own pace, as Argo)."""
     others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
     return (
         new.replicas == canary_target
@@ -67,7 +86,7 @@ def at_targets(observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_t
         and new.fully_observed
         and stable.replicas == stable_target
         and stable.available >= stable_target
-        and not others_running
+        and (routed or not others_running)
     )
 
 

@@ -250,3 +250,21 @@ def test_alb_routes_the_pair_even_next_to_stable_and_canary_services() -> None:
     assert isinstance(router, AlbRouter)
     assert (router.rollout.stable_service, router.rollout.canary_service) == ("pong", "ping")
     assert router.root_service == "web"
+
+
+def test_an_older_replica_set_still_draining_does_not_hold_a_routed_step() -> None:
+    """Argo: behind a router, older ReplicaSets may keep pods (their scaleDownDelaySeconds) while a step completes;
+    the router sends them nothing. (Seen as a 30 s stall in TestIstioPingPongUpdate's second update.)"""
+    v3 = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [{"name": "app", "image": "demo:3"}]}}
+    h3 = hashing.pod_template_hash(v3)
+    draining = a_replica_set(H1, 1, V1, 4)
+    replica_sets = (draining, a_replica_set(H2, 2, V2, 4), a_replica_set(h3, 3, v3, 1))
+    status = {
+        "stableRS": H2,
+        "currentPodHash": h3,
+        "currentStepHash": STEP_HASH,
+        "currentStepIndex": 0,
+        "canary": {"stablePingPong": "pong", "weights": {"canary": {"weight": 25}, "stable": {"weight": 75}}},
+    }
+    plan = decide(observed=observe(v3, status, replica_sets, {"ping": h3, "pong": H2}), now=NOW)
+    assert plan.status.current_step_index == 1, "setWeight 25 done although the old stable still drains"
