@@ -7,6 +7,7 @@ between v2 and stable v3) and reaches Healthy without any pause, its completion 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ spec:
 
 
 def _to(kube: Kube, namespace: str, rev: str) -> None:
+    # The window counts ReplicaSets by creationTimestamp, which has 1 s resolution (as Argo's): keep them apart.
+    time.sleep(1.1)
     patch = {"spec": {"template": {"metadata": {"labels": {"rev": rev}}}}}
     kube.patch(resources.ROLLOUTS, namespace, "rw", patch)
 
