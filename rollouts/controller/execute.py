@@ -212,7 +212,9 @@ class Executor:
             raise TypeError("cannot route traffic for a Rollout that does not parse")
         note = target.note(self.recorder)
         try:
-            router = router_for(target.model, kube=self.kube, lookup=self.lookup)
+            router = router_for(
+                target.model, kube=self.kube, lookup=self.lookup, stable_ping_pong=action.split.stable_ping_pong
+            )
             if action.release:
                 router.release(target.model, action.split, note)
             else:

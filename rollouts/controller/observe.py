@@ -214,15 +214,11 @@ def _istio_problems(rollout: api.Rollout, refs: References, routed: RoutedObject
         for ref in refs.of_kind(DESTINATION_RULE)
         if routed.get(resources.DESTINATION_RULES, ref.namespace, ref.name) is None
     ]
-    namespace = rollout.metadata.namespace or ""
-    rule = routing.istio.destination_rule
-    keys = (
-        istio.SplitKeys(
-            canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace
-        )
-        if rule is not None
-        else istio.SplitKeys(canary_host=canary.canary_service, stable_host=canary.stable_service, namespace=namespace)
-    )
+    router = next(router for router in registry.routers_for(rollout) if isinstance(router, IstioRouter))
+    try:
+        keys = router.keys()  # a ping-pong Rollout's hosts are its pair's (by the recorded role)
+    except RoutingError as error:
+        return [*problems, str(error)]
     managed = tuple(route.name for route in routing.managed_routes or [])
     for ref, vs_namespace, name in virtual_service_refs(rollout):
         vs = routed.get(resources.VIRTUAL_SERVICES, vs_namespace, name)

@@ -121,6 +121,8 @@ class TrafficSplit:
     """SetHeaderRoute steps in force (by name, in step order)."""
     mirror_routes: tuple[Any, ...] = ()
     """SetMirrorRoute steps in force."""
+    stable_ping_pong: str | None = None
+    """With ping-pong Services: which of the pair serves stable for this split ("ping" or "pong")."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from rollouts.api import BlueGreenStatus, BlueGreenStrategy, PauseCondition, Rol
 from rollouts.api.gotext import format_time
 from rollouts.api.gotext import parse_time_or_none as parse_time
 from rollouts.api.labels import HASH_LABEL, REVISION_HISTORY_ANNOTATION, SCALE_DOWN_DEADLINE_ANNOTATION
-from rollouts.plan import replicasets, runs, windows
+from rollouts.plan import replicasets, rollback, runs, windows
 from rollouts.plan.actions import AnnotateReplicaSet, PointService
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import Observed, ReplicaSet
@@ -65,9 +65,11 @@ def reconcile(
     update = _Update(observed, strategy, new, now)
     stable = observed.replica_set_by_hash(status.stable_rs)
     active = observed.replica_set_by_hash(update.active_hash)
+    if rollback.within_window(observed, new, stable):  # as Argo: no pause, no analysis, no abort
+        decision.update(abort=None, aborted_at=None, pause_conditions=None, controller_pause=None)
     if stable is None and active is None:
         _first_deploy(decision, update)
-    elif status.abort and stable is not None and new.hash != stable.hash:
+    elif decision.status.abort and stable is not None and new.hash != stable.hash:
         _abort(decision, update, stable)
     else:
         # A stable ReplicaSet that lost its active Service (e.g. the Service was recreated) gets it back.
@@ -124,6 +126,7 @@ def _in_flight(decision: Decision, update: _Update, serving: ReplicaSet, stable:
     # Only going back counts (Argo's isRollback): an aborted update's preview also waits out a deadline.
     going_back = stable is None or _older(new, stable)
     fast_rollback = going_back and deadline is not None and deadline > update.now and new.replicas >= replicas
+    fast_rollback = fast_rollback or rollback.within_window(update.observed, new, stable)
     skip_analysis = fast_rollback or bool(status.promote_full)
     preview_count = initial_replicas(update.observed, update.strategy, has_stable=True)
     promoting = checkpoint or skip_analysis
@@ -177,7 +180,10 @@ def _switch(
     new, strategy = update.new, update.strategy
     _point(decision, strategy.active_service, serving.hash, new.hash)
     if skip_analysis or _post_promotion_passed(decision, update.observed, strategy, new, stable):
-        _complete(decision, new, "Fast rollback" if fast_rollback else "Completed blue-green update")
+        reason = "Fast rollback" if fast_rollback else "Completed blue-green update"
+        if fast_rollback and rollback.within_window(update.observed, new, stable):
+            reason = rollback.PROMOTION_REASON
+        _complete(decision, new, reason)
     delay = strategy.effective_scale_down_delay_seconds
     if action := replicasets.delay_scale_down(
         serving, delay_seconds=delay, now=update.now, desired_total=update.replicas

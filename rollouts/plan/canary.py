@@ -23,8 +23,8 @@ from rollouts.api import (
 from rollouts.api.gotext import format_time
 from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
 from rollouts.plan import canary_gates as gates
-from rollouts.plan import replicas as arithmetic
-from rollouts.plan import replicasets, routed_replicas, runs, steps
+from rollouts.plan import canary_targets as targets
+from rollouts.plan import pingpong, replicasets, rollback, runs, steps
 from rollouts.plan.actions import AnnotateReplicaSet, EventNote, PointService, RouteTraffic, TrafficSplit
 from rollouts.plan.bluegreen import selector_hash
 from rollouts.plan.decision import Decision
@@ -51,21 +51,37 @@ def reconcile(
         index = 0
         decision.update(pause_conditions=None, controller_pause=None)
     decision.update(current_step_hash=step_hash)
+    fast = rollback.within_window(observed, new, stable)
+    if fast:
+        _skip_to_rollback(decision, observed, step_list, new)
+    _point_ping_pong(decision, observed, strategy, new)
     updating = stable is not None and stable.hash != new.hash and not status.abort and not status.promote_full
     experiment_step.cancel_others(
-        decision, observed, experiment_step.current_name(observed, step_list, index, new) if updating else None
+        decision,
+        observed,
+        experiment_step.current_name(observed, step_list, index, new) if updating and not fast else None,
     )
 
     if stable is None or stable.hash == new.hash:
         _settle(decision, observed, strategy, new, stable, now)
         return decision
-    if status.abort:
+    if decision.status.abort:
         _abort(decision, observed, strategy, new, stable, now)
         return decision
-    if status.promote_full:
+    if status.promote_full or fast:
         index = len(step_list)
     _advance(decision, observed, strategy, new, stable, min(index, len(step_list)), now)
     return decision
+
+
+def _skip_to_rollback(decision: Decision, observed: Observed, step_list: list[CanaryStep], new: ReplicaSet) -> None:
+    """A rollback within rollbackWindow: no steps, no analysis, no pause, no abort (as Argo: fully promoted once the
+    ReplicaSet is available)."""
+    decision.update(abort=None, aborted_at=None, pause_conditions=None, controller_pause=None)
+    for run in observed.analysis_runs:
+        runs.terminate(decision, run)
+    if observed.status.get("currentPodHash") != new.hash and step_list and new.replicas > 0:
+        decision.events.append(EventNote("SkipSteps", rollback.SKIP_STEPS_MESSAGE))
 
 
 # ---- not updating: the new ReplicaSet is (or becomes) stable ------------------------------------------------------
@@ -84,16 +100,18 @@ def _settle(
     step_count = len(strategy.steps or [])
     _scale(decision, new, replicas, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
+    completing = decision.status.stable_rs != new.hash and new.saturated_at >= replicas
+    if completing:  # before routing: a ping-pong Rollout routes to the Service that just became stable
+        _complete(decision, strategy, new, "Initial deploy")
     _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)
     decision.update(
         current_step_index=step_count if strategy.steps is not None else None,
         pause_conditions=None,
         controller_pause=None,
     )
-    if decision.status.stable_rs != new.hash and new.saturated_at >= replicas:
-        _complete(decision, new, "Initial deploy")
-    elif (
-        stable is not None
+    if (
+        not completing
+        and stable is not None
         and decision.status.current_step_index != observed.status.get("currentStepIndex")
         and step_count
     ):
@@ -121,7 +139,7 @@ def _abort(
         strategy,
         canary=new,
         stable=stable,
-        weight=0 if stable_ready else _routed_weight(decision.status),
+        weight=0 if stable_ready else targets.routed_weight(decision.status),
         release=stable_ready,
     )
     if not stable_ready:
@@ -145,7 +163,7 @@ def _abort(
             else:
                 decision.wake_in((deadline - now).total_seconds())
     else:
-        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=0)
+        canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=0)
         _scale(decision, new, canary_target, replicas)
         _scale(decision, stable, stable_target, replicas)
     decision.update(current_step_index=0 if strategy.steps else None)
@@ -168,30 +186,32 @@ def _advance(
     replicas = spec.effective_replicas
     step_list = strategy.steps or []
     max_weight = strategy.effective_max_traffic_weight
-    held = gates.window_held(decision, observed, step_list, index, now, new=new)
+    fast = rollback.within_window(observed, new, stable)  # like an abort, a fast rollback is never held
+    held = not fast and gates.window_held(decision, observed, step_list, index, now, new=new)
     if held and decision.status.promote_full:  # a full promotion waits for a window with the traffic as it is
         gates.background_analysis(decision, observed, strategy, new, stable, index)  # a failure still aborts
         return
     at_index = index - 1 if held else index  # held before the step: the previous step's traffic
     weight = steps.current_weight(step_list, at_index, max_weight=max_weight)
 
-    if strategy.traffic_routing:
-        canary_target, stable_target = _routed_targets(observed, strategy, step_list, at_index, weight, decision.status)
-    else:
-        canary_target, stable_target = _basic_targets(observed, strategy, new, stable, weight=weight)
+    canary_target, stable_target = targets.step_targets(
+        observed, strategy, new, stable, at_index=at_index, weight=weight, status=decision.status
+    )
     _scale(decision, new, canary_target, replicas)
     _scale(decision, stable, stable_target, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=stable.hash)
     _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
 
-    at_targets = _at_targets(observed, new, stable, canary_target, stable_target)
+    at_targets = targets.at_targets(
+        observed, new, stable, canary_target, stable_target, routed=bool(strategy.traffic_routing)
+    )
     if strategy.traffic_routing:
         # Never send traffic to a canary without ready pods; move to the step's weight once it is scaled for it.
-        routed = weight if at_targets else min(weight, _routed_weight(decision.status))
+        routed = weight if at_targets else min(weight, targets.routed_weight(decision.status))
         routed = routed if new.available > 0 else 0
         _route(decision, observed, strategy, canary=new, stable=stable, weight=routed, index=at_index)
 
-    if not gates.background_analysis(decision, observed, strategy, new, stable, index):
+    if not fast and not gates.background_analysis(decision, observed, strategy, new, stable, index):
         return  # the background analysis failed: aborted
     if held:
         return
@@ -219,8 +239,12 @@ def _promote(
     """Every step done (or promote --full) and the canary at full size: it becomes stable and takes all traffic;
     the old stable drains after scaleDownDelaySeconds behind a router (at once without one)."""
     replicas = observed.rollout.spec.effective_replicas
-    steps_done = f"Completed all {len(strategy.steps or [])} canary steps"
-    _complete(decision, new, "Full promotion requested" if decision.status.promote_full else steps_done)
+    reason = f"Completed all {len(strategy.steps or [])} canary steps"
+    if decision.status.promote_full:
+        reason = "Full promotion requested"
+    elif rollback.within_window(observed, new, stable):
+        reason = rollback.PROMOTION_REASON
+    _complete(decision, strategy, new, reason)
     canary_status = decision.status.canary
     runs.terminate(
         decision,
@@ -236,68 +260,6 @@ def _promote(
         decision.wake_in(delay)
     else:
         _scale(decision, stable, 0, replicas)
-
-
-# ---- replica targets ---------------------------------------------------------------------------------------------
-
-
-def _basic_targets(
-    observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, *, weight: int
-) -> tuple[int, int]:
-    others = sum(
-        rs.replicas for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash) and not rs.deleting
-    )
-    return arithmetic.basic_canary_replica_counts(
-        replicas=observed.rollout.spec.effective_replicas,
-        weight=weight,
-        max_weight=strategy.effective_max_traffic_weight,
-        max_surge=strategy.effective_max_surge,
-        max_unavailable=strategy.effective_max_unavailable,
-        new_rs_replicas=new.replicas,
-        new_rs_available=new.available,
-        stable_rs_replicas=stable.replicas,
-        stable_rs_available=stable.available,
-        other_rs_replicas=others,
-    )
-
-
-def _routed_targets(
-    observed: Observed,
-    strategy: CanaryStrategy,
-    step_list: list[CanaryStep],
-    index: int,
-    weight: int,
-    status: RolloutStatus,
-) -> tuple[int, int]:
-    scale = steps.current_canary_scale(step_list, index)
-    canary_scale = routed_replicas.CanaryScale(replicas=scale.replicas, weight=scale.weight) if scale else None
-    routed = _routed_weight(status)
-    return routed_replicas.traffic_routed_canary_counts(
-        replicas=observed.rollout.spec.effective_replicas,
-        weight=weight,
-        max_weight=strategy.effective_max_traffic_weight,
-        canary_scale=canary_scale,
-        min_pods_per_rs=strategy.min_pods_per_replica_set,
-        dynamic_stable_scale=bool(strategy.dynamic_stable_scale),
-        # The stable keeps enough pods for the traffic it still has until the router has moved it.
-        stable_weight_actual=strategy.effective_max_traffic_weight - routed,
-        canary_weight_actual=routed,
-    )
-
-
-def _at_targets(
-    observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int
-) -> bool:
-    """Both ReplicaSets asked for and reached their targets, and nothing older still runs pods."""
-    others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
-    return (
-        new.replicas == canary_target
-        and new.available >= canary_target
-        and new.fully_observed
-        and stable.replicas == stable_target
-        and stable.available >= stable_target
-        and not others_running
-    )
 
 
 # ---- effects ------------------------------------------------------------------------------------------------------
@@ -347,10 +309,13 @@ def _route(
         stable_weight=max_weight - weight,
         header_routes=tuple(header_routes.values()),
         mirror_routes=tuple(mirror_routes.values()),
+        stable_ping_pong=(decision.status.canary or CanaryStatus()).stable_ping_pong
+        if pingpong.enabled(strategy)
+        else None,
     )
     # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
     decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
-    if weight < _routed_weight(observed.rollout.status or RolloutStatus()):
+    if weight < targets.routed_weight(observed.rollout.status or RolloutStatus()):
         # Less canary traffic: move it before any pod goes away.
         decision.actions.insert(0, RouteTraffic(split, release))
     else:
@@ -365,14 +330,20 @@ def _route(
     decision.update(canary=canary_status)
 
 
-def _routed_weight(status: RolloutStatus) -> int:
-    weights = status.canary.weights if status.canary else None
-    return (weights.canary.weight or 0) if weights and weights.canary else 0
-
-
-def _complete(decision: Decision, new: ReplicaSet, reason: str) -> None:
+def _complete(decision: Decision, strategy: CanaryStrategy, new: ReplicaSet, reason: str) -> None:
     decision.completed_reason = reason
     decision.update(stable_rs=new.hash, pause_conditions=None, controller_pause=None, promote_full=None)
+    if pingpong.enabled(strategy):  # the Service that selected the canary now serves stable
+        canary_status = decision.status.canary or CanaryStatus()
+        role = pingpong.swapped(canary_status.stable_ping_pong)
+        decision.update(canary=canary_status.model_copy(update={"stable_ping_pong": role}))
+
+
+def _point_ping_pong(decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet) -> None:
+    """During an update the canary Service of the ping-pong pair selects the new ReplicaSet."""
+    wanted = pingpong.canary_selector(strategy, observed.status, new.hash)
+    if wanted is not None and (current := selector_hash(observed.services.get(wanted[0]))) != wanted[1]:
+        decision.actions.append(PointService(wanted[0], wanted[1], current))
 
 
 def _retire(decision: Decision, observed: Observed, strategy: CanaryStrategy, *, keep: set[str], now: datetime) -> None:

@@ -125,6 +125,10 @@ def _services(rollout: Rollout, namespace: str) -> Iterator[Reference]:
             yield Reference(SERVICE, namespace, canary.stable_service, "spec.strategy.canary.stableService")
         if canary.canary_service:
             yield Reference(SERVICE, namespace, canary.canary_service, "spec.strategy.canary.canaryService")
+        if (pair := canary.ping_pong) is not None:
+            for name, field in ((pair.ping_service, "pingService"), (pair.pong_service, "pongService")):
+                if name:
+                    yield Reference(SERVICE, namespace, name, f"spec.strategy.canary.pingPong.{field}")
 
 
 def _analysis(rollout: Rollout, namespace: str) -> Iterator[Reference]:

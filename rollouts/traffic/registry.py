@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rollouts.api import Rollout, TrafficRouting
+from rollouts.plan import pingpong
 from rollouts.traffic import alb, apisix, gatewayapi, nginx, smi, traefik
 from rollouts.traffic.config import Config
 from rollouts.traffic.istio.router import DESTINATION_RULES, VIRTUAL_SERVICES, IstioRouter
@@ -77,24 +78,34 @@ class UnsupportedRouter(RoutingError):
     """The Rollout asks for a traffic router this controller does not implement."""
 
 
-def routed_rollout(rollout: Rollout) -> RoutedRollout:
-    """What routers need to know about the Rollout itself."""
+def routed_rollout(
+    rollout: Rollout, stable_ping_pong: str | None = None, *, prefer_ping_pong: bool = False
+) -> RoutedRollout:
+    """What routers need to know about the Rollout itself. With ping-pong Services the stable and canary Services
+    are the pair's, by ``stable_ping_pong`` (default: the role the Rollout's status records)."""
     strategy = rollout.spec.strategy
     canary = strategy.canary if strategy is not None else None
     routing = canary.traffic_routing if canary is not None else None
+    stable_service, canary_service = "", ""
+    if canary is not None:
+        role = stable_ping_pong
+        if role is None and rollout.status is not None and rollout.status.canary is not None:
+            role = rollout.status.canary.stable_ping_pong
+        stable_service, canary_service = pingpong.routed_services(canary, role, prefer_ping_pong=prefer_ping_pong)
     return RoutedRollout(
         name=str(rollout.metadata.name or ""),
         namespace=str(rollout.metadata.namespace or ""),
         uid=str(rollout.metadata.uid or ""),
-        stable_service=(canary.stable_service or "") if canary is not None else "",
-        canary_service=(canary.canary_service or "") if canary is not None else "",
+        stable_service=stable_service,
+        canary_service=canary_service,
         managed_routes=tuple(route.name for route in (routing.managed_routes or [])) if routing is not None else (),
         max_weight=routing.effective_max_traffic_weight if routing is not None else 100,
     )
 
 
-def routers_for(rollout: Rollout) -> list[TrafficRouter]:
+def routers_for(rollout: Rollout, stable_ping_pong: str | None = None) -> list[TrafficRouter]:
     """The Rollout's routers, in Argo's key order; `NoRouter` for a canary without trafficRouting or blue-green.
+    ``stable_ping_pong`` names the ping-pong role to route for (default: the recorded one).
 
     Raises `UnsupportedRouter` for a key we do not implement and `RoutingError` for a configuration that does not
     fit (both name the field).
@@ -103,10 +114,11 @@ def routers_for(rollout: Rollout) -> list[TrafficRouter]:
     routing = strategy.canary.traffic_routing if strategy is not None and strategy.canary is not None else None
     if routing is None:
         return [NoRouter()]
-    routed = routed_rollout(rollout)
     raw: dict[str, Any] = routing.to_dict()
     routers: list[TrafficRouter] = []
     for key in routing.routers:
+        prefer = key in pingpong.PREFERRING_ROUTERS
+        routed = routed_rollout(rollout, stable_ping_pong, prefer_ping_pong=prefer)
         if key == "plugins":
             routers += _plugins(routed, Config(raw[key], f"{FIELD}.plugins"), routing)
         elif key in ROUTERS:

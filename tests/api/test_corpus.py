@@ -79,12 +79,6 @@ EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
     "examples/traffic-routing-experiment-step/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
     "test/e2e/istio/istio-subset-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-    "test/e2e/functional/rollout-rollback-window.yaml": [
-        "spec.rollbackWindow: rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
-    ],
-    "test/e2e/istio/istio-host-split-ping-pong.yaml": [
-        "spec.strategy.canary.pingPong: ping-pong Services are not supported yet; use canaryService and stableService"
-    ],
 }
 
 

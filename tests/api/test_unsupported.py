@@ -126,20 +126,6 @@ CASES = [
         id="workload-ref-pod-template-with-empty-template",
     ),
     pytest.param(
-        _rollout({"rollbackWindow": {"revisions": 3}}),
-        "spec.rollbackWindow",
-        "rollbackWindow is not supported yet; remove it (a rollback then runs every step)",
-        id="rollback-window",
-    ),
-    pytest.param(
-        _rollout(
-            canary={"canaryService": None, "stableService": None, "pingPong": {"pingService": "a", "pongService": "b"}}
-        ),
-        f"{CANARY}.pingPong",
-        "ping-pong Services are not supported yet; use canaryService and stableService",
-        id="ping-pong",
-    ),
-    pytest.param(
         _rollout(canary={"replicaProgressThreshold": {"type": "Percent", "value": 90}}),
         f"{CANARY}.replicaProgressThreshold",
         "replicaProgressThreshold is not supported yet; a step completes when all its pods are available",
@@ -202,3 +188,69 @@ def test_the_bases_are_supported() -> None:
     assert api.validate(ROLLOUT) == []
     assert api.validate(RUN) == []
     assert api.validate(EXPERIMENT) == []
+
+
+PING_PONG = {"pingService": "ping", "pongService": "pong"}
+ALB = {"ingress": "web", "servicePort": 80}
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        pytest.param(_rollout({"rollbackWindow": {"revisions": 3}}), id="rollback-window"),
+        pytest.param(_rollout({"rollbackWindow": {"revisions": 0}}), id="rollback-window-off"),
+        pytest.param(
+            _rollout(canary={"canaryService": None, "stableService": None, "pingPong": PING_PONG}),
+            id="ping-pong-istio-host-split",
+        ),
+        pytest.param(_rollout(canary={"pingPong": PING_PONG}), id="ping-pong-next-to-stable-and-canary"),
+        pytest.param(
+            _rollout(
+                canary={
+                    "canaryService": None,
+                    "stableService": None,
+                    "pingPong": PING_PONG,
+                    "trafficRouting": {"alb": {**ALB, "rootService": "web"}},
+                }
+            ),
+            id="ping-pong-alb",
+        ),
+        pytest.param(
+            _rollout(canary={"pingPong": PING_PONG, "trafficRouting": None, "canaryService": None}),
+            id="ping-pong-without-router",
+        ),
+    ],
+)
+def test_rollback_window_and_ping_pong_are_supported(obj: dict[str, Any]) -> None:
+    assert api.validate(obj) == []
+
+
+@pytest.mark.parametrize(
+    ("canary", "expected"),
+    [
+        pytest.param(
+            {"pingPong": {"pingService": "ping", "pongService": ""}},
+            [f"{CANARY}.pingPong.pongService: required"],
+            id="pong-missing",
+        ),
+        pytest.param(
+            {"pingPong": {"pingService": "a", "pongService": "a"}},
+            [f"{CANARY}.pingPong.pongService: pingService and pongService must be different Services"],
+            id="same-service",
+        ),
+        pytest.param(
+            {"pingPong": PING_PONG, "trafficRouting": {"nginx": {"stableIngress": "web"}}},
+            [
+                f"{CANARY}.pingPong: ping-pong Services work with the alb, istio and plugin traffic routers only, got nginx"
+            ],
+            id="router-without-ping-pong",
+        ),
+        pytest.param(
+            {"pingPong": PING_PONG, "trafficRouting": {"alb": ALB}},
+            [f"{ROUTING}.alb.rootService: required with ping-pong Services"],
+            id="alb-without-root-service",
+        ),
+    ],
+)
+def test_ping_pong_mistakes_name_the_field(canary: dict[str, Any], expected: list[str]) -> None:
+    assert [str(error) for error in api.validate(_rollout(canary=canary))] == expected

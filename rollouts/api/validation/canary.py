@@ -79,6 +79,7 @@ def _replicas(errors: Errors, rollout: Rollout, canary: CanaryStrategy) -> None:
 
 
 def _ping_pong(errors: Errors, canary: CanaryStrategy) -> None:
+    """Argo's rules: both Services named and different; routed only by ALB (with rootService), Istio or plugins."""
     if canary.ping_pong is None:
         return
     ping, pong = canary.ping_pong.ping_service, canary.ping_pong.pong_service
@@ -87,10 +88,15 @@ def _ping_pong(errors: Errors, canary: CanaryStrategy) -> None:
             errors.invalid(f"{PATH}.pingPong.{name}", "required")
     if ping and ping == pong:
         errors.invalid(f"{PATH}.pingPong.pongService", "pingService and pongService must be different Services")
-    if canary.traffic_routing is None:
-        errors.invalid(f"{PATH}.pingPong", "requires trafficRouting")
-    message = "ping-pong Services are not supported yet; use canaryService and stableService"
-    errors.unsupported(f"{PATH}.pingPong", message)
+    routing = canary.traffic_routing
+    if routing is None:
+        return  # Services alone: they still take turns
+    if routing.alb is None and routing.istio is None and not routing.plugins:
+        routers = ", ".join(routing.routers) or "none"
+        message = f"ping-pong Services work with the alb, istio and plugin traffic routers only, got {routers}"
+        errors.invalid(f"{PATH}.pingPong", message)
+    if routing.alb is not None and not routing.alb.get("rootService"):
+        errors.invalid(f"{PATH}.trafficRouting.alb.rootService", "required with ping-pong Services")
 
 
 def _replica_progress_threshold(errors: Errors, canary: CanaryStrategy) -> None:

@@ -25,11 +25,8 @@ def check_rollout_spec(errors: Errors, rollout: Rollout, raw: Any) -> None:
     errors.non_negative("spec.progressDeadlineSeconds", spec.progress_deadline_seconds)
     if spec.effective_progress_deadline_seconds <= (spec.min_ready_seconds or 0):
         errors.invalid("spec.progressDeadlineSeconds", "must be greater than minReadySeconds")
-    if spec.rollback_window is not None:
+    if spec.rollback_window is not None:  # 0 (or unset) turns the window off, as in Argo
         errors.non_negative("spec.rollbackWindow.revisions", spec.rollback_window.revisions)
-        errors.unsupported(
-            "spec.rollbackWindow", "rollbackWindow is not supported yet; remove it (a rollback then runs every step)"
-        )
     if spec.analysis is not None:
         errors.non_negative("spec.analysis.successfulRunHistoryLimit", spec.analysis.successful_run_history_limit)
         errors.non_negative("spec.analysis.unsuccessfulRunHistoryLimit", spec.analysis.unsuccessful_run_history_limit)

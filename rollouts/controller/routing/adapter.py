@@ -119,6 +119,7 @@ class RouterAdapter:
             note(*edit.event)
 
 
-def router_for(rollout: Rollout, *, kube: Kube, lookup: Lookup) -> RouterAdapter:
-    """The adapter for the routers a Rollout's trafficRouting names; `UnsupportedRouter` for one we lack."""
-    return RouterAdapter(kube, lookup, routers_for(rollout))
+def router_for(rollout: Rollout, *, kube: Kube, lookup: Lookup, stable_ping_pong: str | None = None) -> RouterAdapter:
+    """The adapter for the routers a Rollout's trafficRouting names; `UnsupportedRouter` for one we lack.
+    ``stable_ping_pong``: the ping-pong role the split is for (default: the recorded one)."""
+    return RouterAdapter(kube, lookup, routers_for(rollout, stable_ping_pong))

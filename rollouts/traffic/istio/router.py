@@ -23,6 +23,7 @@ from rollouts.traffic.router import (
     ObjectKind,
     Objects,
     RoutedRollout,
+    RoutingError,
     Verification,
     require,
     verified_by_reading,
@@ -59,14 +60,26 @@ class IstioRouter:
         return [key for _, key in self._virtual_services()] + ([rule] if rule else [])
 
     def keys(self) -> SplitKeys:
+        """How the routes' canary and stable destinations are told apart; `RoutingError` naming the fields when
+        the Rollout does not say (no subsets, or no stable and canary Services nor ping-pong pair)."""
         namespace = self.rollout.namespace
-        if (rule := self.routing.destination_rule) is not None:
+        try:
+            if (rule := self.routing.destination_rule) is not None:
+                return SplitKeys(
+                    canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace
+                )
             return SplitKeys(
-                canary_subset=rule.canary_subset_name, stable_subset=rule.stable_subset_name, namespace=namespace
+                canary_host=self.rollout.canary_service, stable_host=self.rollout.stable_service, namespace=namespace
             )
-        return SplitKeys(
-            canary_host=self.rollout.canary_service, stable_host=self.rollout.stable_service, namespace=namespace
-        )
+        except ValueError:
+            if self.routing.destination_rule is not None:
+                raise RoutingError(
+                    f"{self.field}.destinationRule: needs two different canarySubsetName and stableSubsetName"
+                ) from None
+            raise RoutingError(
+                f"{self.field}: host splitting needs two different Services: canaryService and stableService, or "
+                "pingPong.pingService and pingPong.pongService (or set destinationRule)"
+            ) from None
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         edits = self._label_subsets(objects, split)
