@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import logging_guard
 import pytest
+
+import logging_guard
 
 
 def test_a_test_that_leaves_logging_changed_fails_and_one_that_restores_it_passes(pytester: pytest.Pytester) -> None:
