@@ -1,7 +1,7 @@
 """The order test files are handed to pytest-xdist workers: longest first, so that the run ends on short files
 rather than on one long file started late (`--dist=loadfile --no-loadscope-reorder` keeps this order).
 
-LONGEST lists the slowest files, slowest first, as measured on a parallel `make test` (per-file sums of
+LONGEST lists the slowest files, slowest first, as measured on parallel `make test` runs (per-file sums of
 `--durations=0`); files not listed follow in collection order. Re-measure when a file's runtime changes a lot:
 `.venv/bin/python -m pytest -n 3 --dist=loadfile --durations=0 -q | python tests/scheduling.py`.
 """
@@ -15,49 +15,50 @@ from collections import defaultdict
 import pytest
 
 LONGEST: tuple[str, ...] = (
-    "tests/test_layers.py",
     "tests/demo/test_demo_judge_e2e.py",
     "tests/demo/test_demo_e2e.py",
-    "tests/controller/test_resilience.py",
     "tests/simulator/test_judge_e2e.py",
-    "tests/cluster/test_control_plane.py",
     "tests/controller/test_transient_errors.py",
+    "tests/controller/test_resilience.py",
     "tests/experiments/test_experiment_controller.py",
-    "tests/analysis/test_regex_isolation.py",
-    "tests/plugin/test_get_and_status.py",
-    "tests/controller/test_canary_basic.py",
-    "tests/controller/test_canary_istio.py",
     "tests/notify/test_delivery.py",
+    "tests/cluster/test_control_plane.py",
     "tests/controller/test_routers_canary.py",
+    "tests/controller/test_canary_basic.py",
     "tests/controller/test_install_rbac.py",
+    "tests/controller/test_canary_istio.py",
+    "tests/plugin/test_get_and_status.py",
+    "tests/analysis/test_regex_isolation.py",
     "tests/analysis/test_rollout_analysis.py",
     "tests/api/test_crds_cluster.py",
     "tests/analysis/test_analysisrun_controller.py",
-    "tests/test_logging_guard.py",
-    "tests/test_static_checks.py",
-    "tests/plugin/test_cli_basics.py",
     "tests/controller/test_workloadref.py",
-    "tests/traffic/test_routing_cluster.py",
-    "tests/controller/test_fencing.py",
-    "tests/controller/test_routers_argo.py",
     "tests/controller/test_late_crds.py",
-    "tests/dashboard/test_browser.py",
-    "tests/controller/test_pods_and_services.py",
     "tests/controller/test_examples.py",
+    "tests/plugin/test_cli_basics.py",
     "tests/simulator/test_simulator_cluster.py",
+    "tests/controller/test_fencing.py",
+    "tests/dashboard/test_browser.py",
+    "tests/test_logging_guard.py",
+    "tests/traffic/test_routing_cluster.py",
+    "tests/controller/test_pods_and_services.py",
+    "tests/test_static_checks.py",
+    "tests/controller/test_routers_argo.py",
     "tests/controller/test_bluegreen.py",
     "tests/cluster/test_argo_hash_parity.py",
     "tests/analysis/test_provider_job.py",
-    "tests/controller/test_flags.py",
-    "tests/analysis/test_judge_provider.py",
+    "tests/test_layers.py",
     "tests/controller/test_windows.py",
-    "tests/api/test_crdgen.py",
-    "tests/traffic/test_smi_traefik.py",
-    "tests/api/test_labels.py",
-    "tests/analysis/test_provider_prometheus.py",
+    "tests/analysis/test_judge_provider.py",
+    "tests/traffic/test_istio_cluster.py",
+    "tests/controller/test_flags.py",
+    "tests/traffic/test_registry.py",
     "tests/dashboard/test_tree.py",
-    "tests/dashboard/test_command.py",
     "tests/cluster/test_pod_stages.py",
+    "tests/analysis/test_provider_prometheus.py",
+    "tests/dashboard/test_command.py",
+    "tests/dashboard/test_install.py",
+    "tests/api/test_crdgen.py",
 )
 
 
