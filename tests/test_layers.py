@@ -116,15 +116,19 @@ def module_name(path: Path) -> str:
 BASELINE = ("pydantic", "yaml", "re2", "numpy", "scipy.stats", *(module_name(path) for path in sources("rollouts/api")))
 
 
-@pytest.fixture(scope="module")
-def loaded_by_pure_modules() -> dict[str, str]:
-    """What each pure module loads from LOADED_BY_IO, by module name ("" for the shared baseline)."""
-    request = {"io": LOADED_BY_IO, "baseline": BASELINE, "modules": [module_name(path) for path in sources(*PURE)]}
+def io_loaded_by(modules: list[str]) -> dict[str, str]:
+    """What each module (by name) loads from LOADED_BY_IO, comma-separated ("" for the shared baseline)."""
+    request = {"io": LOADED_BY_IO, "baseline": BASELINE, "modules": modules}
     result = subprocess.run([sys.executable, "-c", FORK_PER_MODULE], input=json.dumps(request), capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
     answers: dict[str, str] = json.loads(result.stdout)
     assert answers[""] == "", f"the shared baseline {BASELINE} loads {answers['']}"
     return answers
+
+
+@pytest.fixture(scope="module")
+def loaded_by_pure_modules() -> dict[str, str]:
+    return io_loaded_by([module_name(path) for path in sources(*PURE)])
 
 
 @pytest.mark.parametrize("path", sources(*PURE), ids=lambda p: str(p.relative_to(REPO)))
