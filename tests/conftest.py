@@ -58,7 +58,8 @@ def one_worker_at_a_time(worker_id: str, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="session")
-def cluster(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")  # not xdist's fixture: works with -p no:xdist too
     existing = os.environ.get("ROLLOUTS_TEST_CLUSTER")
     if existing:
         if worker_id != "master":
