@@ -9,8 +9,11 @@ STAMP  := $(VENV)/.installed
 demo: toolchain system-deps
 	$(BIN)/rollouts demo $(if $(ROUTER),--router $(ROUTER))
 
+# In parallel: TEST_WORKERS pytest-xdist workers, each with its own control plane, whole files per worker, longest
+# files first (tests/scheduling.py). TEST_WORKERS=0 runs in this one process.
+TEST_WORKERS ?= 3
 test: toolchain system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 venv: $(STAMP)
 

@@ -4,10 +4,16 @@ Set ROLLOUTS_TEST_CLUSTER=<dir> to reuse a cluster started with `rollouts cluste
 iteration). Otherwise the session starts its own in a temporary directory and stops it at the end; the
 components are bound to this process, so even a killed test run leaves nothing behind. When the control plane
 cannot start, every test that needs it errors loudly: nothing is skipped and nothing stands in for it.
+
+Under pytest-xdist (`make test`) every worker starts its own control plane (and so its own session controller),
+one worker at a time so that the free ports each picks are bound before the next one picks; test files are handed
+out longest first (tests/scheduling.py) so that the run does not end waiting on one slow file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -28,22 +34,45 @@ from rollouts.kube.client import Kube
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))  # lets tests `import helpers` under --import-mode=importlib
 
+import scheduling  # noqa: E402
+from helpers import wait_established  # noqa: E402
+from logging_guard import loggers_unchanged  # noqa: E402, F401  (autouse: every test leaves logging as it found it)
+
 # The chaos suite is `make chaos`, not part of `make test`: it takes minutes and prints its own table.
 collect_ignore = [] if os.environ.get("ROLLOUTS_CHAOS") else ["chaos"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    scheduling.longest_files_first(items)
+
+
+@contextlib.contextmanager
+def one_worker_at_a_time(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Held while a worker starts its cluster: the ports it picks as free are bound before the next worker picks."""
+    if worker_id == "master":
+        yield
+        return
+    with open(tmp_path_factory.getbasetemp().parent / "cluster-start.lock", "w") as lock:  # shared by this run's workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[LocalCluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")  # not xdist's fixture: works with -p no:xdist too
     existing = os.environ.get("ROLLOUTS_TEST_CLUSTER")
     if existing:
+        if worker_id != "master":
+            pytest.fail(f"ROLLOUTS_TEST_CLUSTER={existing} is one cluster for one test process; run without --numprocesses")
         reused = LocalCluster(existing)
         if not reused.is_running():
             pytest.fail(f"ROLLOUTS_TEST_CLUSTER={existing} has no running cluster; start it with `rollouts cluster up --dir {existing}`")
         yield reused
         return
-    directory = Path(tempfile.mkdtemp(prefix="rollouts-test-cluster-"))
+    directory = Path(tempfile.mkdtemp(prefix=f"rollouts-test-cluster-{worker_id}-"))
     local = LocalCluster(directory)
-    local.up(progress=lambda line: print(line, file=sys.stderr, flush=True), bound_to_parent=True)
+    with one_worker_at_a_time(worker_id, tmp_path_factory):
+        local.up(progress=lambda line: print(f"[{worker_id}] {line}", file=sys.stderr, flush=True), bound_to_parent=True)
     try:
         yield local
     finally:
@@ -73,7 +102,7 @@ def crds(cluster: LocalCluster) -> None:
     """Our CustomResourceDefinitions (crds/*.yaml), applied and Established."""
     files = [arg for path in sorted((REPO / "crds").glob("*.yaml")) for arg in ("-f", str(path))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
+    wait_established(cluster, *files)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +117,7 @@ def istio_crds(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) 
         path = tmp_path_factory.mktemp("istio") / "istio-crds.yaml"
         path.write_text(yaml.safe_dump_all(documents))
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(path))
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(path))
+    wait_established(cluster, "-f", str(path))
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +127,7 @@ def router_crds(cluster: LocalCluster) -> None:
     names = ("gateway-api", "smi", "traefik", "apisix")
     files = [arg for name in names for arg in ("-f", str(third_party / f"{name}.yaml"))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *files)
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *files)
+    wait_established(cluster, *files)
 
 
 class ControllerProcess:

@@ -29,6 +29,27 @@ def wait_until(probe: Callable[[], T], *, timeout: float = 30.0, interval: float
         time.sleep(interval)
 
 
+def wait_established(cluster: Any, *targets: str, timeout: float = 60.0) -> None:
+    """`kubectl wait --for=condition=Established` on CRDs (`-f file` or `crd/name`), retried: kubectl gives up at once
+    ("status.conditions accessor error") on a CRD the API server has not yet given any condition."""
+    from rollouts.cluster.local import ClusterError
+
+    failures: list[str] = []
+
+    def established() -> bool:
+        try:
+            cluster.kubectl("wait", "--for=condition=Established", f"--timeout={int(timeout)}s", *targets)
+        except ClusterError as error:
+            failures.append(str(error))
+            return False
+        return True
+
+    try:
+        wait_until(established, timeout=timeout, interval=0.5, what="CRDs to be Established")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; kubectl said: {failures[-1] if failures else ''}") from None
+
+
 def rollout(kube: Any, namespace: str, name: str) -> dict:
     from rollouts.kube import resources
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import time
@@ -13,15 +14,39 @@ from pathlib import Path
 
 
 def free_ports(count: int) -> list[int]:
-    """`count` distinct TCP ports on 127.0.0.1 that nothing listens on right now (all held open while choosing)."""
-    sockets = [socket.socket() for _ in range(count)]
+    """`count` distinct TCP ports on 127.0.0.1 that nothing uses right now (all held open while choosing), picked at
+    random below the kernel's ephemeral range: the components bind them seconds later, and meanwhile no bind(0) or
+    outgoing connection anywhere on the machine can be handed one of them."""
+    sockets: list[socket.socket] = []
+    low, high = _below_ephemeral()
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
+        for _ in range(count * 100):
+            if len(sockets) == count:
+                break
+            sock = socket.socket()
+            sockets.append(sock)
+            try:
+                sock.bind(("127.0.0.1", _RANDOM.randint(low, high)))
+            except OSError:
+                sockets.pop().close()  # in use: pick again
+        while len(sockets) < count:  # that range is crowded: let the kernel choose
+            sockets.append(socket.socket())
+            sockets[-1].bind(("127.0.0.1", 0))
         return [sock.getsockname()[1] for sock in sockets]
     finally:
         for sock in sockets:
             sock.close()
+
+
+_RANDOM = random.SystemRandom()  # not the `random` module's state, which tests may seed
+
+
+def _below_ephemeral() -> tuple[int, int]:
+    try:
+        start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        start = 32768  # Linux's default
+    return 10000, max(10001, start - 1)
 
 
 def die_with_parent() -> None:

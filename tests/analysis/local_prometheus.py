@@ -7,7 +7,6 @@ killed test run leaves no Prometheus behind.
 from __future__ import annotations
 
 import math
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,8 @@ import requests
 import helpers
 from helpers import wait_until
 from local_http import Exporter
+
+from rollouts.cluster.processes import free_ports
 
 BINARY = "/usr/bin/prometheus"
 MISSING = f"{BINARY} is missing: install the Debian package prometheus (make test does this)"
@@ -49,10 +50,9 @@ class PrometheusServer:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, from below the ephemeral range (see free_ports)."""
+    [port] = free_ports(1)
+    return port
 
 
 @contextmanager

@@ -120,11 +120,17 @@ def test_healthy_metric_succeeds(kube: Kube, namespace: str, analysis_controller
     assert all(m["metadata"]["ResolvedPrometheusQuery"] == series for m in result["measurements"])
     assert status["runSummary"] == {"count": 1, "successful": 1, "failed": 0, "inconclusive": 0, "error": 0}
     assert status["startedAt"] <= status["completedAt"]
-    events, _ = kube.list(resources.EVENTS, namespace, field_selector=f"involvedObject.name={name}")
-    assert {(e["reason"], e["message"]) for e in events} >= {
+    # The controller records the events after it writes the final status: wait for them rather than assume them.
+    wanted = {
         ("MetricSuccessful", "Metric 'success-rate' Completed. Result: Successful"),
         ("AnalysisRunSuccessful", "Analysis Completed. Result: Successful"),
     }
+
+    def recorded() -> set[tuple[str, str]]:
+        events, _ = kube.list(resources.EVENTS, namespace, field_selector=f"involvedObject.name={name}")
+        return {(e["reason"], e["message"]) for e in events}
+
+    wait_until(lambda: recorded() >= wanted, timeout=30, what=f"events {sorted(wanted)}")
 
 
 def test_error_rate_spike_fails_naming_metric_value_and_condition(

@@ -231,7 +231,8 @@ def test_short_names_and_printer_columns(crds: Any, namespace: str, resource: st
             "spec": {"metrics": [{"name": "m", "provider": {"web": {"url": "https://example.com"}}}]},
         },
     )
-    header, row = crds.kubectl("get", resource, "-n", namespace).stdout.splitlines()[:2]
+    # Qualified by our group: APISIX's ApisixRoute is "ar" too, and the session may have installed it already.
+    header, row = crds.kubectl("get", f"{resource}.{api.GROUP}", "-n", namespace).stdout.splitlines()[:2]
     assert header.split() == columns
     assert row.split()[0] == "demo"
 

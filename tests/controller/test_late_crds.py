@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import apply, wait_for_phase, wait_until
+from helpers import apply, wait_established, wait_for_phase, wait_until
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
@@ -43,7 +43,7 @@ def remove_istio(cluster, kube: Kube) -> None:
 
 def install_istio(cluster, kube: Kube, manifest: str) -> None:
     cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=manifest)
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *(f"crd/{name}" for name in CRD_NAMES))
+    wait_established(cluster, *(f"crd/{name}" for name in CRD_NAMES))
     wait_until(lambda: istio_served(kube), what="Istio's API in discovery")
 
 

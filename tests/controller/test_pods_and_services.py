@@ -4,7 +4,6 @@ releasing Services, and its own /metrics and /healthz endpoints.
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from helpers import apply, replica_sets, rollout, selector_hash, wait_for_phase, wait_until
+from rollouts.cluster.processes import free_ports
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 from rollouts.plan.times import format_time
@@ -166,15 +166,9 @@ def test_a_service_no_longer_named_is_released(cluster, kube: Kube, controller, 
     assert selector_hash(kube, namespace, ACTIVE) is not None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_metrics_and_healthz_endpoints(cluster, kube: Kube, start_controller, namespace: str) -> None:
     instance = f"metrics-{uuid.uuid4().hex[:6]}"
-    metrics_port, healthz_port = free_port(), free_port()
+    metrics_port, healthz_port = free_ports(2)
     apply(cluster, namespace, EXAMPLE, labels={"argo-rollouts.argoproj.io/controller-instance-id": instance})
     process = start_controller(
         f"--instance-id={instance}",

@@ -8,11 +8,9 @@ once.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from helpers import apply, replica_sets, wait_for_phase, wait_until
+from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 from router_views import ALB, APISIX, GATEWAY_API, NGINX, SMI, TRAEFIK, RouterView
@@ -66,10 +64,11 @@ def test_abort_puts_everything_back_on_stable_at_once(
     set_image(kube, namespace, view.name, "argoproj/rollouts-demo:yellow")
     wait_for_phase(kube, namespace, view.name, "Paused")
     assert view.weight(kube, namespace) == 20
-    started = time.monotonic()
     kube.patch(resources.ROLLOUTS, namespace, view.name, {"status": {"abort": True}}, subresource="status")
-    wait_until(lambda: all_on_stable(view, kube, namespace), timeout=5, interval=0.05, what="all on stable")
-    assert time.monotonic() - started < 2, "one reconcile, not a requeue later"
+    # A reconcile routes traffic before it writes status, so the one that records the abort (abortedAt) has already
+    # put everything back on stable: one reconcile, not a requeue later. (A wall-clock bound flaked under load.)
+    wait_until(lambda: rollout(kube, namespace, view.name)["status"].get("abortedAt"), what="the abort to be recorded")
+    assert all_on_stable(view, kube, namespace), "traffic back on stable by the reconcile that saw the abort"
     assert replica_sets(kube, namespace)[2]["spec"]["replicas"] == 1, "the canary keeps its pods for a while"
     wait_for_phase(kube, namespace, view.name, "Degraded")
     assert all_on_stable(view, kube, namespace)

@@ -8,7 +8,6 @@ succeeds, and its successor delivers what was still owed, exactly once, and noth
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.request
 import uuid
@@ -22,6 +21,7 @@ import yaml
 
 from helpers import wait_for_phase, wait_until
 from notify.receivers import Receivers
+from rollouts.cluster.processes import free_ports
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 from rollouts.notify.notifier import CONFIG_MAPS
@@ -85,9 +85,8 @@ def rollout(instance: str) -> dict[str, Any]:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    [port] = free_ports(1)
+    return port
 
 
 def set_image(kube: Kube, namespace: str, image: str) -> None:

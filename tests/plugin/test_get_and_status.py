@@ -124,7 +124,9 @@ def test_get_watch_prints_a_snapshot_per_change_until_done(place: Places, follow
     wait_until(lambda: "⟳ demo" in watching.text, timeout=20, what="the first snapshot")
     assert "\x1b" not in watching.text, "no colours and no screen control codes without a terminal"
     place.owned(resources.REPLICASETS, objs.replicaset(stored, objs.CANARY_HASH, 2, replicas=1, image=objs.IMAGE_YELLOW), stored)
-    wait_until(lambda: re.search(r"□ demo-6d8c4b9f7c-\w{5} +Pod +✔ Running", watching.text), timeout=30, what="the canary pod in a snapshot")
+    # Settled: the pod ready and the ReplicaSet's status caught up (each arrives as its own change, later under load).
+    settled = (r"⧉ demo-6d8c4b9f7c +ReplicaSet +✔ Healthy", r"□ demo-6d8c4b9f7c-\w{5} +Pod +✔ Running +\S+ +ready:1/1")
+    wait_until(lambda: all(re.search(row, last_snapshot(watching.text)) for row in settled), timeout=60, what="the canary settled in a snapshot")
     assert watching.process.poll() is None, "still Paused: not done"
     snapshots = watching.text.count("Name:            demo")
     # Proving that nothing is printed takes waiting: ages move meanwhile, and they alone must not print a snapshot.
@@ -134,6 +136,10 @@ def test_get_watch_prints_a_snapshot_per_change_until_done(place: Places, follow
     assert watching.wait(30) == 0
     assert watching.text.rstrip().endswith("ready:1/1")
     assert "Status:          ✔ Healthy" in watching.text.split("Name:            demo")[-1]
+
+
+def last_snapshot(text: str) -> str:
+    return text.rsplit("Name:            demo", 1)[-1]
 
 
 def test_get_until_done_exits_1_when_degraded(place: Places, follow: Callable[..., Running]) -> None:

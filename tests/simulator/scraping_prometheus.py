@@ -6,7 +6,6 @@ It scrapes any ``host:port``, so the simulator under test is the exporter; start
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import requests
 import helpers
+
+from rollouts.cluster.processes import free_ports
 
 BINARY = "/usr/bin/prometheus"
 MISSING = f"{BINARY} is missing: install the Debian package prometheus (make test does this)"
@@ -39,10 +40,9 @@ class Prometheus:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, from below the ephemeral range (see free_ports)."""
+    [port] = free_ports(1)
+    return port
 
 
 @contextmanager
