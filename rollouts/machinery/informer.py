@@ -273,10 +273,11 @@ class Informer:
         elif event.type in ("ADDED", "MODIFIED"):
             obj = self._slim(event.object)
             with self._dispatch:
-                old = self.store._put(key, obj)
-                if old is None:
+                # Not stored when our own write, already cached, is newer: the event that follows it is announced.
+                old, stored = self.store._put(key, obj)
+                if stored and old is None:
                     self._emit_add(obj)
-                else:
+                elif stored and old is not None:
                     self._emit_update(old, obj)
         elif event.type == "DELETED":
             with self._dispatch:

@@ -110,11 +110,16 @@ class Store:
 
     # The write side, for the informer only.
 
-    def _put(self, key: ObjectKey, obj: RawObject) -> RawObject | None:
+    def _put(self, key: ObjectKey, obj: RawObject) -> tuple[RawObject | None, bool]:
+        """(what was stored before, whether `obj` now is). An event older than what our own write left here
+        (`write_back`) is not stored: readers would see our write undone until the watch caught up."""
         with self._lock:
+            current = self._objects.get(key)
+            if current is not None and _is_newer(current, obj):
+                return current, False
             old = self._unfile(key)
             self._file(key, obj)
-            return old
+            return old, True
 
     def _delete(self, key: ObjectKey) -> RawObject | None:
         with self._lock:

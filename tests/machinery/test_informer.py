@@ -421,3 +421,17 @@ def test_write_back_keeps_only_newer_versions(stored_version: str | None, writte
     store.write_back({"metadata": {"namespace": "ns", "name": "a", "resourceVersion": written_version}})
     stored = store.get(ObjectKey("ns", "a"))
     assert stored is not None and stored["metadata"]["resourceVersion"] == kept
+
+
+def test_a_watch_event_older_than_our_own_write_does_not_undo_it() -> None:
+    # Our patch (rv 20) is written back; the watch then delivers an earlier change (rv 12) it had not sent yet.
+    # Readers must keep seeing rv 20: the notifier rebuilt its delivery record from the older copy and sent twice.
+    store = informers.Store()
+    key = ObjectKey("ns", "a")
+    store._put(key, {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": "10"}})
+    store.write_back({"metadata": {"namespace": "ns", "name": "a", "resourceVersion": "20"}})
+    _, stored_it = store._put(key, {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": "12"}})
+    assert not stored_it
+    assert (store.get(key) or {})["metadata"]["resourceVersion"] == "20"
+    _, stored_it = store._put(key, {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": "21"}})
+    assert stored_it and (store.get(key) or {})["metadata"]["resourceVersion"] == "21"
