@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -131,7 +132,9 @@ def sign_in(
 
 
 def until(browser: Any, probe: Callable[[Any], Any], what: str, timeout: float = 30) -> Any:
-    return WebDriverWait(browser, timeout).until(probe, message=f"waiting for {what}")
+    # The page re-renders on every live update: an element found a moment ago may be gone when it is read.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(probe, message=f"waiting for {what}")
 
 
 def texts(browser: Any, selector: str) -> list[str]:
