@@ -64,18 +64,29 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+KILL_GRACE = 5.0
+
+
 def terminate_group(pid: int) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
 
 
 def wait_gone(pid: int, deadline: float) -> None:
-    """Wait until `pid` is gone, SIGKILLing its group at the monotonic `deadline`; reap it if it is our child."""
+    """Wait until `pid` is gone, SIGKILLing its group at the monotonic `deadline`; reap it if it is our child.
+
+    A SIGKILLed process is not gone at once (the kernel still tears it down, slowly on a busy machine): it gets
+    `KILL_GRACE` more seconds."""
+    killed = False
     while alive(pid):
+        with suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
         if time.monotonic() > deadline:
+            if killed:
+                break
             with suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-            break
+            killed, deadline = True, time.monotonic() + KILL_GRACE
         time.sleep(0.05)
     with suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)

@@ -14,12 +14,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from helpers import wait_until
+from local_http import LocalServer, Reply
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
@@ -28,28 +28,11 @@ WATCHED = (resources.REPLICASETS, resources.ANALYSIS_RUNS, resources.EXPERIMENTS
 IMAGES = ("argoproj/rollouts-demo:blue", "argoproj/rollouts-demo:yellow", "argoproj/rollouts-demo:green")
 
 
-class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps({"ok": True}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def healthy_url() -> Iterator[str]:
     """A real HTTP endpoint the web metric measures: it always answers {"ok": true}."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with LocalServer() as server:
+        yield server.route("/", Reply(body=json.dumps({"ok": True})))
 
 
 class Killer:

@@ -7,15 +7,14 @@ collision counter (`<name>.1`), measures again, and this time its verdict decide
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from helpers import wait_for_phase, wait_until
+from local_http import LocalServer, Reply
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
@@ -25,33 +24,15 @@ INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 class Verdict:
     """A real HTTP endpoint answering {"ok": <verdict>}; the test flips the verdict."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: LocalServer) -> None:
         self.ok = False
-        verdict = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = json.dumps({"ok": verdict.ok}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.url = server.route("/", lambda _seen: Reply(body=json.dumps({"ok": self.ok})))
 
 
 @pytest.fixture
 def verdict() -> Iterator[Verdict]:
-    served = Verdict()
-    yield served
-    served.server.shutdown()
+    with LocalServer() as server:
+        yield Verdict(server)
 
 
 def template(url: str) -> dict[str, Any]:

@@ -103,6 +103,11 @@ def simulator(cluster: LocalCluster, namespace: str, simulator_port: int) -> Ite
         kubeconfig=str(cluster.kubeconfig), namespace=namespace, virtual_services=("demo",), rate=RATE,
         port=simulator_port, address="127.0.0.1", seed=7,
     )  # fmt: skip
+    yield from run_simulator(options)
+
+
+def run_simulator(options: main.Options) -> Iterator[Running]:
+    """`main.run(options)` in a thread, its log recorded; stopped, and checked for a clean exit, afterwards."""
     logger = logging.getLogger("rollouts.simulator")
     recorded, level = Recorded(), logger.level
     logger.addHandler(recorded)

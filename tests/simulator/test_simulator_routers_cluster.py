@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from helpers import wait_until
 from scraping_prometheus import Prometheus
-from test_simulator_cluster import CANARY_HASH, RATE, STABLE_HASH, WINDOW, Recorded, Running, ready, replica_set, service
+from test_simulator_cluster import CANARY_HASH, RATE, STABLE_HASH, WINDOW, Running, ready, replica_set, run_simulator, service
 
 from rollouts.cluster.local import LocalCluster
 from rollouts.kube import resources
@@ -78,23 +77,9 @@ def split(stable: int, canary: int) -> str:
 
 def start(cluster: LocalCluster, namespace: str, port: int, targets: tuple[traffic.Target, ...]) -> Iterator[Running]:
     options = main.Options(kubeconfig=str(cluster.kubeconfig), namespace=namespace, targets=targets, rate=RATE, port=port, address="127.0.0.1", seed=7)
-    logger = logging.getLogger("rollouts.simulator")
-    recorded, level = Recorded(), logger.level
-    logger.addHandler(recorded)
-    logger.setLevel(logging.INFO)
-    stop = threading.Event()
-    exit_codes: list[int] = []
-    thread = threading.Thread(target=lambda: exit_codes.append(main.run(options, stop)), name="simulator", daemon=True)
-    thread.start()
-    try:
-        yield Running(thread, recorded)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        logger.removeHandler(recorded)
-        logger.setLevel(level)
-    assert not thread.is_alive() and exit_codes == [0]
-    assert not any(record.exc_info or record.levelno >= logging.WARNING for record in recorded.records), "no warnings, no tracebacks"
+    for running in run_simulator(options):  # the loop resumes it after the test: stopped and checked
+        yield running
+    assert not any(record.exc_info or record.levelno >= logging.WARNING for record in running.log.records), "no warnings, no tracebacks"
 
 
 @pytest.fixture
@@ -137,6 +122,10 @@ def test_http_route_weights_reach_prometheus(kube: Kube, namespace: str, through
 def test_discovers_every_router_object(kube: Kube, namespace: str, discovering: Running) -> None:
     two_versions(kube, namespace)
     kube.create(resources.SERVICES, namespace, {**service("root", STABLE_HASH), "spec": {"selector": {"app": "demo"}, "ports": [{"port": 80}]}})
+    # The Services are targets until the routers come; a simulator that saw the routers first never drops them.
+    def services_are_targets() -> bool:
+        return all(any(line.startswith(f"split Service/{name}: ") for line in discovering.log.splits()) for name in ("stable", "canary"))
+    wait_until(services_are_targets, timeout=20, what="the Services as targets before any router")
     kube.create(HTTP_ROUTES, namespace, http_route(70, 30))
     kube.create(INGRESSES, namespace, ingress("web", "stable"))
     canary_annotations = {"nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "25"}
