@@ -2,7 +2,7 @@
 it creates shows up (after the create, before the status write that records it), then started again.
 
 The restarted controller must adopt what its predecessor created (same owner, equal spec, unfinished), as Argo's
-collision handling does, instead of creating a `.1` twin. Metrics wait 0.5s before measuring, so no run can finish
+collision handling does, instead of creating a `.1` twin. Metrics wait 5s before measuring, so no run can finish
 before the kill lands: every run found under a `.N` name is a duplicate.
 """
 
@@ -98,7 +98,7 @@ class Killer:
 def web_template(name: str, url: str) -> dict[str, Any]:
     metric = {
         "name": "ok",
-        "initialDelay": "500ms",
+        "initialDelay": "5s",
         "successCondition": "result == true",
         "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
     }
