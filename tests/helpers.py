@@ -131,3 +131,44 @@ def running_prometheus(targets: dict[str, str], *, log: Path, ready: Callable[[s
             process.kill()
             process.wait()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
+
+
+def web_check_template(name: str, url: str, *, initial_delay: str | None = None) -> dict[str, Any]:
+    """An AnalysisTemplate with one web metric `ok` that succeeds while `url` answers {"ok": true}."""
+    metric: dict[str, Any] = {
+        "name": "ok",
+        "successCondition": "result == true",
+        "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
+    }
+    if initial_delay is not None:
+        metric["initialDelay"] = initial_delay
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisTemplate",
+        "metadata": {"name": name},
+        "spec": {"metrics": [metric]},
+    }
+
+
+def instance_rollout(
+    name: str, instance: str, strategy: dict[str, Any], *, image: str, port: int | None = None
+) -> dict[str, Any]:
+    """A two-replica Rollout labelled for one controller instance (so parallel tests do not share a controller)."""
+    labels = {"app": name}
+    container: dict[str, Any] = {"name": "app", "image": image}
+    if port is not None:
+        container["ports"] = [{"containerPort": port}]
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            "strategy": strategy,
+        },
+    }

@@ -18,12 +18,11 @@ from typing import Any
 
 import pytest
 
-from helpers import wait_until
+from helpers import instance_rollout, wait_until, web_check_template
 from local_http import LocalServer, Reply
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
-INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 WATCHED = (resources.REPLICASETS, resources.ANALYSIS_RUNS, resources.EXPERIMENTS)
 IMAGES = ("argoproj/rollouts-demo:blue", "argoproj/rollouts-demo:yellow", "argoproj/rollouts-demo:green")
 
@@ -59,6 +58,8 @@ class Killer:
                         self.created.put(f"{resource.kind}/{obj['metadata']['name']}")
             except errors.TooManyRequests:  # a CRD's storage still initializing: watch again from where we were
                 time.sleep(0.2)
+            except errors.Unreachable:  # the test is over and its cluster gone
+                return
 
     def update(self, name: str, image: str, *, kills: int, timeout: float = 90) -> None:
         """Update the Rollout's image, then kill at each of the next `kills` creations, until it is Healthy."""
@@ -93,39 +94,6 @@ class Killer:
 
     def tracebacks(self) -> int:
         return sum(process.output().count("Traceback (most recent call last)") for process in self.controllers)
-
-
-def web_template(name: str, url: str) -> dict[str, Any]:
-    metric = {
-        "name": "ok",
-        "initialDelay": "5s",
-        "successCondition": "result == true",
-        "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
-    }
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "AnalysisTemplate",
-        "metadata": {"name": name},
-        "spec": {"metrics": [metric]},
-    }
-
-
-def rollout(name: str, instance: str, strategy: dict[str, Any]) -> dict[str, Any]:
-    labels = {"app": name}
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "app", "image": IMAGES[0], "ports": [{"containerPort": 8080}]}]},
-            },
-            "strategy": strategy,
-        },
-    }
 
 
 def service(name: str, app: str) -> dict[str, Any]:
@@ -181,11 +149,11 @@ def test_canary_analysis_runs_are_adopted_after_kills(
     kube: Kube, start_controller: Callable[..., Any], namespace: str, healthy_url: str
 ) -> None:
     instance = f"ck-{uuid.uuid4().hex[:6]}"
-    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_template("ok", healthy_url))
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_check_template("ok", healthy_url, initial_delay="5s"))
     analysis = {"analysis": {"templates": [{"templateName": "ok"}]}}
     steps = [{"setWeight": 25}, analysis, {"setWeight": 50}, analysis, {"setWeight": 75}, analysis]
     strategy = {"canary": {"steps": steps, "analysis": {"templates": [{"templateName": "ok"}]}}}
-    kube.create(resources.ROLLOUTS, namespace, rollout("kc", instance, strategy))
+    kube.create(resources.ROLLOUTS, namespace, instance_rollout("kc", instance, strategy, image=IMAGES[0], port=8080))
     killer = Killer(kube, namespace, start_controller, instance)
     wait_until(healthy_at(kube, namespace, "kc", IMAGES[0]), timeout=30, what="the first deploy")
 
@@ -206,7 +174,7 @@ def test_bluegreen_pre_promotion_runs_are_adopted_after_kills(
     kube: Kube, start_controller: Callable[..., Any], namespace: str, healthy_url: str
 ) -> None:
     instance = f"bk-{uuid.uuid4().hex[:6]}"
-    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_template("ok", healthy_url))
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_check_template("ok", healthy_url, initial_delay="5s"))
     for name in ("kb-active", "kb-preview"):
         kube.create(resources.SERVICES, namespace, service(name, "kb"))
     strategy = {
@@ -217,7 +185,7 @@ def test_bluegreen_pre_promotion_runs_are_adopted_after_kills(
             "prePromotionAnalysis": {"templates": [{"templateName": "ok"}]},
         }
     }
-    kube.create(resources.ROLLOUTS, namespace, rollout("kb", instance, strategy))
+    kube.create(resources.ROLLOUTS, namespace, instance_rollout("kb", instance, strategy, image=IMAGES[0], port=8080))
     killer = Killer(kube, namespace, start_controller, instance)
     wait_until(healthy_at(kube, namespace, "kb", IMAGES[0]), timeout=30, what="the first deploy")
 
@@ -238,7 +206,7 @@ def test_experiment_step_and_its_objects_are_adopted_after_kills(
     kube: Kube, start_controller: Callable[..., Any], namespace: str, healthy_url: str
 ) -> None:
     instance = f"ek-{uuid.uuid4().hex[:6]}"
-    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_template("ok", healthy_url))
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_check_template("ok", healthy_url, initial_delay="5s"))
     experiment = {
         "templates": [
             {"name": "baseline", "specRef": "stable", "replicas": 1},
@@ -247,7 +215,7 @@ def test_experiment_step_and_its_objects_are_adopted_after_kills(
         "analyses": [{"name": "check", "templateName": "ok", "requiredForCompletion": True}],
     }
     strategy = {"canary": {"steps": [{"setWeight": 50}, {"experiment": experiment}]}}
-    kube.create(resources.ROLLOUTS, namespace, rollout("ke", instance, strategy))
+    kube.create(resources.ROLLOUTS, namespace, instance_rollout("ke", instance, strategy, image=IMAGES[0], port=8080))
     killer = Killer(kube, namespace, start_controller, instance)
     wait_until(healthy_at(kube, namespace, "ke", IMAGES[0]), timeout=30, what="the first deploy")
 

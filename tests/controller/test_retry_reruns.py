@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from helpers import wait_for_phase, wait_until
+from helpers import instance_rollout, wait_for_phase, wait_until, web_check_template
 from local_http import LocalServer, Reply
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
-INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
+IMAGE = "argoproj/rollouts-demo:blue"
 
 
 class Verdict:
@@ -33,36 +33,6 @@ class Verdict:
 def verdict() -> Iterator[Verdict]:
     with LocalServer() as server:
         yield Verdict(server)
-
-
-def template(url: str) -> dict[str, Any]:
-    metric = {
-        "name": "ok",
-        "successCondition": "result == true",
-        "provider": {"web": {"url": url, "jsonPath": "{$.ok}"}},
-    }
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "AnalysisTemplate",
-        "metadata": {"name": "ok"},
-        "spec": {"metrics": [metric]},
-    }
-
-
-def rollout(name: str, instance: str, strategy: dict[str, Any]) -> dict[str, Any]:
-    labels = {"app": name}
-    container = {"name": "app", "image": "argoproj/rollouts-demo:blue"}
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
-            "strategy": strategy,
-        },
-    }
 
 
 def update_then_retry(kube: Kube, namespace: str, name: str, verdict: Verdict) -> tuple[dict[str, Any], list[str]]:
@@ -90,9 +60,11 @@ def test_a_retried_canary_reruns_its_step_analysis(
     kube: Kube, start_controller: Callable[..., Any], namespace: str, verdict: Verdict
 ) -> None:
     instance = f"retry-{uuid.uuid4().hex[:6]}"
-    kube.create(resources.ANALYSIS_TEMPLATES, namespace, template(verdict.url))
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_check_template("ok", verdict.url))
     steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "ok"}]}}]
-    kube.create(resources.ROLLOUTS, namespace, rollout("rc", instance, {"canary": {"steps": steps}}))
+    kube.create(
+        resources.ROLLOUTS, namespace, instance_rollout("rc", instance, {"canary": {"steps": steps}}, image=IMAGE)
+    )
     start_controller(f"--instance-id={instance}", "--no-leader-elect")
 
     healthy, names = update_then_retry(kube, namespace, "rc", verdict)
@@ -106,7 +78,7 @@ def test_a_retried_bluegreen_reruns_its_pre_promotion_analysis(
     kube: Kube, start_controller: Callable[..., Any], namespace: str, verdict: Verdict
 ) -> None:
     instance = f"retry-{uuid.uuid4().hex[:6]}"
-    kube.create(resources.ANALYSIS_TEMPLATES, namespace, template(verdict.url))
+    kube.create(resources.ANALYSIS_TEMPLATES, namespace, web_check_template("ok", verdict.url))
     service = {"apiVersion": "v1", "kind": "Service", "spec": {"selector": {"app": "rb"}, "ports": [{"port": 80}]}}
     kube.create(resources.SERVICES, namespace, {**service, "metadata": {"name": "rb-active"}})
     strategy = {
@@ -116,7 +88,7 @@ def test_a_retried_bluegreen_reruns_its_pre_promotion_analysis(
             "prePromotionAnalysis": {"templates": [{"templateName": "ok"}]},
         }
     }
-    kube.create(resources.ROLLOUTS, namespace, rollout("rb", instance, strategy))
+    kube.create(resources.ROLLOUTS, namespace, instance_rollout("rb", instance, strategy, image=IMAGE))
     start_controller(f"--instance-id={instance}", "--no-leader-elect")
 
     healthy, names = update_then_retry(kube, namespace, "rb", verdict)

@@ -136,12 +136,14 @@ def test_each_event_is_delivered_once_across_a_restart(
     wait_until(lambda: "completed" in str(hook_events(receivers)), what="completion sent to the webhook")
     wait_until(lambda: "failed (service slack): HTTP 500" in first.output(), what="a warning about Slack")
     # A webhook cannot be unsent, so a send and its record are two steps: kill between deliveries, not inside one.
+    # Both steps' completions (setWeight, pause) must be sent and recorded, else one may still be on its way.
     def step_completions_recorded() -> bool:
         annotations = kube.get(resources.ROLLOUTS, namespace, "notified")["metadata"].get("annotations") or {}
         recorded = [key for key in json.loads(annotations.get(NOTIFIED_ANNOTATION) or "{}") if "step-completed" in key]
-        return len(recorded) >= sum(n for event, n in hook_events(receivers).items() if "step-completed" in event)
+        sent = sum(n for event, n in hook_events(receivers).items() if "step-completed" in event)
+        return sent == 2 and len(recorded) >= sent
 
-    wait_until(step_completions_recorded, what="the step completions sent so far recorded")
+    wait_until(step_completions_recorded, what="both step completions sent and recorded")
     first.kill()  # before Slack ever accepted the completion
 
     receivers.failing.clear()
