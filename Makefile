@@ -55,9 +55,12 @@ chaos: toolchain system-deps
 
 # Argo Rollouts' own e2e suite against our controller (ARGS=--baseline: against Argo's), not part of `make test`.
 # Builds Argo's pinned e2e binary and controller the first time (cached). SUITES=canary,istio and RUN=<regexp>
-# select; Argo's E2E_* variables pass through; tables land in tests/conformance/results/.
+# select; Argo's E2E_* variables pass through; tables land in tests/conformance/results/. Then the interop tests:
+# Argo's kubectl plugin against our controller and ours against Argo's (INTEROP=0 skips them).
+INTEROP ?= 1
 conformance: toolchain
 	SUITES="$(SUITES)" RUN="$(RUN)" $(BIN)/python -m tests.conformance $(ARGS)
+	if [ "$(INTEROP)" != 0 ]; then $(BIN)/python -m pytest -p no:xdist tests/conformance/interop.py; fi
 
 # Decision quality (not part of `make test`): threshold templates against the judge on simulated canaries, seeds
 # fixed; README's "Decision quality" section quotes its tables.
