@@ -146,7 +146,8 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
         EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
         EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
     )
-    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
+    # The create first, as Argo does: it is what a template change waits for; the annotation follows it.
+    actions = (CreateReplicaSet(body, revision), AnnotateRollout({REVISION_ANNOTATION: str(revision)}))
     return Plan(actions=actions, status=status, leading_events=announce)
 
 
