@@ -119,6 +119,11 @@ class Controller:
                 counts[(labels["verb"], labels["kind"])] += int(float(line.rsplit(" ", 1)[1]))
         return counts
 
+    def reconciles(self) -> int:
+        """Rollout reconciles so far (each may carry out several plans that asked to go on at once)."""
+        text = self._scrape() or ""
+        return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines() if line.startswith("rollout_reconcile_count{"))
+
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
