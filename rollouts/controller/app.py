@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rollouts.api import Rollout
 from rollouts.controller.execute import Executor
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.controller.observe import (
@@ -47,6 +48,7 @@ from rollouts.machinery.optional import OptionalInformers
 from rollouts.machinery.store import IndexFunc, Store
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
+from rollouts.plan.actions import Plan
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.references import SERVICE, WORKLOAD, reference_key
 from rollouts.traffic import registry
@@ -320,33 +322,33 @@ class RolloutController:
         raw = self.rollouts.store.get(key)
         if raw is None or (raw.get("metadata") or {}).get("deletionTimestamp"):
             return None  # deleted: owned ReplicaSets go with it by garbage collection
-        log = logging.LoggerAdapter(_log, {"rollout": str(key)})
         started = time.monotonic()
         try:
-            caches = Caches(
-                self.replica_sets.store,
-                self.services.store,
-                self.pods.store,
-                self.routed,
-                self.analysis,
-                self.experiments.store,
-                self.deployments.store,
-            )
-            observed = observe(raw, caches)
-            now = self.clock.now()
-            if isinstance(observed, list):
-                plan = planner.unreadable(raw=raw, problems=observed, now=now)
-                self.executor.run(plan, raw, None)
-            else:
-                plan = planner.decide(observed=observed, now=now)
-                self.executor.run(plan, raw, observed.rollout)
+            plan = self.executor.carry_out(key, raw, self._plan)
         except Exception:
             self.metrics.reconcile_error.labels(key.namespace, key.name).inc()
             raise
         finally:
             self.metrics.reconcile.labels(key.namespace, key.name).observe(time.monotonic() - started)
-        log.debug("reconciled: %d actions, phase %s", len(plan.actions), plan.status.phase)
+        _log.debug(
+            "reconciled: %d actions, phase %s", len(plan.actions), plan.status.phase, extra={"rollout": str(key)}
+        )
         return Result(requeue_after=plan.requeue_after)
+
+    def _plan(self, raw: Mapping[str, Any]) -> tuple[Plan, Rollout | None]:
+        caches = Caches(
+            self.replica_sets.store,
+            self.services.store,
+            self.pods.store,
+            self.routed,
+            self.analysis,
+            self.experiments.store,
+            self.deployments.store,
+        )
+        observed = observe(raw, caches)
+        if isinstance(observed, list):
+            return planner.unreadable(raw=raw, problems=observed, now=self.clock.now()), None
+        return planner.decide(observed=observed, now=self.clock.now()), observed.rollout
 
     def reconcile_service(self, key: ObjectKey) -> Result | None:
         """Drop our selector key and annotation from a Service its Rollout no longer names (or that lost its

@@ -146,8 +146,11 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
         EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
         EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
     )
-    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
-    return Plan(actions=actions, status=status, leading_events=announce)
+    # The create first, as Argo does: it is what a template change waits for; the annotation follows it.
+    actions = (CreateReplicaSet(body, revision), AnnotateRollout({REVISION_ANNOTATION: str(revision)}))
+    # Go on at once (in the same reconcile, see controller.execute): the new ReplicaSet's first scale need not wait
+    # for this status write to come back as a watch event.
+    return Plan(actions=actions, status=status, leading_events=announce, requeue_after=0)
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:

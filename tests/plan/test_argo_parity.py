@@ -126,4 +126,10 @@ def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None
     # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
     assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
-    assert [type(action).__name__ for action in plan.actions] == ["AnnotateRollout", "CreateReplicaSet"]
+
+
+def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
+    # Argo's createDesiredReplicaSet creates the ReplicaSet, then sets the Rollout's revision annotation: the
+    # create is the reaction to a template change, the annotation one round trip later.
+    plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
+    assert [type(action).__name__ for action in plan.actions] == ["CreateReplicaSet", "AnnotateRollout"]

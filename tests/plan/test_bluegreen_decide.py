@@ -38,7 +38,7 @@ from rollouts.plan.decide import decide
 
 def test_first_deploy_creates_the_replica_set_at_full_size() -> None:
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
-    annotate, create = plan.actions
+    create, annotate = plan.actions
     assert isinstance(annotate, AnnotateRollout) and annotate.annotations == {"rollout.argoproj.io/revision": "1"}
     assert isinstance(create, CreateReplicaSet) and create.revision == 1
     body = create.body
@@ -97,7 +97,7 @@ def test_update_creates_the_new_replica_set_at_the_preview_count(
     strategy: dict[str, Any] = {"previewReplicaCount": preview_replica_count} if preview_replica_count else {}
     rollout = a_rollout(template=YELLOW, status=stable_status(), **strategy)
     plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH), now=NOW)
-    _, create = plan.actions
+    create, _ = plan.actions
     assert isinstance(create, CreateReplicaSet) and create.revision == 2 and create.body["spec"]["replicas"] == expected
 
 
