@@ -93,6 +93,15 @@ ROUTED_CASES = [
     RoutedCase(
         "argo-dynamic-abort-without-replicasets", 10, 0, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 10)
     ),
+    # argo e2e TestCanaryDynamicStableScale, after the abort at 75% (weight: the abort sizing weight; actual: routed).
+    RoutedCase(
+        "e2e-dynamic-abort-stable-one-step-back", 4, 25, dynamic=True, actual=(75, 25), aborted=True, expected=(3, 3)
+    ),
+    RoutedCase(
+        "e2e-dynamic-abort-traffic-moved-to-25", 4, 25, dynamic=True, actual=(25, 75), aborted=True, expected=(1, 3)
+    ),
+    RoutedCase("e2e-dynamic-abort-sized-for-0", 4, 0, dynamic=True, actual=(25, 75), aborted=True, expected=(1, 4)),
+    RoutedCase("e2e-dynamic-abort-all-back", 4, 0, dynamic=True, actual=(0, 100), aborted=True, expected=(0, 4)),
     # Ours.
     RoutedCase("weight-0", 10, 0, expected=(0, 10)),
     RoutedCase("weight-0-min-pods-stays-0", 10, 0, min_pods=2, expected=(0, 10)),
