@@ -79,7 +79,22 @@ def reconcile(
             _switched(decision, update, stable)
         else:
             _in_flight(decision, update, serving, stable)
+    _settle_pause(decision)
     return decision
+
+
+def _settle_pause(decision: Decision) -> None:
+    """controllerPause stays only while a pause condition does, as Argo keeps it: without one, clients read it as
+    "a user cleared the pause, the controller has yet to react" (Progressing, waiting for rollout to unpause).
+    An abort ends every pause; a promotion acted on (the checkpoint set) ends ours."""
+    status = decision.status
+    if status.abort:
+        if status.pause_conditions or status.controller_pause:
+            decision.update(pause_conditions=None, controller_pause=None)
+        return
+    checkpoint = bool(status.blue_green and status.blue_green.scale_up_preview_check_point)
+    if status.controller_pause and not status.pause_conditions and checkpoint:
+        decision.update(controller_pause=None)
 
 
 def _first_deploy(decision: Decision, update: _Update) -> None:
