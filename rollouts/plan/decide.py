@@ -142,12 +142,16 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    announce = (
-        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
-        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    # As Argo records them: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (not for a blue-green first
+    # deploy, which Argo marks completed at once), ScalingReplicaSet.
+    not_completed = EventNote(
+        "RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"
     )
-    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
-    return Plan(actions=actions, status=status, leading_events=announce)
+    announce = () if strategy.blue_green is not None and not has_stable else (not_completed,)
+    create = CreateReplicaSet(body, revision, announce=announce)
+    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), create)
+    updated = EventNote("RolloutUpdated", f"Rollout updated to revision {revision}")
+    return Plan(actions=actions, status=status, leading_events=(updated,))
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:

@@ -58,16 +58,27 @@ def test_first_deploy_creates_the_replica_set_at_full_size() -> None:
     assert plan.status.phase == "Progressing"
 
 
-def test_first_deploy_points_both_services_and_completes_once_available() -> None:
+def test_first_deploy_completes_once_available_then_points_the_active_service() -> None:
+    # Argo's TestBlueGreenUpdate: RolloutCompleted (Initial deploy) comes before the active Service's SwitchService.
     plan = decide(observed=observe(a_rollout(revision=None), a_replica_set(BLUE_HASH, 1)), now=NOW)
-    assert kinds(plan) == ["AnnotateRollout", "PointService", "PointService"]
-    assert {a.service: a.pod_hash for a in plan.actions if isinstance(a, PointService)} == {
-        "active": BLUE_HASH,
-        "preview": BLUE_HASH,
-    }
-    assert plan.status.stable_rs == BLUE_HASH and plan.status.phase == "Healthy"
+    assert kinds(plan) == ["AnnotateRollout", "PointService"]
+    assert {a.service: a.pod_hash for a in plan.actions if isinstance(a, PointService)} == {"preview": BLUE_HASH}
+    assert plan.status.stable_rs == BLUE_HASH and plan.status.phase == "Progressing"
     assert reasons(plan) == ["RolloutUpdated", "RolloutCompleted"]
     assert plan.events[-1].message == f"Rollout completed update to revision 1 ({BLUE_HASH}): Initial deploy"
+    assert plan.requeue_after == 0
+
+    settled = a_rollout(status=plan.status.to_dict())
+    later = decide(observed=observe(settled, a_replica_set(BLUE_HASH, 1), preview=BLUE_HASH), now=NOW)
+    assert [(a.service, a.pod_hash) for a in later.actions if isinstance(a, PointService)] == [("active", BLUE_HASH)]
+    assert later.status.phase == "Healthy" and not reasons(later)
+
+
+def test_first_deploy_leaves_the_active_service_alone_until_available() -> None:
+    observed = observe(a_rollout(revision=None), a_replica_set(BLUE_HASH, 1, available=1))
+    plan = decide(observed=observed, now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, PointService) and a.service == "active"]
+    assert plan.status.stable_rs is None and plan.status.phase == "Progressing"
 
 
 def test_converged_rollout_plans_nothing_and_keeps_its_status() -> None:
