@@ -88,9 +88,9 @@ def _decide(observed: Observed, now: datetime) -> Plan:
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
-    status = bookkeeping.with_counts(
-        observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None)
-    )
+    # Only blue-green counts its active ReplicaSet alone (a canary may carry a blue-green past's activeSelector).
+    active_hash = status.blue_green.active_selector if status.blue_green and strategy.blue_green else None
+    status = bookkeeping.with_counts(observed, status, new, active_hash=active_hash)
     status, deadline_wake = bookkeeping.with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
