@@ -177,8 +177,11 @@ def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[s
         active = status.blue_green.active_selector if status.blue_green else None
         if active:
             roles[active] = bg.active_metadata
-        if new.hash != active:
+        # Nothing stable yet (a first deploy, before its active Service switches) or fully promoted: active, as Argo.
+        if new.hash != active and status.stable_rs not in (None, "", new.hash):
             roles[new.hash] = bg.preview_metadata
+        elif new.hash != active:
+            roles[new.hash] = bg.active_metadata
     elif strategy is not None and (canary_strategy := strategy.canary) is not None:
         if status.stable_rs:
             roles[status.stable_rs] = canary_strategy.stable_metadata

@@ -32,6 +32,7 @@ from rollouts.plan.actions import (
     CreateReplicaSet,
     PointService,
     ScaleReplicaSet,
+    SetPodMetadata,
 )
 from rollouts.plan.decide import decide
 
@@ -266,3 +267,14 @@ def test_revision_annotation_follows_the_new_replica_set() -> None:
     plan = decide(observed=observed, now=NOW)
     assert plan.actions[0] == AnnotateRollout({"rollout.argoproj.io/revision": "2"})
     assert plan.events[0].message == "Rollout updated to revision 2"
+
+
+def test_first_deploy_pods_carry_the_active_metadata_before_the_active_service_switches() -> None:
+    # Argo's TestEphemeralMetadata: a first deploy (nothing stable yet) is the active one, as Argo's rule has it.
+    rollout = a_rollout(revision=None, activeMetadata={"labels": {"role": "active"}})
+    rollout["spec"]["strategy"]["blueGreen"]["previewMetadata"] = {"labels": {"role": "preview"}}
+    replica_set = a_replica_set(BLUE_HASH, 1, available=1)
+    replica_set["spec"]["template"]["metadata"]["labels"]["role"] = "active"
+    replica_set["metadata"]["annotations"]["rollout.argoproj.io/ephemeral-metadata"] = '{"labels":{"role":"active"}}'
+    plan = decide(observed=observe(rollout, replica_set), now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, SetPodMetadata)]
