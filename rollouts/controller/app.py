@@ -175,7 +175,7 @@ class RolloutController:
 
     def _wire_handlers(self) -> None:
         self.rollouts.add_handler(
-            on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
+            on_add=self._on_rollout_add, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
         )
         owner = self._enqueue_owner
         for informer in (self.replica_sets, self.analysis_runs, self.experiments):
@@ -200,6 +200,13 @@ class RolloutController:
 
     def _enqueue(self, obj: Mapping[str, Any]) -> None:
         self.queue.add(key_of(obj))
+
+    def _on_rollout_add(self, rollout: Mapping[str, Any]) -> None:
+        # As Argo's controller: an Event for every Rollout its informer adds, recorded before the first reconcile's.
+        metadata = rollout.get("metadata") or {}
+        message = f"Rollout resource added to informer: {metadata.get('namespace')}/{metadata.get('name')}"
+        self.recorder.record(rollout, reason="RolloutAddedToInformer", message=message)
+        self._enqueue(rollout)
 
     def _on_rollout_update(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         # Our own status write comes back through the watch with the version we already hold: nothing to do.

@@ -17,6 +17,8 @@ from rollouts.api import RolloutStatus
 class CreateReplicaSet:
     body: Mapping[str, Any]
     revision: int
+    announce: tuple[EventNote, ...] = ()
+    """Recorded between NewReplicaSetCreated and its ScalingReplicaSet, where Argo's RolloutNotCompleted falls."""
 
 
 @dataclass(frozen=True)

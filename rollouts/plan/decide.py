@@ -88,9 +88,9 @@ def _decide(observed: Observed, now: datetime) -> Plan:
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
-    status = bookkeeping.with_counts(
-        observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None)
-    )
+    # Only blue-green counts its active ReplicaSet alone (a canary may carry a blue-green past's activeSelector).
+    active_hash = status.blue_green.active_selector if status.blue_green and strategy.blue_green else None
+    status = bookkeeping.with_counts(observed, status, new, active_hash=active_hash)
     status, deadline_wake = bookkeeping.with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
@@ -142,15 +142,19 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    announce = (
-        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
-        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    # As Argo records them: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (not for a blue-green first
+    # deploy, which Argo marks completed at once), ScalingReplicaSet.
+    not_completed = EventNote(
+        "RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"
     )
+    announce = () if strategy.blue_green is not None and not has_stable else (not_completed,)
     # The create first, as Argo does: it is what a template change waits for; the annotation follows it.
-    actions = (CreateReplicaSet(body, revision), AnnotateRollout({REVISION_ANNOTATION: str(revision)}))
+    create = CreateReplicaSet(body, revision, announce=announce)
+    actions = (create, AnnotateRollout({REVISION_ANNOTATION: str(revision)}))
+    updated = EventNote("RolloutUpdated", f"Rollout updated to revision {revision}")
     # Go on at once (in the same reconcile, see controller.execute): the new ReplicaSet's first scale need not wait
     # for this status write to come back as a watch event.
-    return Plan(actions=actions, status=status, leading_events=announce, requeue_after=0)
+    return Plan(actions=actions, status=status, leading_events=(updated,), requeue_after=0)
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:
@@ -176,8 +180,11 @@ def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[s
         active = status.blue_green.active_selector if status.blue_green else None
         if active:
             roles[active] = bg.active_metadata
-        if new.hash != active:
+        # Nothing stable yet (a first deploy, before its active Service switches) or fully promoted: active, as Argo.
+        if new.hash != active and status.stable_rs not in (None, "", new.hash):
             roles[new.hash] = bg.preview_metadata
+        elif new.hash != active:
+            roles[new.hash] = bg.active_metadata
     elif strategy is not None and (canary_strategy := strategy.canary) is not None:
         if status.stable_rs:
             roles[status.stable_rs] = canary_strategy.stable_metadata

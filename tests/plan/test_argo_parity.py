@@ -20,6 +20,7 @@ from bluegreen_scenes import (
     stable_status,
 )
 
+from rollouts.plan.actions import AnnotateRollout, CreateReplicaSet
 from rollouts.plan.decide import decide, unreadable
 
 
@@ -123,9 +124,14 @@ def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_w
 
 
 def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
-    # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
-    plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
-    assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
+    # Argo v1.10.2's TestRolloutAbortRetryPromote and TestBlueGreenUpdate: RolloutUpdated, NewReplicaSetCreated,
+    # RolloutNotCompleted, ScalingReplicaSet; a blue-green first deploy has no RolloutNotCompleted.
+    for rollout, not_completed in ((canary_rollout(), ["RolloutNotCompleted"]), (a_rollout(revision=None), [])):
+        plan = decide(observed=observe(rollout), now=NOW)
+        assert [event.reason for event in plan.leading_events] == ["RolloutUpdated"]
+        create, annotate = plan.actions
+        assert isinstance(annotate, AnnotateRollout) and isinstance(create, CreateReplicaSet)
+        assert [note.reason for note in create.announce] == not_completed
 
 
 def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
@@ -133,3 +139,11 @@ def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
     # create is the reaction to a template change, the annotation one round trip later.
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
     assert [type(action).__name__ for action in plan.actions] == ["CreateReplicaSet", "AnnotateRollout"]
+
+
+def test_a_blue_green_update_is_not_completed_once_its_replica_set_exists() -> None:
+    rollout = a_rollout(template=YELLOW, status=stable_status())
+    plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH), now=NOW)
+    [create] = [action for action in plan.actions if isinstance(action, CreateReplicaSet)]
+    assert [note.reason for note in create.announce] == ["RolloutNotCompleted"]
+    assert [event.reason for event in plan.leading_events] == ["RolloutUpdated"]
