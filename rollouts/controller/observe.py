@@ -7,11 +7,13 @@ same functions the informers index Rollouts by.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rollouts import api
+from rollouts.api.tolerant import tolerate_rollout
 from rollouts.api.validation import check_rollout
 from rollouts.controller.routing.adapter import resource
 from rollouts.kube import resources
@@ -44,6 +46,7 @@ REFERENCES_INDEX = "references"
 _ISTIO = "spec.strategy.canary.trafficRouting.istio"
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 class RoutedObjects:
@@ -116,8 +119,15 @@ class Caches:
 
 
 def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
-    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
-    parsed, problems = check_rollout(raw)
+    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types).
+
+    A pod template value Go cannot decode (``memory: invalid``) is read leniently, as Argo does: the spec is what
+    Go's JSON decoder keeps of it (`rollouts.api.tolerant`), with a warning in the log."""
+    tolerated, malformed = tolerate_rollout(raw)
+    if malformed is not None:
+        meta = raw.get("metadata") or {}
+        _log.warning("malformed rollout %s/%s: %s", meta.get("namespace", ""), meta.get("name", ""), malformed)
+    parsed, problems = check_rollout(tolerated)
     if parsed is None:
         return [str(problem) for problem in problems]
     errors = [str(problem) for problem in problems]
