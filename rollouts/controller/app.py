@@ -25,6 +25,7 @@ from rollouts.controller.observe import (
     Caches,
     RoutedObjects,
     controller_owner_uid,
+    malformed_rewrite,
     managed_by_key,
     observe,
     pod_hash_key,
@@ -321,6 +322,10 @@ class RolloutController:
         if raw is None or (raw.get("metadata") or {}).get("deletionTimestamp"):
             return None  # deleted: owned ReplicaSets go with it by garbage collection
         log = logging.LoggerAdapter(_log, {"rollout": str(key)})
+        if (rewrite := malformed_rewrite(raw)) is not None:  # as Argo's first full Update of the Rollout does
+            log.warning("malformed spec (%s): writing it back as read", rewrite[1])
+            raw = self.kube.patch(resources.ROLLOUTS, key.namespace, key.name, rewrite[0], kind="json")
+            self.rollouts.store.write_back(raw)
         started = time.monotonic()
         try:
             caches = Caches(

@@ -167,6 +167,21 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
     )
 
 
+def malformed_rewrite(raw: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str] | None:
+    """For a Rollout whose pod template Go cannot decode: the JSON patch that writes its spec back as Argo reads it
+    (`rollouts.api.tolerant`), guarded by its resourceVersion, and the problem; None for a well-formed Rollout.
+
+    Argo's first full Update of such a Rollout (defaulting ``spec.replicas``, or recording the revision annotation)
+    sends its decoded copy, so the malformed value is gone from the cluster after the first reconcile; Go clients that
+    cannot read the object at all (typed watches) see it again from then on."""
+    tolerated, malformed = tolerate_rollout(raw)
+    if malformed is None:
+        return None
+    version = (raw.get("metadata") or {}).get("resourceVersion")
+    guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}] if version else []
+    return [*guard, {"op": "replace", "path": "/spec", "value": tolerated["spec"]}], malformed
+
+
 def _named(store: Store | None, namespace: str, view: Callable[[Mapping[str, Any]], T]) -> Callable[[str], T | None]:
     """A lookup by name in the namespace, whoever owns the object (collision handling skips names others hold)."""
 
