@@ -174,7 +174,7 @@ class RolloutController:
 
     def _wire_handlers(self) -> None:
         self.rollouts.add_handler(
-            on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
+            on_add=self._on_rollout_add, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
         )
         owner = self._enqueue_owner
         for informer in (self.replica_sets, self.analysis_runs, self.experiments):
@@ -208,7 +208,17 @@ class RolloutController:
             self._enqueue(new)
             self._enqueue_managed_services(new)
 
+    def _on_rollout_add(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)  # Argo's first event on every Rollout it sees, at creation and at its own start
+        message = f"Rollout resource added to informer: {key.namespace}/{key.name}"
+        self.recorder.record(rollout, reason="RolloutAddedToInformer", message=message)
+        self._enqueue(rollout)
+
     def _on_rollout_delete(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)
+        self.recorder.record(
+            rollout, reason="RolloutDeleted", message=f"Rollout {key.name}/{key.namespace} is deleted."
+        )
         self._enqueue(rollout)
         self._enqueue_managed_services(rollout)
 

@@ -136,6 +136,8 @@ class Executor:
         self.replica_sets.write_back(created)
         message = f"Created ReplicaSet {name} (revision {action.revision})"
         self.recorder.record(target.raw, reason="NewReplicaSetCreated", message=message)
+        for note in action.created_events:
+            self.recorder.record(target.raw, reason=note.reason, message=note.message, type=note.type)
         if replicas := int(action.body["spec"].get("replicas") or 0):
             # Argo creates at 0 and scales up; we create at size but tell the same story.
             scaled = f"Scaled up ReplicaSet {name} (revision {action.revision}) from 0 to {replicas}"

@@ -17,6 +17,8 @@ from rollouts.api import RolloutStatus
 class CreateReplicaSet:
     body: Mapping[str, Any]
     revision: int
+    created_events: tuple[EventNote, ...] = ()
+    """Recorded once the ReplicaSet exists: after Argo's NewReplicaSetCreated, before its scale-up from 0."""
 
 
 @dataclass(frozen=True)

@@ -142,11 +142,16 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    announce = (
-        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
-        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    # Argo's order: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (unless a blue-green first deploy,
+    # complete at once, or an update that was not complete already), then the scale-up.
+    was_completed = conditions.find(before.conditions, conditions.COMPLETED)
+    not_completed = (strategy.blue_green is None or has_stable) and (
+        was_completed is None or was_completed.status == "True"
     )
-    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
+    message = f"Rollout not completed, started update to revision {revision} ({pod_hash})"
+    created = (EventNote("RolloutNotCompleted", message),) if not_completed else ()
+    announce = (EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),)
+    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision, created))
     return Plan(actions=actions, status=status, leading_events=announce)
 
 

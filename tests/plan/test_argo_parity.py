@@ -18,8 +18,10 @@ from bluegreen_scenes import (
     a_rollout,
     observe,
     stable_status,
+    updating,
 )
 
+from rollouts.plan.actions import CreateReplicaSet
 from rollouts.plan.decide import decide, unreadable
 
 
@@ -122,8 +124,44 @@ def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_w
     assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
 
 
-def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
-    # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
-    plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
-    assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
-    assert [type(action).__name__ for action in plan.actions] == ["AnnotateRollout", "CreateReplicaSet"]
+def _announced(plan: Any) -> list[str]:
+    """The events of a plan that creates a ReplicaSet, in the order the executor records them."""
+    (create,) = [action for action in plan.actions if isinstance(action, CreateReplicaSet)]
+    return [
+        *(event.reason for event in plan.leading_events),
+        "NewReplicaSetCreated",
+        *(event.reason for event in create.created_events),
+        *(event.reason for event in plan.events),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected"),
+    [
+        # Argo's TestRolloutAbortRetryPromote: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted, then the
+        # scale-up (ScalingReplicaSet), for the first revision and for the next.
+        pytest.param(lambda: observe(canary_rollout()), ["RolloutNotCompleted"], id="canary-first-deploy"),
+        pytest.param(
+            lambda: observe(
+                {
+                    **canary_rollout(),
+                    "spec": {**canary_rollout()["spec"], "template": YELLOW},
+                    "status": stable_status(),
+                },
+                a_replica_set(BLUE_HASH, 1),
+            ),
+            ["RolloutNotCompleted"],
+            id="canary-update",
+        ),
+        # Argo's TestBlueGreenUpdate: a blue-green first deploy completes at once, so it is never "not completed".
+        pytest.param(lambda: observe(a_rollout(revision=None)), [], id="blue-green-first-deploy"),
+        pytest.param(
+            lambda: observe(updating(), a_replica_set(BLUE_HASH, 1)), ["RolloutNotCompleted"], id="blue-green-update"
+        ),
+    ],
+)
+def test_a_new_revision_is_announced_around_its_replica_set(observed: Any, expected: list[str]) -> None:
+    plan = decide(observed=observed(), now=NOW)
+    assert [type(action).__name__ for action in plan.actions][-1] == "CreateReplicaSet"
+    assert "AnnotateRollout" in [type(action).__name__ for action in plan.actions]
+    assert _announced(plan) == ["RolloutUpdated", "NewReplicaSetCreated", *expected]
