@@ -100,7 +100,9 @@ def _settle(
     step_count = len(strategy.steps or [])
     _scale(decision, new, replicas, replicas)
     _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
-    completing = decision.status.stable_rs != new.hash and new.saturated_at >= replicas
+    # A first deploy is stable at once, available or not (Argo's "Initial deploy"): an update of a Rollout that never
+    # became available then surges from it instead of replacing it.
+    completing = decision.status.stable_rs != new.hash and (stable is None or new.saturated_at >= replicas)
     if completing:  # before routing: a ping-pong Rollout routes to the Service that just became stable
         _complete(decision, strategy, new, "Initial deploy")
     _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)

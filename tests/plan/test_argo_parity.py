@@ -165,3 +165,16 @@ def test_a_new_revision_is_announced_around_its_replica_set(observed: Any, expec
     assert [type(action).__name__ for action in plan.actions][-1] == "CreateReplicaSet"
     assert "AnnotateRollout" in [type(action).__name__ for action in plan.actions]
     assert _announced(plan) == ["RolloutUpdated", "NewReplicaSetCreated", *expected]
+
+
+def test_a_canary_first_deploy_is_stable_before_it_is_available() -> None:
+    # Argo's TestRolloutBadToBadUpdate: a first revision that never becomes available is still promoted ("Initial
+    # deploy"), so the next update surges from it (maxSurge 1: one new pod, the four old ones stay).
+    rollout = canary_rollout()
+    rollout["spec"]["strategy"] = {"canary": {"maxSurge": 1, "maxUnavailable": 0}}
+    rollout["status"] = {"currentPodHash": BLUE_HASH}
+    rollout["metadata"]["annotations"] = {"rollout.argoproj.io/revision": "1"}
+    plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1, available=0)), now=NOW)
+    assert plan.status.stable_rs == BLUE_HASH
+    assert [event.reason for event in plan.events] == ["RolloutCompleted"]
+    assert plan.status.phase == "Progressing"
