@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rollouts import api
-from rollouts.api.tolerant import tolerate_rollout
+from rollouts.api.tolerant import tolerate, tolerate_rollout
 from rollouts.api.validation import check_rollout
 from rollouts.controller.routing.adapter import resource
 from rollouts.kube import resources
@@ -87,7 +87,7 @@ class AnalysisObjects:
             kind = CLUSTER_ANALYSIS_TEMPLATE if cluster else ANALYSIS_TEMPLATE
             store = self.cluster_templates if cluster else self.templates
             raw = store.get(ObjectKey(namespace, name)) if store is not None else None
-            parsed = api.parse(raw, check=False) if raw is not None else None
+            parsed = api.parse(tolerate(raw)[0], check=False) if raw is not None else None  # as Argo reads it
             if parsed is None:
                 problems.append(f'{field}: {kind} "{name}" not found')
             elif isinstance(parsed, list):

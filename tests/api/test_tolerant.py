@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
-from rollouts.api.tolerant import tolerate_rollout
-from rollouts.api.validation import check_rollout
+from rollouts.api.tolerant import tolerate, tolerate_rollout
+from rollouts.api.validation import check_rollout, parse_experiment
+
+BAD = {"requests": {"memory": "invalid"}}
+
+
+def check_experiment(raw: dict[str, Any]) -> list[Any]:
+    parsed = parse_experiment(raw)
+    return parsed if isinstance(parsed, list) else []
 
 
 def rollout(template_spec: dict[str, Any], **spec: Any) -> dict[str, Any]:
@@ -102,3 +109,47 @@ def test_a_malformed_template_timestamp() -> None:
     tolerated, problem = tolerate_rollout(raw)
     assert problem is not None and problem.startswith("spec.template.metadata.creationTimestamp: ")
     assert tolerated["spec"]["template"] == {"metadata": {}}
+
+
+def test_argo_e2e_malformed_experiment_loses_its_requests() -> None:
+    """Argo's expectedfailures/malformed-experiment.yaml; what sorts after `templates` (terminate) is never read."""
+    template = {"metadata": {"labels": {"app": "demo"}}, "spec": {"containers": [container(resources=BAD)]}}
+    raw = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Experiment",
+        "metadata": {"name": "malformed-experiment"},
+        "spec": {
+            "duration": "30s",
+            "templates": [{"name": "canary", "selector": {"matchLabels": {"app": "demo"}}, "template": template}],
+            "terminate": True,
+        },
+    }
+    tolerated, problem = tolerate(raw)
+    assert problem is not None and problem.startswith(
+        "spec.templates[0].template.spec.containers[0].resources.requests.memory: "
+    )
+    kept = tolerated["spec"]["templates"][0]["template"]["spec"]["containers"]
+    assert kept == [container(resources={"requests": {}})]
+    assert tolerated["spec"]["duration"] == "30s" and "terminate" not in tolerated["spec"]
+    assert check_experiment(tolerated) == []
+
+
+@pytest.mark.parametrize("kind", ["AnalysisRun", "AnalysisTemplate", "ClusterAnalysisTemplate"])
+def test_argo_e2e_malformed_analysis_job_loses_its_requests(kind: str) -> None:
+    """Argo's expectedfailures/malformed-analysisrun.yaml (and -analysistemplate, -clusteranalysistemplate)."""
+    job = {"spec": {"template": {"spec": {"containers": [container(resources=BAD)], "restartPolicy": "Never"}}}}
+    raw = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": "malformed-analysis"},
+        "spec": {"metrics": [{"name": "test", "provider": {"job": job}}]},
+    }
+    tolerated, problem = tolerate(raw)
+    assert problem is not None and "job.spec.template.spec.containers[0].resources.requests.memory" in problem
+    pod_spec = tolerated["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
+    assert pod_spec == {"containers": [container(resources={"requests": {}})]}  # restartPolicy sorts later
+
+
+def test_other_kinds_are_read_as_they_are() -> None:
+    raw = {"kind": "Deployment", "spec": {"template": {"spec": {"containers": [container(resources=BAD)]}}}}
+    assert tolerate(raw) == (raw, None)
