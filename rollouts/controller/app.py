@@ -26,6 +26,7 @@ from rollouts.controller.observe import (
     Caches,
     RoutedObjects,
     controller_owner_uid,
+    malformed_rewrite,
     managed_by_key,
     observe,
     pod_hash_key,
@@ -216,7 +217,17 @@ class RolloutController:
             self._enqueue(new)
             self._enqueue_managed_services(new)
 
+    def _on_rollout_add(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)  # Argo's first event on every Rollout it sees, at creation and at its own start
+        message = f"Rollout resource added to informer: {key.namespace}/{key.name}"
+        self.recorder.record(rollout, reason="RolloutAddedToInformer", message=message)
+        self._enqueue(rollout)
+
     def _on_rollout_delete(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)
+        self.recorder.record(
+            rollout, reason="RolloutDeleted", message=f"Rollout {key.name}/{key.namespace} is deleted."
+        )
         self._enqueue(rollout)
         self._enqueue_managed_services(rollout)
 
@@ -329,6 +340,10 @@ class RolloutController:
         raw = self.rollouts.store.get(key)
         if raw is None or (raw.get("metadata") or {}).get("deletionTimestamp"):
             return None  # deleted: owned ReplicaSets go with it by garbage collection
+        if (rewrite := malformed_rewrite(raw)) is not None:  # as Argo's first full Update of the Rollout does
+            _log.warning("malformed spec (%s): writing it back as read", rewrite[1], extra={"rollout": str(key)})
+            raw = self.kube.patch(resources.ROLLOUTS, key.namespace, key.name, rewrite[0], kind="json")
+            self.rollouts.store.write_back(raw)
         started = time.monotonic()
         try:
             plan = self.executor.carry_out(key, raw, self._plan)

@@ -18,7 +18,7 @@ class CreateReplicaSet:
     body: Mapping[str, Any]
     revision: int
     announce: tuple[EventNote, ...] = ()
-    """Recorded between NewReplicaSetCreated and its ScalingReplicaSet, where Argo's RolloutNotCompleted falls."""
+    """Recorded once the ReplicaSet exists: after Argo's NewReplicaSetCreated, before its scale-up from 0."""
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def _settle(
     # dynamicStableScale: an interrupted canary keeps its pods, traffic and Service until the stable is whole again.
     previous = targets.rolling_back_from(observed, strategy, new)
     _point_services(decision, observed, strategy, canary=(previous or new).hash, stable=new.hash)
-    completing = decision.status.stable_rs != new.hash and new.saturated_at >= replicas
+    # A first deploy is stable at once, available or not (Argo's "Initial deploy"): an update of a Rollout that never
+    # became available then surges from it instead of replacing it.
+    completing = decision.status.stable_rs != new.hash and (stable is None or new.saturated_at >= replicas)
     if completing:  # before routing: a ping-pong Rollout routes to the Service that just became stable
         _complete(decision, strategy, new, "Initial deploy")
     if previous is not None:

@@ -142,12 +142,14 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    # As Argo records them: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (not for a blue-green first
-    # deploy, which Argo marks completed at once), ScalingReplicaSet.
-    not_completed = EventNote(
-        "RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"
+    # Argo's order: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (unless a blue-green first deploy,
+    # complete at once, or an update that was not complete already), then the scale-up.
+    was_completed = conditions.find(before.conditions, conditions.COMPLETED)
+    not_completed = (strategy.blue_green is None or has_stable) and (
+        was_completed is None or was_completed.status == "True"
     )
-    announce = () if strategy.blue_green is not None and not has_stable else (not_completed,)
+    message = f"Rollout not completed, started update to revision {revision} ({pod_hash})"
+    announce = (EventNote("RolloutNotCompleted", message),) if not_completed else ()
     # The create first, as Argo does: it is what a template change waits for; the annotation follows it.
     create = CreateReplicaSet(body, revision, announce=announce)
     actions = (create, AnnotateRollout({REVISION_ANNOTATION: str(revision)}))

@@ -18,9 +18,10 @@ from bluegreen_scenes import (
     a_rollout,
     observe,
     stable_status,
+    updating,
 )
 
-from rollouts.plan.actions import AnnotateRollout, CreateReplicaSet
+from rollouts.plan.actions import CreateReplicaSet
 from rollouts.plan.decide import decide, unreadable
 
 
@@ -123,15 +124,60 @@ def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_w
     assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
 
 
-def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
-    # Argo v1.10.2's TestRolloutAbortRetryPromote and TestBlueGreenUpdate: RolloutUpdated, NewReplicaSetCreated,
-    # RolloutNotCompleted, ScalingReplicaSet; a blue-green first deploy has no RolloutNotCompleted.
-    for rollout, not_completed in ((canary_rollout(), ["RolloutNotCompleted"]), (a_rollout(revision=None), [])):
-        plan = decide(observed=observe(rollout), now=NOW)
-        assert [event.reason for event in plan.leading_events] == ["RolloutUpdated"]
-        create, annotate = plan.actions
-        assert isinstance(annotate, AnnotateRollout) and isinstance(create, CreateReplicaSet)
-        assert [note.reason for note in create.announce] == not_completed
+def _announced(plan: Any) -> list[str]:
+    """The events of a plan that creates a ReplicaSet, in the order the executor records them."""
+    (create,) = [action for action in plan.actions if isinstance(action, CreateReplicaSet)]
+    return [
+        *(event.reason for event in plan.leading_events),
+        "NewReplicaSetCreated",
+        *(event.reason for event in create.announce),
+        *(event.reason for event in plan.events),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected"),
+    [
+        # Argo's TestRolloutAbortRetryPromote: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted, then the
+        # scale-up (ScalingReplicaSet), for the first revision and for the next.
+        pytest.param(lambda: observe(canary_rollout()), ["RolloutNotCompleted"], id="canary-first-deploy"),
+        pytest.param(
+            lambda: observe(
+                {
+                    **canary_rollout(),
+                    "spec": {**canary_rollout()["spec"], "template": YELLOW},
+                    "status": stable_status(),
+                },
+                a_replica_set(BLUE_HASH, 1),
+            ),
+            ["RolloutNotCompleted"],
+            id="canary-update",
+        ),
+        # Argo's TestBlueGreenUpdate: a blue-green first deploy completes at once, so it is never "not completed".
+        pytest.param(lambda: observe(a_rollout(revision=None)), [], id="blue-green-first-deploy"),
+        pytest.param(
+            lambda: observe(updating(), a_replica_set(BLUE_HASH, 1)), ["RolloutNotCompleted"], id="blue-green-update"
+        ),
+    ],
+)
+def test_a_new_revision_is_announced_around_its_replica_set(observed: Any, expected: list[str]) -> None:
+    plan = decide(observed=observed(), now=NOW)
+    assert [type(action).__name__ for action in plan.actions][0] == "CreateReplicaSet"
+    assert "AnnotateRollout" in [type(action).__name__ for action in plan.actions]
+    assert _announced(plan) == ["RolloutUpdated", "NewReplicaSetCreated", *expected]
+
+
+def test_a_canary_first_deploy_is_stable_before_it_is_available() -> None:
+    # Argo's TestRolloutBadToBadUpdate: a first revision that never becomes available is still promoted ("Initial
+    # deploy"), so the next update surges from it (maxSurge 1: one new pod, the four old ones stay).
+    rollout = canary_rollout()
+    rollout["spec"]["strategy"] = {"canary": {"maxSurge": 1, "maxUnavailable": 0}}
+    rollout["status"] = {"currentPodHash": BLUE_HASH}
+    rollout["metadata"]["annotations"] = {"rollout.argoproj.io/revision": "1"}
+    plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1, available=0)), now=NOW)
+    assert plan.status.stable_rs == BLUE_HASH
+    assert [event.reason for event in plan.events] == ["RolloutCompleted"]
+    assert plan.status.phase == "Progressing"
 
 
 def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
@@ -139,11 +185,3 @@ def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
     # create is the reaction to a template change, the annotation one round trip later.
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
     assert [type(action).__name__ for action in plan.actions] == ["CreateReplicaSet", "AnnotateRollout"]
-
-
-def test_a_blue_green_update_is_not_completed_once_its_replica_set_exists() -> None:
-    rollout = a_rollout(template=YELLOW, status=stable_status())
-    plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH), now=NOW)
-    [create] = [action for action in plan.actions if isinstance(action, CreateReplicaSet)]
-    assert [note.reason for note in create.announce] == ["RolloutNotCompleted"]
-    assert [event.reason for event in plan.leading_events] == ["RolloutUpdated"]
