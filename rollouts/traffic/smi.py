@@ -3,7 +3,8 @@
 ``trafficRouting.smi``: ``rootService`` (default: the stable Service) is the Service clients call;
 ``trafficSplitName`` (default: the Rollout's name). As in Argo, the TrafficSplit is created owned by the Rollout
 (``TrafficSplitCreated``) and its backends are the canary first, then the stable. One that already exists is
-adopted when no other controller owns it: we then write only ``spec.service`` and ``spec.backends``.
+adopted when no other controller owns it: we then write only ``spec.service`` and ``spec.backends``. When no update is
+under way the TrafficSplit stays (made now if missing, say at the first deploy), everything on the stable, as in Argo.
 """
 
 from __future__ import annotations
@@ -60,14 +61,7 @@ class SmiRouter:
         return verified_by_reading(self, objects, split)
 
     def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        current = objects.get(self.key)
-        if current is None:
-            return []
-        if self.rollout.controls(current):
-            return [
-                Edit(self.key, delete=True, event=("TrafficSplitDeleted", f"TrafficSplit `{self.key.name}` deleted"))
-            ]
-        return self._edits(current, stable_only(self.rollout))
+        return self._edits(objects.get(self.key), stable_only(self.rollout))
 
     def spec(self, weights: Mapping[str, int]) -> dict[str, Any]:
         backends = [{"service": service, "weight": weight} for service, weight in weights.items()]

@@ -35,8 +35,18 @@ def test_smi_creates_the_traffic_split_owned_by_the_rollout_then_follows_the_ste
         (modified,) = cluster.route(router, split(weight))
         assert modified.event == ("TrafficSplitModified", "TrafficSplit `web` modified")
         assert cluster[SPLIT_KEY]["spec"]["backends"] == backends(weight, 100 - weight)
-    (deleted,) = cluster.release(router)
-    assert deleted.delete and SPLIT_KEY not in cluster
+    cluster.route(router, split(30))
+    (released,) = cluster.release(router)  # as in Argo, the TrafficSplit stays, everything on stable
+    assert not released.delete and cluster[SPLIT_KEY]["spec"]["backends"] == backends(0, 100)
+
+
+def test_smi_release_without_an_update_creates_the_traffic_split_on_stable_as_argo_does() -> None:
+    """Argo's SMI e2e tests read the TrafficSplit right after the first deploy."""
+    router = registry.routers_for(rollout({"smi": {}}))[0]
+    cluster = Cluster()
+    (created,) = cluster.release(router)
+    assert created.event == ("TrafficSplitCreated", "TrafficSplit `web` created")
+    assert cluster[SPLIT_KEY]["spec"] == {"service": "web-stable", "backends": backends(0, 100)}
 
 
 def test_smi_root_service_and_name_come_from_the_config() -> None:
