@@ -2,7 +2,8 @@
 
 ``trafficRouting.smi``: ``rootService`` (default: the stable Service) is the Service clients call;
 ``trafficSplitName`` (default: the Rollout's name). As in Argo, the TrafficSplit is created owned by the Rollout
-(``TrafficSplitCreated``) and its backends are the canary first, then the stable. One that already exists is
+(``TrafficSplitCreated``) and its backends are the canary first, then an experiment step's weighted templates, then
+the stable. One that already exists is
 adopted when no other controller owns it: we then write only ``spec.service`` and ``spec.backends``. When no update is
 under way the TrafficSplit stays (made now if missing, say at the first deploy), everything on the stable, as in Argo.
 """
@@ -26,7 +27,7 @@ from rollouts.traffic.router import (
     Verification,
     verified_by_reading,
 )
-from rollouts.traffic.weights import service_weights, stable_only
+from rollouts.traffic.weights import stable_only
 
 TRAFFIC_SPLITS = ObjectKind("split.smi-spec.io", "v1alpha1", "trafficsplits", "TrafficSplit")
 FIELD = "spec.strategy.canary.trafficRouting.smi"
@@ -55,7 +56,10 @@ class SmiRouter:
         return [self.key]
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        return self._edits(objects.get(self.key), service_weights(self.rollout, split))
+        weights = {self.rollout.canary_service: split.canary_weight}
+        weights.update((destination.service_name, destination.weight) for destination in split.additional)
+        weights[self.rollout.stable_service] = split.stable_weight
+        return self._edits(objects.get(self.key), weights)
 
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)

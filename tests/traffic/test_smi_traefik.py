@@ -3,11 +3,13 @@ create or adopt, release."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from traffic_helpers import UID, Cluster, rollout, split
 
+from rollouts.plan.actions import AdditionalDestination
 from rollouts.traffic import registry
 from rollouts.traffic.router import ObjectKey, RoutingError
 from rollouts.traffic.smi import TRAFFIC_SPLITS
@@ -108,3 +110,18 @@ def test_traefik_names_the_missing_service() -> None:
         RoutingError, match='TraefikService "shop/web-weighted" has no backend for Service "web-canary"'
     ):
         router.set_weight({TRAEFIK_KEY: service}, split(10))
+
+
+def test_smi_experiment_templates_are_backends_between_canary_and_stable() -> None:
+    """Argo's TestSMIExperimentStep: canary 5, the template 5, stable 90; two backends again after the step."""
+    router = registry.routers_for(rollout({"smi": {}}))[0]
+    cluster = Cluster()
+    cluster.route(router, split(5))
+    cluster.route(router, replace(split(5), stable_weight=90, additional=(AdditionalDestination("web-exp", "e1", 5),)))
+    assert cluster[SPLIT_KEY]["spec"]["backends"] == [
+        {"service": "web-canary", "weight": 5},
+        {"service": "web-exp", "weight": 5},
+        {"service": "web-stable", "weight": 90},
+    ]
+    cluster.route(router, split(5))
+    assert cluster[SPLIT_KEY]["spec"]["backends"] == backends(5, 95)
