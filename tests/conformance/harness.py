@@ -152,7 +152,11 @@ def _environment(cluster: LocalCluster) -> dict[str, str]:
         raise ClusterError(f"no cluster state in {cluster.dir}")
     # The e2e fixtures shell out to `kubectl apply`: the one matching the cluster comes first on PATH.
     path = f"{state.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
+    # Argo's ALB update tests skip unless this is set (it adds annotations for a real AWS Load Balancer Controller).
+    # Set to no annotations they still run the ALB flow on the local cluster, so by default they do, for both
+    # controllers (set it empty to skip them again).
+    alb = {"E2E_ALB_INGESS_ANNOTATIONS": os.environ.get("E2E_ALB_INGESS_ANNOTATIONS", "{}")}
+    return {**os.environ, **alb, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
 
 
 @contextmanager
