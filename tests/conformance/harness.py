@@ -126,9 +126,12 @@ def _cluster(existing: Path | None) -> Iterator[LocalCluster]:
 
 
 def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool, scratch: Path) -> None:
-    """Argo's CRDs for the baseline, else ours; Istio's either way: our VirtualService and DestinationRule, and
-    the other Istio kinds the fixtures apply (Gateway, ...) from the e2e suite's own copy."""
+    """Argo's CRDs for the baseline, else ours; the routers' either way, from crds/third-party/: TrafficSplit (the
+    e2e suite's own copy does not serve v1alpha1, which both controllers write and its SMI suites probe for, so
+    they would skip), ApisixRoute, Istio's VirtualService and DestinationRule, Gateway API, Traefik; and the other
+    Istio kinds the fixtures apply (Gateway, ...) from the e2e suite's own copy."""
     files = sorted(argo.crds.glob("*-crd.yaml")) if baseline else sorted((REPO / "crds").glob("*.yaml"))
+    routers = sorted((REPO / "crds" / "third-party").glob("*.yaml"))
     istio = REPO / "crds" / "third-party" / "istio.yaml"
     ours = {document["metadata"]["name"] for document in yaml.safe_load_all(istio.read_text()) if document}
     others = [
@@ -137,7 +140,7 @@ def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool, scr
         if document and document.get("kind") == "CustomResourceDefinition" and document["metadata"]["name"] not in ours
     ]
     scratch.write_text(yaml.safe_dump_all(others))
-    files += [istio, scratch]
+    files += [*routers, scratch]
     arguments = [argument for path in files for argument in ("-f", str(path))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *arguments, timeout=120)
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
@@ -149,7 +152,11 @@ def _environment(cluster: LocalCluster) -> dict[str, str]:
         raise ClusterError(f"no cluster state in {cluster.dir}")
     # The e2e fixtures shell out to `kubectl apply`: the one matching the cluster comes first on PATH.
     path = f"{state.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
+    # Argo's ALB update tests skip unless this is set (it adds annotations for a real AWS Load Balancer Controller).
+    # Set to no annotations they still run the ALB flow on the local cluster, so by default they do, for both
+    # controllers (set it empty to skip them again).
+    alb = {"E2E_ALB_INGESS_ANNOTATIONS": os.environ.get("E2E_ALB_INGESS_ANNOTATIONS", "{}")}
+    return {**os.environ, **alb, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
 
 
 @contextmanager

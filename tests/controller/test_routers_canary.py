@@ -1,8 +1,8 @@
 """Canaries through each traffic router on the real cluster (no proxy or mesh: the routed objects are the contract).
 
 Per router, from its example in examples/: the weights follow the steps, the header route appears at its step and
-disappears when the update is over, completion releases the router's objects (NGINX's canary Ingress and SMI's
-TrafficSplit are deleted, the others send everything to stable), and an abort puts all traffic back on stable at
+disappears when the update is over, completion releases the router's objects (as in Argo, each sends everything to
+stable; NGINX's canary Ingress and SMI's TrafficSplit stay, at weight 0), and an abort puts all traffic back on stable at
 once.
 """
 

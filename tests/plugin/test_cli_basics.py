@@ -228,8 +228,8 @@ def test_lint_reports_every_problem_by_object(tmp_path: Path) -> None:
         "Rollout/broken: spec.replicaz: unknown field",
         "Rollout/broken: spec.strategy.canary.steps[1].pause.forever: unknown field",
         "Rollout/broken: spec.strategy.canary.steps[0].setWeight: must be between 0 and 100, got 120",
-        "Rollout/broken: spec.strategy.canary.steps[2]: a step must set exactly one of setWeight, pause, analysis, experiment, "
-        "setCanaryScale, setHeaderRoute, setMirrorRoute",
+        "Rollout/broken: spec.strategy.canary.steps[2]: a step must set one of setWeight, pause, analysis, experiment, "
+        "setCanaryScale, setHeaderRoute, setMirrorRoute, and at most one of setWeight, pause, analysis, experiment",
         lines[4],
     ]
     assert lines[4].startswith("AnalysisTemplate/no-metrics: spec.metrics"), lines

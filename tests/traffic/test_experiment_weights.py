@@ -223,19 +223,20 @@ WEIGHT_FIELD = "spec.strategy.canary.steps[1].experiment.templates[0].weight"
             {"nginx": {"stableIngress": "web"}},
             [
                 f"{WEIGHT_FIELD}: traffic router nginx cannot give an experiment template a share of the traffic; "
-                "supported: istio, smi"
+                "supported: alb, istio, smi"
             ],
             id="nginx",
         ),
-        pytest.param({**SUBSET_ROUTING, "smi": {}}, [], id="istio-and-smi"),
         pytest.param(
-            {**SUBSET_ROUTING, "nginx": {"stableIngress": "web"}},
+            {**SUBSET_ROUTING, "traefik": {"weightedTraefikServiceName": "web"}},
             [
-                f"{WEIGHT_FIELD}: traffic router nginx cannot give an experiment template a share of the traffic; "
-                "supported: istio, smi"
+                f"{WEIGHT_FIELD}: traffic router traefik cannot give an experiment template a share of the traffic; "
+                "supported: alb, istio, smi"
             ],
             id="every-router-must-carry-it",
         ),
+        pytest.param({**SUBSET_ROUTING, "smi": {}}, [], id="istio-and-smi"),
+        pytest.param({"alb": {"ingress": "web", "servicePort": 80}}, [], id="alb"),
     ],
 )
 def test_weighted_templates_need_routers_that_carry_them(routing: dict[str, Any], problems: list[str]) -> None:
