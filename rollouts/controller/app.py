@@ -35,7 +35,7 @@ from rollouts.controller.observe import (
     rollout_references,
 )
 from rollouts.controller.routing import release
-from rollouts.controller.routing.adapter import resource
+from rollouts.controller.routing.apis import ROUTED_PROBE_SECONDS, routed_apis, serves
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -53,21 +53,8 @@ from rollouts.plan import decide as planner
 from rollouts.plan.actions import Plan
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
 from rollouts.plan.references import SERVICE, WORKLOAD, References, reference_key
-from rollouts.traffic import registry
 
 _log = logging.getLogger("rollouts.controller")
-
-ROUTED_PROBE_SECONDS = (2.0, 30.0)
-"""Rediscover a router's API (Istio, SMI, Gateway API, ...) this often while some Rollout routes through it, and
-otherwise: its CRDs may be installed or removed while we run."""
-
-
-def routed_apis() -> dict[str, tuple[Resource, ...]]:
-    """The kinds traffic routers read, by API group version: each group version comes and goes as one."""
-    apis: dict[str, tuple[Resource, ...]] = {}
-    for kind in registry.ROUTED_KINDS:
-        apis[kind.api_version] = (*apis.get(kind.api_version, ()), resource(kind))
-    return apis
 
 
 @dataclass(frozen=True)
@@ -82,20 +69,6 @@ class Settings:
 def rollout_selector(instance_id: str) -> str:
     """Argo's instance-id rule: with an id, only objects labelled with it; without, only unlabelled objects."""
     return f"{INSTANCE_ID_LABEL}={instance_id}" if instance_id else f"!{INSTANCE_ID_LABEL}"
-
-
-def serves(kube: Kube, *wanted: Resource) -> bool | None:
-    """Whether the cluster serves every resource in `wanted` (one group version); None when it cannot tell."""
-    group, version = wanted[0].group, wanted[0].version
-    try:
-        found = kube.raw("GET", f"/apis/{group}/{version}")
-    except errors.NotFound:
-        return False
-    except errors.ApiError as error:
-        _log.warning("cannot tell whether the cluster serves %s/%s: %s", group, version, error)
-        return None
-    plurals = {item.get("name") for item in found.get("resources") or []}
-    return all(resource.plural in plurals for resource in wanted)
 
 
 class RolloutController:
