@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from rollouts.controller.observe import (
     references_of_raw,
     rollout_references,
 )
+from rollouts.controller.routing import release
 from rollouts.controller.routing.adapter import resource
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
@@ -48,7 +49,7 @@ from rollouts.machinery.store import IndexFunc, Store
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
-from rollouts.plan.references import SERVICE, WORKLOAD, reference_key
+from rollouts.plan.references import SERVICE, WORKLOAD, References, reference_key
 from rollouts.traffic import registry
 
 _log = logging.getLogger("rollouts.controller")
@@ -206,10 +207,14 @@ class RolloutController:
         if old is new or old_version != (new.get("metadata") or {}).get("resourceVersion"):
             self._enqueue(new)
             self._enqueue_managed_services(new)
+            if (rule := release.destination_rule_of(old)) and rule != release.destination_rule_of(new):
+                self.service_queue.add(ObjectKey(key_of(old).namespace, rule))  # no longer named: hand it back
 
     def _on_rollout_delete(self, rollout: Mapping[str, Any]) -> None:
         self._enqueue(rollout)
         self._enqueue_managed_services(rollout)
+        if rule := release.destination_rule_of(rollout):
+            self.service_queue.add(ObjectKey(key_of(rollout).namespace, rule))
 
     def _enqueue_managed_services(self, rollout: Mapping[str, Any]) -> None:
         # A Service the Rollout no longer names (or a deleted Rollout's) must lose our selector key.
@@ -259,6 +264,8 @@ class RolloutController:
                 watch = ResourceListWatch(self.kube, kind, namespace=self.settings.namespace)
                 informer = Informer(watch, name=f"{kind.plural}.{kind.group}", clock=self.clock)
                 self._wire_referred(informer, kind.kind)
+                if kind == resources.DESTINATION_RULES:  # a marked rule may have lost its Rollout meanwhile
+                    informer.add_handler(on_add=self._on_rule, on_update=lambda _old, new: self._on_rule(new))
                 made.append(informer)
             return tuple(made)
 
@@ -348,24 +355,34 @@ class RolloutController:
         log.debug("reconciled: %d actions, phase %s", len(plan.actions), plan.status.phase)
         return Result(requeue_after=plan.requeue_after)
 
+    def _on_rule(self, rule: Mapping[str, Any]) -> None:
+        if release.managing_rollout(rule):
+            self.service_queue.add(key_of(rule))
+
     def reconcile_service(self, key: ObjectKey) -> Result | None:
         """Drop our selector key and annotation from a Service its Rollout no longer names (or that lost its
-        Rollout)."""
+        Rollout), and our hash labels and annotation from such a DestinationRule of the same key."""
+        release.release_rule(self.kube, self._lookup, key, lambda name, names: self._still_named(key, name, names))
         service = self.services.store.get(key)
         rollout_name = ((service or {}).get("metadata", {}).get("annotations") or {}).get(MANAGED_BY_ANNOTATION)
         if service is None or not rollout_name:
             return None
-        rollout = self.rollouts.store.get(ObjectKey(key.namespace, rollout_name))
-        if rollout is None:
-            try:  # not ours to see (another instance id)? Only a Rollout that is really gone releases the Service.
-                rollout = self.kube.get(resources.ROLLOUTS, key.namespace, rollout_name)
-            except errors.NotFound:
-                rollout = None
-        if rollout is not None and not (rollout.get("metadata") or {}).get("deletionTimestamp"):
-            named = references_of_raw(rollout)
-            if named is None or key.name in named.services:
-                return None  # still named, or unreadable: never take traffic away on a guess
+        if self._still_named(key, rollout_name, lambda named: key.name in named.services):
+            return None
         patch = {"metadata": {"annotations": {MANAGED_BY_ANNOTATION: None}}, "spec": {"selector": {HASH_LABEL: None}}}
         self.services.store.write_back(self.kube.patch(resources.SERVICES, key.namespace, key.name, patch))
         _log.info("released Service %s from Rollout %s", key, rollout_name)
         return None
+
+    def _still_named(self, key: ObjectKey, rollout_name: str, names_it: Callable[[References], bool]) -> bool:
+        """Whether the Rollout exists and names the object (True when unreadable: never act on a guess)."""
+        rollout = self.rollouts.store.get(ObjectKey(key.namespace, rollout_name))
+        if rollout is None:
+            try:  # not ours to see (another instance id)? Only a Rollout that is really gone releases the object.
+                rollout = self.kube.get(resources.ROLLOUTS, key.namespace, rollout_name)
+            except errors.NotFound:
+                return False
+        if (rollout.get("metadata") or {}).get("deletionTimestamp"):
+            return False
+        named = references_of_raw(rollout)
+        return named is None or names_it(named)
