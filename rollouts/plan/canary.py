@@ -302,16 +302,23 @@ def _route(
     header_routes = steps.current_header_routes(step_list, index) if index is not None else {}
     mirror_routes = steps.current_mirror_routes(step_list, index) if index is not None else {}
     max_weight = strategy.effective_max_traffic_weight
+    additional = (
+        experiment_step.weighted_destinations(decision, observed, step_list, index)
+        if index is not None and not release
+        else ()
+    )
+    stable_weight = max(0, max_weight - weight - sum(destination.weight for destination in additional))
     split = TrafficSplit(
         canary_hash=canary.hash,
         stable_hash=stable.hash,
         canary_weight=weight,
-        stable_weight=max_weight - weight,
+        stable_weight=stable_weight,
         header_routes=tuple(header_routes.values()),
         mirror_routes=tuple(mirror_routes.values()),
         stable_ping_pong=(decision.status.canary or CanaryStatus()).stable_ping_pong
         if pingpong.enabled(strategy)
         else None,
+        additional=additional,
     )
     # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
     decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
@@ -323,8 +330,13 @@ def _route(
     weights = TrafficWeights(
         canary=WeightDestination(weight=weight, service_name=strategy.canary_service, pod_template_hash=canary.hash),
         stable=WeightDestination(
-            weight=max_weight - weight, service_name=strategy.stable_service, pod_template_hash=stable.hash
+            weight=stable_weight, service_name=strategy.stable_service, pod_template_hash=stable.hash
         ),
+        additional=[
+            WeightDestination(weight=d.weight, service_name=d.service_name, pod_template_hash=d.pod_template_hash)
+            for d in additional
+        ]
+        or None,
     )
     canary_status = (decision.status.canary or CanaryStatus()).model_copy(update={"weights": weights})
     decision.update(canary=canary_status)

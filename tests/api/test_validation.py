@@ -906,16 +906,6 @@ def test_errors_name_the_field(obj: Any, expected: str) -> None:
     ("obj", "path"),
     [
         pytest.param(
-            changed(
-                ISTIO,
-                spec__strategy__canary__steps__0={
-                    "experiment": {"templates": [{"name": "a", "specRef": "stable", "weight": 10}]}
-                },
-            ),
-            "spec.strategy.canary.steps[0].experiment.templates[0].weight",
-            id="experiment-template-weight",
-        ),
-        pytest.param(
             changed(ISTIO, spec__strategy__canary__trafficRouting__appMesh={}),
             "spec.strategy.canary.trafficRouting.appMesh",
             id="app-mesh",

@@ -32,6 +32,7 @@ Words used throughout:
 from rollouts.traffic.istio.destination_rule import destination_rule_ops, release_destination_rule_ops
 from rollouts.traffic.istio.model import (
     FULL_WEIGHT,
+    ExtraDestination,
     HeaderRoute,
     ManagedHttpRoute,
     ManagedRoutes,
@@ -44,6 +45,7 @@ from rollouts.traffic.istio.virtual_service import validate_references, virtual_
 
 __all__ = [
     "FULL_WEIGHT",
+    "ExtraDestination",
     "HeaderRoute",
     "ManagedHttpRoute",
     "ManagedRoutes",
