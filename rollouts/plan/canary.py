@@ -365,6 +365,7 @@ def _retire(decision: Decision, observed: Observed, strategy: CanaryStrategy, *,
         now=now,
         desired_total=observed.rollout.spec.effective_replicas,
         revision_limit=strategy.scale_down_delay_revision_limit,
+        wait_deadlines=strategy.traffic_routing is not None,  # Argo: the delay only applies behind a router
     )
     decision.actions.extend(actions)
     if wake is not None:
