@@ -172,10 +172,7 @@ class ExperimentController:
         namespace = str(raw["metadata"].get("namespace", ""))
         if isinstance(action, plan.CreateObject):
             try:
-                created = self.kube.create(_KINDS[action.kind], namespace, dict(action.body))
-                # The next reconcile may come before the watch brings it: a run it cannot find would be an Error.
-                informer = {"ReplicaSet": self.replica_sets, "Service": self.services}.get(action.kind, self.runs)
-                informer.store.write_back({"kind": action.kind, **created})
+                self.kube.create(_KINDS[action.kind], namespace, dict(action.body))
                 log.info("created %s %s", action.kind, action.body["metadata"]["name"])
             except errors.AlreadyExists:
                 pass  # created by an earlier reconcile whose write we have not seen yet
