@@ -50,7 +50,7 @@ STEP_SUPPORT: Mapping[str, frozenset[str]] = {
 }
 """The managed-route steps each router carries out; a step no configured router supports is invalid."""
 
-EXPERIMENT_WEIGHTS = frozenset({"istio"})
+EXPERIMENT_WEIGHTS = frozenset({"istio", "smi"})
 """Routers that give experiment templates their ``weight`` (an extra destination each); every router a Rollout
 configures must, or the weight is invalid (a router that cannot would send that share to stable)."""
 

@@ -54,7 +54,12 @@ class SmiRouter:
         return [self.key]
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        return self._edits(objects.get(self.key), service_weights(self.rollout, split))
+        weights = service_weights(self.rollout, split)
+        if split.additional:  # experiment templates' Services, between canary and stable as in Argo
+            stable = weights.pop(self.rollout.stable_service)
+            weights |= {destination.service_name: destination.weight for destination in split.additional}
+            weights[self.rollout.stable_service] = stable
+        return self._edits(objects.get(self.key), weights)
 
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)

@@ -6,6 +6,7 @@ We test these aspects:
 * Istio DestinationRule (subset split): a subset named after the template's Service, labelled with its pod hash,
   added during the step and removed after; user subsets stay;
 * the Istio router end to end (`IstioRouter.set_weight` / `release`) from a `TrafficSplit` with `additional`;
+* SMI: the template's Service is a backend of the TrafficSplit between canary and stable, as in Argo;
 * the registry: a weighted template needs every configured router to carry it (InvalidSpec naming the field).
 """
 
@@ -222,15 +223,16 @@ WEIGHT_FIELD = "spec.strategy.canary.steps[1].experiment.templates[0].weight"
             {"nginx": {"stableIngress": "web"}},
             [
                 f"{WEIGHT_FIELD}: traffic router nginx cannot give an experiment template a share of the traffic; "
-                "supported: istio"
+                "supported: istio, smi"
             ],
             id="nginx",
         ),
+        pytest.param({**SUBSET_ROUTING, "smi": {}}, [], id="istio-and-smi"),
         pytest.param(
-            {**SUBSET_ROUTING, "smi": {}},
+            {**SUBSET_ROUTING, "nginx": {"stableIngress": "web"}},
             [
-                f"{WEIGHT_FIELD}: traffic router smi cannot give an experiment template a share of the traffic; "
-                "supported: istio"
+                f"{WEIGHT_FIELD}: traffic router nginx cannot give an experiment template a share of the traffic; "
+                "supported: istio, smi"
             ],
             id="every-router-must-carry-it",
         ),
@@ -238,3 +240,23 @@ WEIGHT_FIELD = "spec.strategy.canary.steps[1].experiment.templates[0].weight"
 )
 def test_weighted_templates_need_routers_that_carry_them(routing: dict[str, Any], problems: list[str]) -> None:
     assert registry.step_problems(rollout(routing, steps=[{"setWeight": 10}, WEIGHTED_STEP])) == problems
+
+
+def test_smi_backends_carry_the_experiment_between_canary_and_stable() -> None:
+    (router,) = registry.routers_for(rollout({"smi": {}}))
+    experiment = AdditionalDestination("web-exp-a", "e1", 5)
+    split = TrafficSplit("c", "s", canary_weight=5, stable_weight=90, additional=(experiment,))
+    (edit,) = router.set_weight({}, split)
+    assert edit.create is not None
+    assert edit.create["spec"]["backends"] == [
+        {"service": "web-canary", "weight": 5},
+        {"service": "web-exp-a", "weight": 5},
+        {"service": "web-stable", "weight": 90},
+    ]
+    created = {ObjectKey(edit.key.kind, edit.key.namespace, edit.key.name): edit.create}
+    (back,) = router.set_weight(created, TrafficSplit("c", "s", canary_weight=5, stable_weight=95))
+    patched = apply_patch(edit.create, list(back.ops))
+    assert patched["spec"]["backends"] == [
+        {"service": "web-canary", "weight": 5},
+        {"service": "web-stable", "weight": 95},
+    ]
