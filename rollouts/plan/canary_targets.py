@@ -77,16 +77,17 @@ def routed_targets(
 def at_targets(
     observed: Observed, new: ReplicaSet, stable: ReplicaSet, canary_target: int, stable_target: int, *, routed: bool
 ) -> bool:
-    """Both ReplicaSets asked for and reached their targets and, without a router, nothing older still runs pods
-    (those pods would serve traffic; behind a router they get none, so they may drain at their own pace, as Argo)."""
-    others_running = any(rs.current > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
+    """Both ReplicaSets asked for their targets, the canary's pods are available and the stable's exist (Argo does
+    not wait for a stable that never became available), and, without a router, nothing older still has available
+    pods (those would serve traffic; behind a router they get none, so they may drain at their own pace, as Argo)."""
+    others_serving = any(rs.available > 0 for rs in observed.replica_sets if rs.hash not in (new.hash, stable.hash))
     return (
         new.replicas == canary_target
         and new.available >= canary_target
         and new.fully_observed
         and stable.replicas == stable_target
-        and stable.available >= stable_target
-        and (routed or not others_running)
+        and stable.current == stable_target
+        and (routed or not others_serving)
     )
 
 

@@ -185,3 +185,20 @@ def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
     # create is the reaction to a template change, the annotation one round trip later.
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
     assert [type(action).__name__ for action in plan.actions] == ["CreateReplicaSet", "AnnotateRollout"]
+
+
+def test_a_canary_step_does_not_wait_for_a_stable_that_never_became_available() -> None:
+    # Argo's TestRolloutBadToGoodSetWeightUpdate: the stable's pods crash; once the canary holds its 50% and the
+    # stable its share (existing, not available), setWeight is done, as Argo counts the stable's pods created.
+    rollout = canary_rollout()
+    rollout["spec"]["replicas"] = 4
+    steps = [{"setWeight": 50}, {"pause": {"duration": "5s"}}]
+    rollout["spec"]["strategy"] = {"canary": {"maxSurge": 1, "maxUnavailable": 0, "steps": steps}}
+    rollout["spec"]["template"] = YELLOW
+    rollout["metadata"]["annotations"] = {"rollout.argoproj.io/revision": "2"}
+    rollout["status"] = {"stableRS": BLUE_HASH, "currentPodHash": YELLOW_HASH, "currentStepIndex": 0}
+    crashing = a_replica_set(BLUE_HASH, 1, available=0)
+    canary = a_replica_set(YELLOW_HASH, 2, template=YELLOW)
+    plan = decide(observed=observe(rollout, crashing, canary), now=NOW)
+    assert plan.status.current_step_index == 1
+    assert "RolloutStepCompleted" in [event.reason for event in plan.events]
