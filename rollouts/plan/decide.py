@@ -190,8 +190,8 @@ def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[s
     elif strategy is not None and (canary_strategy := strategy.canary) is not None:
         if status.stable_rs:
             roles[status.stable_rs] = canary_strategy.stable_metadata
-        if new.hash != status.stable_rs:
-            roles[new.hash] = canary_strategy.canary_metadata
+        if new.hash != status.stable_rs:  # a first deploy (nothing stable yet) is stable, as Argo has it
+            roles[new.hash] = canary_strategy.canary_metadata if status.stable_rs else canary_strategy.stable_metadata
     return roles
 
 

@@ -6,10 +6,12 @@ resource actions index them), and a blue-green Rollout's ready and available cou
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 from bluegreen_scenes import (
+    BLUE,
     BLUE_HASH,
     NOW,
     YELLOW,
@@ -202,3 +204,16 @@ def test_a_canary_step_does_not_wait_for_a_stable_that_never_became_available() 
     plan = decide(observed=observe(rollout, crashing, canary), now=NOW)
     assert plan.status.current_step_index == 1
     assert "RolloutStepCompleted" in [event.reason for event in plan.events]
+
+
+def test_a_canary_first_deploy_carries_the_stable_metadata_before_it_completes() -> None:
+    # Argo's TestCanarySuite/TestEphemeralMetadata: nothing stable yet means the new ReplicaSet is the stable one.
+    rollout = canary_rollout()
+    rollout["spec"]["strategy"]["canary"].update(
+        stableMetadata={"labels": {"role": "stable"}}, canaryMetadata={"labels": {"role": "canary"}}
+    )
+    replica_set = a_replica_set(BLUE_HASH, 1, available=1, template=copy.deepcopy(BLUE))
+    replica_set["spec"]["template"]["metadata"]["labels"]["role"] = "stable"
+    replica_set["metadata"]["annotations"]["rollout.argoproj.io/ephemeral-metadata"] = '{"labels":{"role":"stable"}}'
+    plan = decide(observed=observe(rollout, replica_set), now=NOW)
+    assert not [a for a in plan.actions if type(a).__name__ == "SetPodMetadata"]

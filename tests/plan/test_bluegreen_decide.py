@@ -7,11 +7,13 @@ invalid specs, and that a converged rollout plans nothing. No API: these are pur
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from bluegreen_scenes import (
+    BLUE,
     BLUE_HASH,
     NOW,
     YELLOW,
@@ -273,7 +275,7 @@ def test_first_deploy_pods_carry_the_active_metadata_before_the_active_service_s
     # Argo's TestEphemeralMetadata: a first deploy (nothing stable yet) is the active one, as Argo's rule has it.
     rollout = a_rollout(revision=None, activeMetadata={"labels": {"role": "active"}})
     rollout["spec"]["strategy"]["blueGreen"]["previewMetadata"] = {"labels": {"role": "preview"}}
-    replica_set = a_replica_set(BLUE_HASH, 1, available=1)
+    replica_set = a_replica_set(BLUE_HASH, 1, available=1, template=copy.deepcopy(BLUE))
     replica_set["spec"]["template"]["metadata"]["labels"]["role"] = "active"
     replica_set["metadata"]["annotations"]["rollout.argoproj.io/ephemeral-metadata"] = '{"labels":{"role":"active"}}'
     plan = decide(observed=observe(rollout, replica_set), now=NOW)
