@@ -58,10 +58,12 @@ def reconcile(
         _skip_to_rollback(decision, observed, step_list, new)
     _point_ping_pong(decision, observed, strategy, new)
     updating = stable is not None and stable.hash != new.hash and not decision.status.abort and not status.promote_full
+    keeping = updating and not fast
     experiment_step.cancel_others(
         decision,
         observed,
-        experiment_step.current_name(observed, step_list, index, new) if updating and not fast else None,
+        experiment_step.current_name(observed, step_list, index, new) if keeping else None,
+        experiment_step.later_names(observed, step_list, index, new) if keeping else (),
     )
 
     if stable is None or stable.hash == new.hash:

@@ -96,10 +96,18 @@ def current_name(observed: Observed, step_list: Sequence[CanaryStep], index: int
     return None
 
 
-def cancel_others(decision: Decision, observed: Observed, keep: str | None) -> None:
-    """Terminate every running Experiment of the Rollout but the current step's (named `keep`, or `keep-N`)."""
+def later_names(observed: Observed, step_list: Sequence[CanaryStep], index: int, new: ReplicaSet) -> tuple[str, ...]:
+    """The Experiments this revision's later experiment steps would create. One exists only when a reconcile went on
+    to that step and was cut short before its status write: the step adopts it when it gets there again."""
+    later = range(index + 1, len(step_list))
+    return tuple(experiment_name(observed, new, at) for at in later if step_list[at].experiment is not None)
+
+
+def cancel_others(decision: Decision, observed: Observed, keep: str | None, later: Sequence[str] = ()) -> None:
+    """Terminate every running Experiment of the Rollout but the current step's (named `keep`, or `keep-N`) and
+    those of later steps (`later`)."""
     for experiment in observed.experiments:
-        ours = keep is not None and of_step(experiment.name, keep)  # recorded, or one to adopt
+        ours = any(of_step(experiment.name, base) for base in (keep, *later) if base is not None)  # or to adopt
         if not ours and not experiment.terminating and not experiment.finished:
             decision.actions.append(TerminateExperiment(experiment.name))
     if keep is None and decision.status.canary is not None and decision.status.canary.current_experiment:
