@@ -80,7 +80,12 @@ def test_host_split_routes_a_share_to_the_experiment(cluster: Any, kube: Kube, n
         ),
         what="stable 70, canary 10, experiment 20",
     )
-    weights = kube.get(resources.ROLLOUTS, namespace, name)["status"]["canary"]["weights"]
+    # The route is patched before the reconcile's status write: wait for the status too.
+    weights = wait_until(
+        lambda: kube.get(resources.ROLLOUTS, namespace, name)["status"]["canary"]["weights"].get("additional")
+        and kube.get(resources.ROLLOUTS, namespace, name)["status"]["canary"]["weights"],
+        what="the extra destination in status.canary.weights",
+    )
     assert weights["additional"] == [
         {"weight": 20, "serviceName": service, "podTemplateHash": template["podTemplateHash"]}
     ]
@@ -92,7 +97,10 @@ def test_host_split_routes_a_share_to_the_experiment(cluster: Any, kube: Kube, n
         lambda: routes(kube, namespace, "istio-host-split-vsvc") == [(stable, None, 100), (canary, None, 0)],
         what="the experiment's destination removed",
     )
-    assert not kube.get(resources.ROLLOUTS, namespace, name)["status"]["canary"]["weights"].get("additional")
+    wait_until(
+        lambda: not kube.get(resources.ROLLOUTS, namespace, name)["status"]["canary"]["weights"].get("additional"),
+        what="the extra destination gone from status.canary.weights",
+    )
 
 
 def test_subset_split_adds_a_subset_for_the_experiment_and_removes_it(
