@@ -27,6 +27,7 @@ from analysis.providers.job import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION
 from analysis.providers.registry import Providers, UnsupportedProvider
 from rollouts.api import AnalysisRunStatus, Measurement
 from rollouts.api.gotext import format_time, parse_time
+from rollouts.api.tolerant import tolerate
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -153,7 +154,7 @@ class AnalysisRunController:
 
     def _reconcile(self, raw: Mapping[str, Any]) -> decide.Outcome:
         log: RunLog = logging.LoggerAdapter(_log, {"analysisrun": str(key_of(raw))})
-        plan = decide.schedule(run=raw, now=self.clock.now())
+        plan = decide.schedule(run=tolerate(raw)[0], now=self.clock.now())  # Go-undecodable values as Argo reads them
         outcome = self._measure_and_settle(raw, plan, log)
         if outcome.expired:
             self._delete(raw, log)

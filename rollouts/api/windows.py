@@ -18,13 +18,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from apscheduler.triggers.cron import CronTrigger
 
 from rollouts.api.gotext import parse_go_duration
+
+if TYPE_CHECKING:  # apscheduler (and asyncio through it) loads only when a Rollout has windows: ~0.1 s off the
+    from apscheduler.triggers.cron import CronTrigger  # plugin's start-up, which only needs the annotation names
 
 PROMOTION_WINDOWS_ANNOTATION = "rollouts.argoproj.io/promotion-windows"
 OVERRIDE_WINDOW_ANNOTATION = "rollouts.argoproj.io/promotion-window-override"
@@ -101,6 +103,8 @@ def _window(where: str, kind: Literal["allow", "deny"], entry: Any) -> Window:
         raise WindowError(
             f"{where}.timeZone", f"unknown time zone {zone!r}; want an IANA name like Europe/Paris"
         ) from None
+    from apscheduler.triggers.cron import CronTrigger  # here, not at the top: see the import block
+
     try:
         trigger = CronTrigger.from_crontab(_cron_weekdays(str(schedule)), timezone=tz)
     except ValueError as error:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rollouts.api import Rollout
 from rollouts.controller.execute import Executor
 from rollouts.controller.metrics import ControllerMetrics
 from rollouts.controller.observe import (
@@ -25,6 +26,7 @@ from rollouts.controller.observe import (
     Caches,
     RoutedObjects,
     controller_owner_uid,
+    malformed_rewrite,
     managed_by_key,
     observe,
     pod_hash_key,
@@ -32,7 +34,8 @@ from rollouts.controller.observe import (
     references_of_raw,
     rollout_references,
 )
-from rollouts.controller.routing.adapter import resource
+from rollouts.controller.routing import release
+from rollouts.controller.routing.apis import ROUTED_PROBE_SECONDS, routed_apis, serves
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -47,23 +50,11 @@ from rollouts.machinery.optional import OptionalInformers
 from rollouts.machinery.store import IndexFunc, Store
 from rollouts.machinery.workqueue import WorkQueue
 from rollouts.plan import decide as planner
+from rollouts.plan.actions import Plan
 from rollouts.plan.names import HASH_LABEL, INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION
-from rollouts.plan.references import SERVICE, WORKLOAD, reference_key
-from rollouts.traffic import registry
+from rollouts.plan.references import SERVICE, WORKLOAD, References, reference_key
 
 _log = logging.getLogger("rollouts.controller")
-
-ROUTED_PROBE_SECONDS = (2.0, 30.0)
-"""Rediscover a router's API (Istio, SMI, Gateway API, ...) this often while some Rollout routes through it, and
-otherwise: its CRDs may be installed or removed while we run."""
-
-
-def routed_apis() -> dict[str, tuple[Resource, ...]]:
-    """The kinds traffic routers read, by API group version: each group version comes and goes as one."""
-    apis: dict[str, tuple[Resource, ...]] = {}
-    for kind in registry.ROUTED_KINDS:
-        apis[kind.api_version] = (*apis.get(kind.api_version, ()), resource(kind))
-    return apis
 
 
 @dataclass(frozen=True)
@@ -78,20 +69,6 @@ class Settings:
 def rollout_selector(instance_id: str) -> str:
     """Argo's instance-id rule: with an id, only objects labelled with it; without, only unlabelled objects."""
     return f"{INSTANCE_ID_LABEL}={instance_id}" if instance_id else f"!{INSTANCE_ID_LABEL}"
-
-
-def serves(kube: Kube, *wanted: Resource) -> bool | None:
-    """Whether the cluster serves every resource in `wanted` (one group version); None when it cannot tell."""
-    group, version = wanted[0].group, wanted[0].version
-    try:
-        found = kube.raw("GET", f"/apis/{group}/{version}")
-    except errors.NotFound:
-        return False
-    except errors.ApiError as error:
-        _log.warning("cannot tell whether the cluster serves %s/%s: %s", group, version, error)
-        return None
-    plurals = {item.get("name") for item in found.get("resources") or []}
-    return all(resource.plural in plurals for resource in wanted)
 
 
 class RolloutController:
@@ -173,7 +150,7 @@ class RolloutController:
 
     def _wire_handlers(self) -> None:
         self.rollouts.add_handler(
-            on_add=self._enqueue, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
+            on_add=self._on_rollout_add, on_update=self._on_rollout_update, on_delete=self._on_rollout_delete
         )
         owner = self._enqueue_owner
         for informer in (self.replica_sets, self.analysis_runs, self.experiments):
@@ -206,10 +183,24 @@ class RolloutController:
         if old is new or old_version != (new.get("metadata") or {}).get("resourceVersion"):
             self._enqueue(new)
             self._enqueue_managed_services(new)
+            if (rule := release.destination_rule_of(old)) and rule != release.destination_rule_of(new):
+                self.service_queue.add(ObjectKey(key_of(old).namespace, rule))  # no longer named: hand it back
+
+    def _on_rollout_add(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)  # Argo's first event on every Rollout it sees, at creation and at its own start
+        message = f"Rollout resource added to informer: {key.namespace}/{key.name}"
+        self.recorder.record(rollout, reason="RolloutAddedToInformer", message=message)
+        self._enqueue(rollout)
 
     def _on_rollout_delete(self, rollout: Mapping[str, Any]) -> None:
+        key = key_of(rollout)
+        self.recorder.record(
+            rollout, reason="RolloutDeleted", message=f"Rollout {key.name}/{key.namespace} is deleted."
+        )
         self._enqueue(rollout)
         self._enqueue_managed_services(rollout)
+        if rule := release.destination_rule_of(rollout):
+            self.service_queue.add(ObjectKey(key_of(rollout).namespace, rule))
 
     def _enqueue_managed_services(self, rollout: Mapping[str, Any]) -> None:
         # A Service the Rollout no longer names (or a deleted Rollout's) must lose our selector key.
@@ -259,6 +250,8 @@ class RolloutController:
                 watch = ResourceListWatch(self.kube, kind, namespace=self.settings.namespace)
                 informer = Informer(watch, name=f"{kind.plural}.{kind.group}", clock=self.clock)
                 self._wire_referred(informer, kind.kind)
+                if kind == resources.DESTINATION_RULES:  # a marked rule may have lost its Rollout meanwhile
+                    informer.add_handler(on_add=self._on_rule, on_update=lambda _old, new: self._on_rule(new))
                 made.append(informer)
             return tuple(made)
 
@@ -320,52 +313,66 @@ class RolloutController:
         raw = self.rollouts.store.get(key)
         if raw is None or (raw.get("metadata") or {}).get("deletionTimestamp"):
             return None  # deleted: owned ReplicaSets go with it by garbage collection
-        log = logging.LoggerAdapter(_log, {"rollout": str(key)})
+        if (rewrite := malformed_rewrite(raw)) is not None:  # as Argo's first full Update of the Rollout does
+            _log.warning("malformed spec (%s): writing it back as read", rewrite[1], extra={"rollout": str(key)})
+            raw = self.kube.patch(resources.ROLLOUTS, key.namespace, key.name, rewrite[0], kind="json")
+            self.rollouts.store.write_back(raw)
         started = time.monotonic()
         try:
-            caches = Caches(
-                self.replica_sets.store,
-                self.services.store,
-                self.pods.store,
-                self.routed,
-                self.analysis,
-                self.experiments.store,
-                self.deployments.store,
-            )
-            observed = observe(raw, caches)
-            now = self.clock.now()
-            if isinstance(observed, list):
-                plan = planner.unreadable(raw=raw, problems=observed, now=now)
-                self.executor.run(plan, raw, None)
-            else:
-                plan = planner.decide(observed=observed, now=now)
-                self.executor.run(plan, raw, observed.rollout)
+            plan = self.executor.carry_out(key, raw, self._plan)
         except Exception:
             self.metrics.reconcile_error.labels(key.namespace, key.name).inc()
             raise
         finally:
             self.metrics.reconcile.labels(key.namespace, key.name).observe(time.monotonic() - started)
-        log.debug("reconciled: %d actions, phase %s", len(plan.actions), plan.status.phase)
+        _log.debug(
+            "reconciled: %d actions, phase %s", len(plan.actions), plan.status.phase, extra={"rollout": str(key)}
+        )
         return Result(requeue_after=plan.requeue_after)
+
+    def _plan(self, raw: Mapping[str, Any]) -> tuple[Plan, Rollout | None]:
+        caches = Caches(
+            self.replica_sets.store,
+            self.services.store,
+            self.pods.store,
+            self.routed,
+            self.analysis,
+            self.experiments.store,
+            self.deployments.store,
+        )
+        observed = observe(raw, caches)
+        if isinstance(observed, list):
+            return planner.unreadable(raw=raw, problems=observed, now=self.clock.now()), None
+        return planner.decide(observed=observed, now=self.clock.now()), observed.rollout
+
+    def _on_rule(self, rule: Mapping[str, Any]) -> None:
+        if release.managing_rollout(rule):
+            self.service_queue.add(key_of(rule))
 
     def reconcile_service(self, key: ObjectKey) -> Result | None:
         """Drop our selector key and annotation from a Service its Rollout no longer names (or that lost its
-        Rollout)."""
+        Rollout), and our hash labels and annotation from such a DestinationRule of the same key."""
+        release.release_rule(self.kube, self._lookup, key, lambda name, names: self._still_named(key, name, names))
         service = self.services.store.get(key)
         rollout_name = ((service or {}).get("metadata", {}).get("annotations") or {}).get(MANAGED_BY_ANNOTATION)
         if service is None or not rollout_name:
             return None
-        rollout = self.rollouts.store.get(ObjectKey(key.namespace, rollout_name))
-        if rollout is None:
-            try:  # not ours to see (another instance id)? Only a Rollout that is really gone releases the Service.
-                rollout = self.kube.get(resources.ROLLOUTS, key.namespace, rollout_name)
-            except errors.NotFound:
-                rollout = None
-        if rollout is not None and not (rollout.get("metadata") or {}).get("deletionTimestamp"):
-            named = references_of_raw(rollout)
-            if named is None or key.name in named.services:
-                return None  # still named, or unreadable: never take traffic away on a guess
+        if self._still_named(key, rollout_name, lambda named: key.name in named.services):
+            return None
         patch = {"metadata": {"annotations": {MANAGED_BY_ANNOTATION: None}}, "spec": {"selector": {HASH_LABEL: None}}}
         self.services.store.write_back(self.kube.patch(resources.SERVICES, key.namespace, key.name, patch))
         _log.info("released Service %s from Rollout %s", key, rollout_name)
         return None
+
+    def _still_named(self, key: ObjectKey, rollout_name: str, names_it: Callable[[References], bool]) -> bool:
+        """Whether the Rollout exists and names the object (True when unreadable: never act on a guess)."""
+        rollout = self.rollouts.store.get(ObjectKey(key.namespace, rollout_name))
+        if rollout is None:
+            try:  # not ours to see (another instance id)? Only a Rollout that is really gone releases the object.
+                rollout = self.kube.get(resources.ROLLOUTS, key.namespace, rollout_name)
+            except errors.NotFound:
+                return False
+        if (rollout.get("metadata") or {}).get("deletionTimestamp"):
+            return False
+        named = references_of_raw(rollout)
+        return named is None or names_it(named)

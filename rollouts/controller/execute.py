@@ -18,7 +18,7 @@ from rollouts.controller.routing import Lookup, ServiceSelector, router_for
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
-from rollouts.kube.patches import merge_patch
+from rollouts.kube.patches import apply_merge_patch, merge_patch
 from rollouts.machinery.controller import ExternalError
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
@@ -68,6 +68,23 @@ class TrafficRoutingFailed(ExternalError):
     with backoff, and a TrafficRoutingError event on the Rollout."""
 
 
+PlanOf = Callable[[Mapping[str, Any]], tuple[Plan, Rollout | None]]
+"""Decides on a Rollout as read: its plan, and its model (None when its fields do not parse)."""
+
+CHAINED_ROUNDS = 4
+"""Plans one reconcile carries out while each asks to go on at once: a canary step whose weight is set scales for
+the next step before the one status write, instead of a status write and another reconcile first."""
+
+
+def _unchanged(raw: Mapping[str, Any], fresh: Mapping[str, Any] | None) -> bool:
+    """Whether nobody else changed the Rollout's spec or status since `raw` was read (our own annotation writes
+    may have): only then may the next round decide on it without a new read."""
+    if fresh is None:
+        return False
+    generation = (raw.get("metadata") or {}).get("generation")
+    return (fresh.get("metadata") or {}).get("generation") == generation and fresh.get("status") == raw.get("status")
+
+
 @dataclass
 class Executor:
     kube: Kube
@@ -79,8 +96,36 @@ class Executor:
     """Reads routed objects (VirtualServices, DestinationRules) from a cache, when there is one."""
     on_status_write: Callable[[], None] | None = None
 
+    def carry_out(self, key: ObjectKey, raw: Mapping[str, Any], plan_of: PlanOf) -> Plan:
+        """Decide (`plan_of`) and act on the Rollout `raw`; while a plan asks to go on at once (requeue_after 0),
+        decide again on the caches our writes updated and the status about to be written, at most CHAINED_ROUNDS
+        times. Then write the status once, for what did happen, and raise the error that stopped an action."""
+        written = raw.get("status") or {}
+        current = raw
+        for _ in range(CHAINED_ROUNDS):
+            plan, model = plan_of(current)
+            failure = self.act(plan, current, model)
+            fresh = self.rollouts.get(key)
+            if failure is not None or model is None or plan.requeue_after != 0 or not _unchanged(raw, fresh):
+                break
+            assert fresh is not None
+            held = merge_patch(written, plan.status.to_dict(), removable=KNOWN_STATUS_KEYS)
+            current = {**fresh, "status": apply_merge_patch(written, held)}
+        self.write_status(_Target(raw, None), plan.status.to_dict())
+        if failure is not None:
+            raise failure
+        return plan
+
     def run(self, plan: Plan, rollout: Mapping[str, Any], model: Rollout | None) -> None:
         """Apply `plan` to the Rollout it was computed for (`rollout` as read from the cache, `model` as parsed)."""
+        failure = self.act(plan, rollout, model)
+        self.write_status(_Target(rollout, model), plan.status.to_dict())
+        if failure is not None:
+            raise failure
+
+    def act(self, plan: Plan, rollout: Mapping[str, Any], model: Rollout | None) -> Exception | None:
+        """Run the plan's actions in order and record its events, without the status write; the error that
+        stopped the actions, if one did (the status must still be written for what did happen)."""
         target = _Target(rollout, model)
         failure: Exception | None = None
         for note in plan.leading_events:
@@ -93,11 +138,10 @@ class Executor:
                 break
         for note in plan.events:
             self.recorder.record(rollout, reason=note.reason, message=note.message, type=note.type)
-        self.write_status(target, plan.status.to_dict())
-        if failure is not None:
-            raise failure
+        return failure
 
     def write_status(self, observed: _Target, desired: Mapping[str, Any]) -> None:
+        """Patch the status from what the server holds (`observed.status`) to `desired`; no write when equal."""
         patch = merge_patch(observed.status, desired, removable=KNOWN_STATUS_KEYS)
         if patch is None:
             return  # nothing changed: no write
@@ -136,6 +180,8 @@ class Executor:
         self.replica_sets.write_back(created)
         message = f"Created ReplicaSet {name} (revision {action.revision})"
         self.recorder.record(target.raw, reason="NewReplicaSetCreated", message=message)
+        for note in action.announce:
+            self.recorder.record(target.raw, reason=note.reason, message=note.message, type=note.type)
         if replicas := int(action.body["spec"].get("replicas") or 0):
             # Argo creates at 0 and scales up; we create at size but tell the same story.
             scaled = f"Scaled up ReplicaSet {name} (revision {action.revision}) from 0 to {replicas}"

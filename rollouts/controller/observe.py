@@ -7,11 +7,13 @@ same functions the informers index Rollouts by.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rollouts import api
+from rollouts.api.tolerant import tolerate, tolerate_rollout
 from rollouts.api.validation import check_rollout
 from rollouts.controller.routing.adapter import resource
 from rollouts.kube import resources
@@ -44,6 +46,7 @@ REFERENCES_INDEX = "references"
 _ISTIO = "spec.strategy.canary.trafficRouting.istio"
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 class RoutedObjects:
@@ -84,7 +87,7 @@ class AnalysisObjects:
             kind = CLUSTER_ANALYSIS_TEMPLATE if cluster else ANALYSIS_TEMPLATE
             store = self.cluster_templates if cluster else self.templates
             raw = store.get(ObjectKey(namespace, name)) if store is not None else None
-            parsed = api.parse(raw, check=False) if raw is not None else None
+            parsed = api.parse(tolerate(raw)[0], check=False) if raw is not None else None  # as Argo reads it
             if parsed is None:
                 problems.append(f'{field}: {kind} "{name}" not found')
             elif isinstance(parsed, list):
@@ -116,8 +119,15 @@ class Caches:
 
 
 def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
-    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types)."""
-    parsed, problems = check_rollout(raw)
+    """The snapshot, or the problems that keep the Rollout from even being read as one (wrong field types).
+
+    A pod template value Go cannot decode (``memory: invalid``) is read leniently, as Argo does: the spec is what
+    Go's JSON decoder keeps of it (`rollouts.api.tolerant`), with a warning in the log."""
+    tolerated, malformed = tolerate_rollout(raw)
+    if malformed is not None:
+        meta = raw.get("metadata") or {}
+        _log.warning("malformed rollout %s/%s: %s", meta.get("namespace", ""), meta.get("name", ""), malformed)
+    parsed, problems = check_rollout(tolerated)
     if parsed is None:
         return [str(problem) for problem in problems]
     errors = [str(problem) for problem in problems]
@@ -155,6 +165,21 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
         run_named=_named(analysis.runs if analysis is not None else None, namespace, AnalysisRunView.from_raw),
         experiment_named=_named(caches.experiments, namespace, ExperimentView.from_raw),
     )
+
+
+def malformed_rewrite(raw: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str] | None:
+    """For a Rollout whose pod template Go cannot decode: the JSON patch that writes its spec back as Argo reads it
+    (`rollouts.api.tolerant`), guarded by its resourceVersion, and the problem; None for a well-formed Rollout.
+
+    Argo's first full Update of such a Rollout (defaulting ``spec.replicas``, or recording the revision annotation)
+    sends its decoded copy, so the malformed value is gone from the cluster after the first reconcile; Go clients that
+    cannot read the object at all (typed watches) see it again from then on."""
+    tolerated, malformed = tolerate_rollout(raw)
+    if malformed is None:
+        return None
+    version = (raw.get("metadata") or {}).get("resourceVersion")
+    guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}] if version else []
+    return [*guard, {"op": "replace", "path": "/spec", "value": tolerated["spec"]}], malformed
 
 
 def _named(store: Store | None, namespace: str, view: Callable[[Mapping[str, Any]], T]) -> Callable[[str], T | None]:

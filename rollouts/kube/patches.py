@@ -27,3 +27,17 @@ def merge_patch(
         elif old != value:
             patch[key] = value
     return patch or None
+
+
+def apply_merge_patch(current: Mapping[str, Any], patch: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`current` with a merge patch applied, as the API server applies it: null removes, objects merge, anything
+    else replaces. `apply_merge_patch(a, merge_patch(a, b))` is `b`, bar the keys `merge_patch` kept."""
+    result = dict(current)
+    for key, value in (patch or {}).items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = apply_merge_patch(result[key], value)
+        else:
+            result[key] = value
+    return result

@@ -17,6 +17,8 @@ from rollouts.api import RolloutStatus
 class CreateReplicaSet:
     body: Mapping[str, Any]
     revision: int
+    announce: tuple[EventNote, ...] = ()
+    """Recorded once the ReplicaSet exists: after Argo's NewReplicaSetCreated, before its scale-up from 0."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,16 @@ class DeleteAnalysisRun:
 
 
 @dataclass(frozen=True)
+class AdditionalDestination:
+    """An experiment template's share of the traffic during an experiment step (Argo's WeightDestination): its
+    Service, its pods' hash (for a DestinationRule subset) and its weight."""
+
+    service_name: str
+    pod_template_hash: str
+    weight: int
+
+
+@dataclass(frozen=True)
 class TrafficSplit:
     """Weights for the traffic router: canary and stable pod hashes and their shares, plus managed routes."""
 
@@ -123,6 +135,8 @@ class TrafficSplit:
     """SetMirrorRoute steps in force."""
     stable_ping_pong: str | None = None
     """With ping-pong Services: which of the pair serves stable for this split ("ping" or "pong")."""
+    additional: tuple[AdditionalDestination, ...] = ()
+    """Experiment templates' shares, already taken out of ``stable_weight``; () outside an experiment step."""
 
 
 @dataclass(frozen=True)

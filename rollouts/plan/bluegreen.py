@@ -79,16 +79,34 @@ def reconcile(
             _switched(decision, update, stable)
         else:
             _in_flight(decision, update, serving, stable)
+    _settle_pause(decision)
     return decision
 
 
+def _settle_pause(decision: Decision) -> None:
+    """controllerPause stays only while a pause condition does, as Argo keeps it: without one, clients read it as
+    "a user cleared the pause, the controller has yet to react" (Progressing, waiting for rollout to unpause).
+    An abort ends every pause; a promotion acted on (the checkpoint set) ends ours."""
+    status = decision.status
+    if status.abort:
+        if status.pause_conditions or status.controller_pause:
+            decision.update(pause_conditions=None, controller_pause=None)
+        return
+    checkpoint = bool(status.blue_green and status.blue_green.scale_up_preview_check_point)
+    if status.controller_pause and not status.pause_conditions and checkpoint:
+        decision.update(controller_pause=None)
+
+
 def _first_deploy(decision: Decision, update: _Update) -> None:
-    """Nothing stable yet, nothing active: straight to active, without pause or analysis."""
+    """Nothing stable yet, nothing active: without pause or analysis, stable once available, and as Argo has it
+    the active Service follows stable in the next reconcile (RolloutCompleted, then SwitchService)."""
     new, replicas = update.new, update.replicas
-    _serve(decision, update, active=new, preview=new)
+    _scale(decision, new, replicas, replicas)
+    _point_preview(decision, update.observed, update.strategy, new.hash)
     if new.saturated_at >= replicas:
         _complete(decision, new, "Initial deploy")
-    _finish(decision, update, keep={new.hash}, active=new.hash)
+        decision.wake_in(0)
+    _finish(decision, update, keep={new.hash}, active=update.active_hash)
 
 
 def _abort(decision: Decision, update: _Update, stable: ReplicaSet) -> None:
@@ -201,7 +219,7 @@ def _serve(decision: Decision, update: _Update, *, active: ReplicaSet, preview: 
     _point_preview(decision, update.observed, update.strategy, preview.hash)
 
 
-def _finish(decision: Decision, update: _Update, *, keep: set[str], active: str) -> None:
+def _finish(decision: Decision, update: _Update, *, keep: set[str], active: str | None) -> None:
     """Retire the ReplicaSets not kept and record which hash each Service selects."""
     strategy = update.strategy
     _retire(decision, update.observed, keep=keep, now=update.now, strategy=strategy, replicas=update.replicas)
@@ -373,5 +391,5 @@ def _bg(status: RolloutStatus, **fields: object) -> BlueGreenStatus:
     return current.model_copy(update=fields)
 
 
-def _record_selectors(decision: Decision, *, active: str, preview: str | None) -> None:
+def _record_selectors(decision: Decision, *, active: str | None, preview: str | None) -> None:
     decision.update(blue_green=_bg(decision.status, active_selector=active, preview_selector=preview))

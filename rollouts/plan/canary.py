@@ -51,15 +51,19 @@ def reconcile(
         index = 0
         decision.update(pause_conditions=None, controller_pause=None)
     decision.update(current_step_hash=step_hash)
+    if status.promote_full and status.abort:  # a full promotion lifts an abort (as Argo)
+        decision.update(abort=None, aborted_at=None, pause_conditions=None, controller_pause=None)
     fast = rollback.within_window(observed, new, stable)
     if fast:
         _skip_to_rollback(decision, observed, step_list, new)
     _point_ping_pong(decision, observed, strategy, new)
-    updating = stable is not None and stable.hash != new.hash and not status.abort and not status.promote_full
+    updating = stable is not None and stable.hash != new.hash and not decision.status.abort and not status.promote_full
+    keeping = updating and not fast
     experiment_step.cancel_others(
         decision,
         observed,
-        experiment_step.current_name(observed, step_list, index, new) if updating and not fast else None,
+        experiment_step.current_name(observed, step_list, index, new) if keeping else None,
+        experiment_step.later_names(observed, step_list, index, new) if keeping else (),
     )
 
     if stable is None or stable.hash == new.hash:
@@ -99,11 +103,19 @@ def _settle(
     replicas = observed.rollout.spec.effective_replicas
     step_count = len(strategy.steps or [])
     _scale(decision, new, replicas, replicas)
-    _point_services(decision, observed, strategy, canary=new.hash, stable=new.hash)
-    completing = decision.status.stable_rs != new.hash and new.saturated_at >= replicas
+    # dynamicStableScale: an interrupted canary keeps its pods, traffic and Service until the stable is whole again.
+    previous = targets.rolling_back_from(observed, strategy, new)
+    _point_services(decision, observed, strategy, canary=(previous or new).hash, stable=new.hash)
+    # A first deploy is stable at once, available or not (Argo's "Initial deploy"): an update of a Rollout that never
+    # became available then surges from it instead of replacing it.
+    completing = decision.status.stable_rs != new.hash and (stable is None or new.saturated_at >= replicas)
     if completing:  # before routing: a ping-pong Rollout routes to the Service that just became stable
         _complete(decision, strategy, new, "Initial deploy")
-    _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)
+    if previous is not None:
+        weight = targets.rollback_weight(observed, strategy, new, decision.status)
+        _route(decision, observed, strategy, canary=previous, stable=new, weight=weight, release=weight == 0)
+    else:
+        _route(decision, observed, strategy, canary=new, stable=new, weight=0, release=True)
     decision.update(
         current_step_index=step_count if strategy.steps is not None else None,
         pause_conditions=None,
@@ -116,7 +128,7 @@ def _settle(
         and step_count
     ):
         decision.events.append(EventNote("SkipSteps", "Rollback to stable ReplicaSets"))
-    _retire(decision, observed, strategy, keep={new.hash}, now=now)
+    _retire(decision, observed, strategy, keep={new.hash} | ({previous.hash} if previous else set()), now=now)
 
 
 # ---- aborted ------------------------------------------------------------------------------------------------------
@@ -130,44 +142,58 @@ def _abort(
     if canary_status is not None:
         runs.terminate(decision, runs.current(observed, canary_status.current_step_analysis_run_status))
         runs.terminate(decision, runs.current(observed, canary_status.current_background_analysis_run_status))
-    # Traffic first: all of it back to stable in this very reconcile, unless (dynamicStableScale) stable was scaled
-    # down with the canary's growth; then traffic follows stable's pods back up.
-    stable_ready = not strategy.dynamic_stable_scale or stable.available >= replicas
-    _route(
-        decision,
-        observed,
-        strategy,
-        canary=new,
-        stable=stable,
-        weight=0 if stable_ready else targets.routed_weight(decision.status),
-        release=stable_ready,
-    )
-    if not stable_ready:
-        _scale(decision, stable, replicas, replicas)
-        return
-    _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
-    _scale(decision, stable, replicas, replicas)
-    if strategy.traffic_routing:
-        delay = strategy.effective_abort_scale_down_delay_seconds
-        deadline = new.scale_down_deadline
-        if delay > 0 and new.replicas > 0:
-            if deadline is None:
-                decision.actions.append(
-                    AnnotateReplicaSet(
-                        new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}
-                    )
-                )
-                decision.wake_in(delay)
-            elif now >= deadline:
-                _scale(decision, new, 0, replicas)
-            else:
-                decision.wake_in((deadline - now).total_seconds())
-    else:
-        canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=0)
-        _scale(decision, new, canary_target, replicas)
-        _scale(decision, stable, stable_target, replicas)
+    if strategy.traffic_routing and strategy.dynamic_stable_scale:
+        _abort_dynamic(decision, observed, strategy, new, stable, now)
+    else:  # traffic first: all of it back to stable in this very reconcile
+        _route(decision, observed, strategy, canary=new, stable=stable, weight=0, release=True)
+        _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
+        if strategy.traffic_routing:
+            _scale(decision, stable, replicas, replicas)
+            _scale_down_aborted(decision, strategy, new, replicas, now)
+        else:  # one step back within maxSurge and maxUnavailable, as for a lowered weight
+            canary_target, stable_target = targets.basic_targets(observed, strategy, new, stable, weight=0)
+            _scale(decision, new, canary_target, replicas)
+            _scale(decision, stable, stable_target, replicas)
     decision.update(current_step_index=0 if strategy.steps else None)
     _retire(decision, observed, strategy, keep={new.hash, stable.hash}, now=now)
+
+
+def _abort_dynamic(
+    decision: Decision, observed: Observed, strategy: CanaryStrategy, new: ReplicaSet, stable: ReplicaSet, now: datetime
+) -> None:
+    """dynamicStableScale: the stable grows back step by step and traffic follows its available pods; the canary
+    Service and the routers are handed back only once all traffic is on stable."""
+    replicas = observed.rollout.spec.effective_replicas
+    weight, canary_target, stable_target = targets.dynamic_abort(observed, strategy, new, stable, decision.status)
+    _route(decision, observed, strategy, canary=new, stable=stable, weight=weight, release=weight == 0)
+    _scale(decision, stable, stable_target, replicas)
+    if weight == 0:
+        _point_services(decision, observed, strategy, canary=stable.hash, stable=stable.hash)
+    if strategy.abort_scale_down_delay_seconds:  # set explicitly: the canary waits it out once stable has it all
+        if weight == 0:
+            _scale_down_aborted(decision, strategy, new, replicas, now)
+    else:
+        _scale(decision, new, canary_target, replicas)
+
+
+def _scale_down_aborted(
+    decision: Decision, strategy: CanaryStrategy, new: ReplicaSet, replicas: int, now: datetime
+) -> None:
+    """Behind a router the aborted canary goes after abortScaleDownDelaySeconds (kept if that is 0)."""
+    delay = strategy.effective_abort_scale_down_delay_seconds
+    deadline = new.scale_down_deadline
+    if delay > 0 and new.replicas > 0:
+        if deadline is None:
+            decision.actions.append(
+                AnnotateReplicaSet(
+                    new.name, {SCALE_DOWN_DEADLINE_ANNOTATION: format_time(now + timedelta(seconds=delay))}
+                )
+            )
+            decision.wake_in(delay)
+        elif now >= deadline:
+            _scale(decision, new, 0, replicas)
+        else:
+            decision.wake_in((deadline - now).total_seconds())
 
 
 # ---- updating: follow the steps -----------------------------------------------------------------------------------
@@ -182,8 +208,7 @@ def _advance(
     index: int,
     now: datetime,
 ) -> None:
-    spec = observed.rollout.spec
-    replicas = spec.effective_replicas
+    replicas = observed.rollout.spec.effective_replicas
     step_list = strategy.steps or []
     max_weight = strategy.effective_max_traffic_weight
     fast = rollback.within_window(observed, new, stable)  # like an abort, a fast rollback is never held
@@ -211,9 +236,9 @@ def _advance(
         routed = routed if new.available > 0 else 0
         _route(decision, observed, strategy, canary=new, stable=stable, weight=routed, index=at_index)
 
-    if not fast and not gates.background_analysis(decision, observed, strategy, new, stable, index):
-        return  # the background analysis failed: aborted
-    if held:
+    # A failed background analysis aborts; a full promotion skips the steps and their analysis (as Argo).
+    skip = fast or decision.status.promote_full
+    if not (skip or gates.background_analysis(decision, observed, strategy, new, stable, index)) or held:
         return
     if index < len(step_list):
         if at_targets and gates.step_done(
@@ -302,16 +327,23 @@ def _route(
     header_routes = steps.current_header_routes(step_list, index) if index is not None else {}
     mirror_routes = steps.current_mirror_routes(step_list, index) if index is not None else {}
     max_weight = strategy.effective_max_traffic_weight
+    additional = (
+        experiment_step.weighted_destinations(decision, observed, step_list, index)
+        if index is not None and not release
+        else ()
+    )
+    stable_weight = max(0, max_weight - weight - sum(destination.weight for destination in additional))
     split = TrafficSplit(
         canary_hash=canary.hash,
         stable_hash=stable.hash,
         canary_weight=weight,
-        stable_weight=max_weight - weight,
+        stable_weight=stable_weight,
         header_routes=tuple(header_routes.values()),
         mirror_routes=tuple(mirror_routes.values()),
         stable_ping_pong=(decision.status.canary or CanaryStatus()).stable_ping_pong
         if pingpong.enabled(strategy)
         else None,
+        additional=additional,
     )
     # One route per reconcile: a later decision (the promotion after the last step's weight) supersedes an earlier one.
     decision.actions[:] = [action for action in decision.actions if not isinstance(action, RouteTraffic)]
@@ -323,8 +355,13 @@ def _route(
     weights = TrafficWeights(
         canary=WeightDestination(weight=weight, service_name=strategy.canary_service, pod_template_hash=canary.hash),
         stable=WeightDestination(
-            weight=max_weight - weight, service_name=strategy.stable_service, pod_template_hash=stable.hash
+            weight=stable_weight, service_name=strategy.stable_service, pod_template_hash=stable.hash
         ),
+        additional=[
+            WeightDestination(weight=d.weight, service_name=d.service_name, pod_template_hash=d.pod_template_hash)
+            for d in additional
+        ]
+        or None,
     )
     canary_status = (decision.status.canary or CanaryStatus()).model_copy(update={"weights": weights})
     decision.update(canary=canary_status)
@@ -353,6 +390,7 @@ def _retire(decision: Decision, observed: Observed, strategy: CanaryStrategy, *,
         now=now,
         desired_total=observed.rollout.spec.effective_replicas,
         revision_limit=strategy.scale_down_delay_revision_limit,
+        wait_deadlines=strategy.traffic_routing is not None,  # Argo: the delay only applies behind a router
     )
     decision.actions.extend(actions)
     if wake is not None:

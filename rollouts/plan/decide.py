@@ -88,9 +88,9 @@ def _decide(observed: Observed, now: datetime) -> Plan:
         actions.insert(0, AnnotateRollout({REVISION_ANNOTATION: str(new.revision)}))
         events.insert(0, EventNote("RolloutUpdated", f"Rollout updated to revision {new.revision}"))
 
-    status = bookkeeping.with_counts(
-        observed, status, new, active_hash=(status.blue_green.active_selector if status.blue_green else None)
-    )
+    # Only blue-green counts its active ReplicaSet alone (a canary may carry a blue-green past's activeSelector).
+    active_hash = status.blue_green.active_selector if status.blue_green and strategy.blue_green else None
+    status = bookkeeping.with_counts(observed, status, new, active_hash=active_hash)
     status, deadline_wake = bookkeeping.with_conditions(observed, before, status, new, now, step.abort_reason)
     if deadline_wake is not None:
         step.wake_in(deadline_wake)
@@ -142,12 +142,21 @@ def _create_new(observed: Observed, before: RolloutStatus, pod_hash: str, now: d
     )
     status = status.model_copy(update={"conditions": progressing, "observed_generation": str(observed.generation)})
     status = bookkeeping.with_phase(observed, status)
-    announce = (
-        EventNote("RolloutNotCompleted", f"Rollout not completed, started update to revision {revision} ({pod_hash})"),
-        EventNote("RolloutUpdated", f"Rollout updated to revision {revision}"),
+    # Argo's order: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted (unless a blue-green first deploy,
+    # complete at once, or an update that was not complete already), then the scale-up.
+    was_completed = conditions.find(before.conditions, conditions.COMPLETED)
+    not_completed = (strategy.blue_green is None or has_stable) and (
+        was_completed is None or was_completed.status == "True"
     )
-    actions = (AnnotateRollout({REVISION_ANNOTATION: str(revision)}), CreateReplicaSet(body, revision))
-    return Plan(actions=actions, status=status, leading_events=announce)
+    message = f"Rollout not completed, started update to revision {revision} ({pod_hash})"
+    announce = (EventNote("RolloutNotCompleted", message),) if not_completed else ()
+    # The create first, as Argo does: it is what a template change waits for; the annotation follows it.
+    create = CreateReplicaSet(body, revision, announce=announce)
+    actions = (create, AnnotateRollout({REVISION_ANNOTATION: str(revision)}))
+    updated = EventNote("RolloutUpdated", f"Rollout updated to revision {revision}")
+    # Go on at once (in the same reconcile, see controller.execute): the new ReplicaSet's first scale need not wait
+    # for this status write to come back as a watch event.
+    return Plan(actions=actions, status=status, leading_events=(updated,), requeue_after=0)
 
 
 def _current_runs(status: RolloutStatus) -> set[str]:
@@ -173,13 +182,16 @@ def _roles(observed: Observed, status: RolloutStatus, new: ReplicaSet) -> dict[s
         active = status.blue_green.active_selector if status.blue_green else None
         if active:
             roles[active] = bg.active_metadata
-        if new.hash != active:
+        # Nothing stable yet (a first deploy, before its active Service switches) or fully promoted: active, as Argo.
+        if new.hash != active and status.stable_rs not in (None, "", new.hash):
             roles[new.hash] = bg.preview_metadata
+        elif new.hash != active:
+            roles[new.hash] = bg.active_metadata
     elif strategy is not None and (canary_strategy := strategy.canary) is not None:
         if status.stable_rs:
             roles[status.stable_rs] = canary_strategy.stable_metadata
-        if new.hash != status.stable_rs:
-            roles[new.hash] = canary_strategy.canary_metadata
+        if new.hash != status.stable_rs:  # a first deploy (nothing stable yet) is stable, as Argo has it
+            roles[new.hash] = canary_strategy.canary_metadata if status.stable_rs else canary_strategy.stable_metadata
     return roles
 
 

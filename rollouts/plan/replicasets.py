@@ -154,9 +154,10 @@ def retire_old(
     now: datetime,
     desired_total: int,
     revision_limit: int | None,
+    wait_deadlines: bool = True,
 ) -> tuple[list[Action], float | None]:
     """Scale down ReplicaSets not in `keep` (waiting out any scale-down deadline, at most `revision_limit` of
-    them at a time) and delete scaled-down ones beyond spec.revisionHistoryLimit.
+    them at a time, unless `wait_deadlines` is False) and delete scaled-down ones beyond spec.revisionHistoryLimit.
 
     Returns the actions and the seconds until the next deadline passes.
     """
@@ -171,7 +172,8 @@ def retire_old(
     for rs in old:
         deadline = rs.scale_down_deadline
         if (
-            rs.replicas > 0
+            wait_deadlines
+            and rs.replicas > 0
             and deadline is not None
             and deadline > now
             and (revision_limit is None or waiting < revision_limit)

@@ -116,3 +116,70 @@ def _at_least_min_pods(count: int, *, min_pods: int | None, replicas: int) -> in
         return count
     # Capped at replicas: a floor above spec.replicas could never be satisfied.
     return max(count, min(min_pods, replicas))
+
+
+# --- dynamicStableScale: going back to stable without overwhelming it ---------------------------------------------
+
+
+def abort_sizing_weight(
+    *,
+    replicas: int,
+    step_weights: list[int],
+    stable_available: int,
+    canary_available: int,
+    max_weight: int = DEFAULT_MAX_WEIGHT,
+) -> int:
+    """The weight an aborted ``dynamicStableScale`` canary is sized for: the steps' weights walked back down.
+
+    The canary still needs pods for whatever the stable cannot carry yet (``replicas - stable_available``) and
+    never drops below what is available now, so the stable is grown one step at a time instead of all at once
+    (no surge of new pods). The answer is the largest ``setWeight`` (from the last step back) that needs fewer
+    pods than that, or 0 once none does.
+
+    Examples:
+        replicas 4, steps 25/75, stable 1 available, canary 3 available   -> 25
+        replicas 4, steps 25/75, stable 3 available, canary 3 available   -> 25
+        replicas 4, steps 25/75, stable 3 available, canary 1 available   -> 0
+        replicas 4, steps 25/75, stable 0 available, canary 4 available   -> 75
+    """
+    still_needed = max(replicas - stable_available, canary_available)
+    for weight in reversed(step_weights):
+        if replicas_for_weight(replicas=replicas, weight=weight, max_weight=max_weight) < still_needed:
+            return weight
+    return 0
+
+
+def back_to_stable_weight(
+    *,
+    replicas: int,
+    sizing_weight: int,
+    stable_available: int,
+    routed_weight: int | None,
+    max_weight: int = DEFAULT_MAX_WEIGHT,
+) -> int:
+    """The canary's traffic weight while ``dynamicStableScale`` goes back to stable (aborted, or the template
+    rolled back to the stable one): traffic leaves the canary only as fast as the stable's available pods can
+    take it, and never comes back to it.
+
+    ``sizing_weight`` is what the canary is sized for (:func:`abort_sizing_weight`; the full weight on a
+    rollback to stable), ``routed_weight`` what the routers were last asked for (None if never).
+
+    Examples:
+        replicas 4, sizing 25, stable 1 available, routed 75   -> 75   # the stable can carry only 25
+        replicas 4, sizing 25, stable 3 available, routed 75   -> 25
+        replicas 4, sizing 0,  stable 3 available, routed 25   -> 25   # the stable can carry only 75
+        replicas 4, sizing 0,  stable 4 available, routed 25   -> 0
+        replicas 4, sizing 100, stable 1 available, routed 25  -> 25   # a rollback keeps the weight it had
+        replicas 0, sizing 25, stable 0 available, routed 75   -> 0
+    """
+    if replicas <= 0:
+        return 0
+    stable_can_carry = max_weight * stable_available // replicas
+    left_over = max(0, max_weight - stable_can_carry)
+    if routed_weight is None:
+        return max(left_over, sizing_weight)
+    if sizing_weight <= 0:
+        return min(left_over, routed_weight)
+    if stable_can_carry < max_weight - sizing_weight:
+        return routed_weight
+    return min(sizing_weight, routed_weight)

@@ -4,7 +4,8 @@
 ``rootService`` (default: the stable Service), ``annotationPrefix`` (default ``alb.ingress.kubernetes.io``),
 ``stickinessConfig {enabled, durationSeconds}``. As in Argo, each Ingress gets
 ``<prefix>/actions.<rootService>``: a forward action whose target groups are the canary then the stable Service
-(per port), and ``rollouts.argoproj.io/managed-alb-annotations`` lists the annotations the Rollout manages. A
+(per port), with an experiment step's weighted templates between them (their share taken from the stable's), and
+``rollouts.argoproj.io/managed-alb-annotations`` lists the annotations the Rollout manages. A
 ``setHeaderRoute`` adds ``<prefix>/actions.<route>`` (all to the canary) and ``<prefix>/conditions.<route>``
 (``http-header`` conditions, exact values) and a ``/*`` path on the route's name with port ``use-annotation``.
 Weights are not verified against AWS target groups (we make no AWS calls).
@@ -81,7 +82,8 @@ class AlbRouter:
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         in_force = {step.name: step for step in split.header_routes if step.match and step.name}
-        return self._edits(objects, split.canary_weight, in_force)
+        extra = tuple((destination.service_name, destination.weight) for destination in split.additional)
+        return self._edits(objects, split.canary_weight, in_force, extra=extra)
 
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return Verification(None, UNVERIFIED)
@@ -110,7 +112,12 @@ class AlbRouter:
         return _compact({"Type": "forward", "ForwardConfig": forward})
 
     def _edits(
-        self, objects: Objects, canary_weight: int, in_force: Mapping[str, Any], only: Sequence[str] | None = None
+        self,
+        objects: Objects,
+        canary_weight: int,
+        in_force: Mapping[str, Any],
+        only: Sequence[str] | None = None,
+        extra: Sequence[tuple[str, int]] = (),
     ) -> list[Edit]:
         edits = []
         for name, ports in self.ingresses:
@@ -120,16 +127,22 @@ class AlbRouter:
             current = require(objects, key, f"{self.field}.ingress")
             if self.root_service not in _services(current):
                 raise RoutingError(f"{key}: ingress does not have service `{self.root_service}` in rules")
-            ops = self._ingress_ops(current, ports, canary_weight, in_force)
+            ops = self._ingress_ops(current, ports, canary_weight, in_force, extra)
             event = ("PatchingALBIngress", f"Updating Ingress `{name}` to desiredWeight '{canary_weight}'")
             edits += [Edit(key, tuple(ops), event=event)] if ops else []
         return edits
 
     def _ingress_ops(
-        self, current: Mapping[str, Any], ports: Sequence[int], canary_weight: int, in_force: Mapping[str, Any]
+        self,
+        current: Mapping[str, Any],
+        ports: Sequence[int],
+        canary_weight: int,
+        in_force: Mapping[str, Any],
+        extra: Sequence[tuple[str, int]],
     ) -> list[Operation]:
         canary, stable = self.rollout.canary_service, self.rollout.stable_service
-        weights = [(canary, canary_weight), (stable, self.rollout.max_weight - canary_weight)]
+        rest = self.rollout.max_weight - canary_weight - sum(weight for _, weight in extra)
+        weights = [(canary, canary_weight), *extra, (stable, rest)]
         wanted: dict[str, str | None] = {self.action_key(self.root_service): self.forward_action(ports, weights)}
         for route in self.rollout.managed_routes:
             step = in_force.get(route)

@@ -6,7 +6,8 @@
 owned by the Rollout, with the stable Ingress' TLS, class and the rules that reach the stable Service (pointed at the
 canary Service), plus ``<prefix>/canary: "true"`` and ``<prefix>/canary-weight``. A ``setHeaderRoute`` with one
 condition becomes ``canary-by-header`` (with ``-value`` for exact, ``-pattern`` for regex and prefix): NGINX sends
-matching requests to the canary whatever the weight. The stable Ingress is only read.
+matching requests to the canary whatever the weight. The stable Ingress is only read. When no update is under way the
+canary Ingress stays, at weight 0, as in Argo (it goes with the Rollout, its owner).
 """
 
 from __future__ import annotations
@@ -92,12 +93,15 @@ class NginxRouter:
         return verified_by_reading(self, objects, split)
 
     def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        """Delete our canary Ingresses: without them NGINX sends everything to the stable Ingress."""
-        return [
-            Edit(key, delete=True)
-            for _, key in self._keys()
-            if (current := objects.get(key)) is not None and self.rollout.controls(current)
-        ]
+        """As Argo does, keep the canary Ingresses (made now if missing) at weight 0 without header routes; a stable
+        Ingress that is gone is skipped (nothing to copy)."""
+        edits: list[Edit] = []
+        for stable_key, canary_key in self._keys():
+            stable = objects.get(stable_key)
+            if stable is not None:
+                desired = self.canary_ingress(stable, canary_key, 0, {})
+                edits += self._converge(objects.get(canary_key), desired, canary_key, 0)
+        return edits
 
     def canary_ingress(
         self, stable: Mapping[str, Any], key: ObjectKey, weight: int, headers: Mapping[str, str]

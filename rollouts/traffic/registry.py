@@ -50,6 +50,10 @@ STEP_SUPPORT: Mapping[str, frozenset[str]] = {
 }
 """The managed-route steps each router carries out; a step no configured router supports is invalid."""
 
+EXPERIMENT_WEIGHTS = frozenset({"istio", "alb", "smi"})
+"""Routers that give experiment templates their ``weight`` (an extra destination each); every router a Rollout
+configures must, or the weight is invalid (a router that cannot would send that share to stable)."""
+
 SUPPORTED = (*ROUTERS, *(f'plugins["{name}"]' for name in PLUGINS))
 
 ROUTED_KINDS: tuple[ObjectKind, ...] = (
@@ -164,6 +168,14 @@ def step_problems(rollout: Rollout) -> list[str]:
                 able = [key for key, kinds in STEP_SUPPORT.items() if kind in kinds]
                 field = f"spec.strategy.canary.steps[{index}].{kind}"
                 problems.append(f"{field}: needs a traffic router that supports it: {', '.join(able)}")
+        unable = [key for key in keys if key not in EXPERIMENT_WEIGHTS]
+        for number, template in enumerate(step.experiment.templates if step.experiment and keys and unable else []):
+            if template.weight is not None:
+                field = f"spec.strategy.canary.steps[{index}].experiment.templates[{number}].weight"
+                problems.append(
+                    f"{field}: traffic router {', '.join(unable)} cannot give an experiment template a share of the "
+                    f"traffic; supported: {', '.join(sorted(EXPERIMENT_WEIGHTS))}"
+                )
     return problems
 
 

@@ -5,7 +5,8 @@ Pure: a router is built from the Rollout, names the objects it needs (`reads`), 
 (`rollouts.controller.routing`) reads the objects, asks the router, and writes the edits; nothing here talks to the
 API server. In Flagger's spirit the interface is small:
 
-* `set_weight`: the canary and stable weights, plus header and mirror routes where the router supports them;
+* `set_weight`: the canary and stable weights, plus header and mirror routes and experiment templates' shares
+  (`TrafficSplit.additional`, one extra destination each) where the router supports them;
 * `verify`: whether the objects already carry the split (None when the router cannot tell, e.g. ALB's AWS side);
 * `release`: the update is over (completed, aborted, or nothing to update): all traffic to stable, managed routes
   removed, the objects we made for the update deleted (NGINX's canary Ingress, an SMI TrafficSplit we created).

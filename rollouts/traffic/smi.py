@@ -2,8 +2,10 @@
 
 ``trafficRouting.smi``: ``rootService`` (default: the stable Service) is the Service clients call;
 ``trafficSplitName`` (default: the Rollout's name). As in Argo, the TrafficSplit is created owned by the Rollout
-(``TrafficSplitCreated``) and its backends are the canary first, then the stable. One that already exists is
-adopted when no other controller owns it: we then write only ``spec.service`` and ``spec.backends``.
+(``TrafficSplitCreated``) and its backends are the canary first, then an experiment step's weighted templates, then
+the stable. One that already exists is
+adopted when no other controller owns it: we then write only ``spec.service`` and ``spec.backends``. When no update is
+under way the TrafficSplit stays (made now if missing, say at the first deploy), everything on the stable, as in Argo.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rollouts.traffic.router import (
     Verification,
     verified_by_reading,
 )
-from rollouts.traffic.weights import service_weights, stable_only
+from rollouts.traffic.weights import stable_only
 
 TRAFFIC_SPLITS = ObjectKind("split.smi-spec.io", "v1alpha1", "trafficsplits", "TrafficSplit")
 FIELD = "spec.strategy.canary.trafficRouting.smi"
@@ -54,20 +56,16 @@ class SmiRouter:
         return [self.key]
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        return self._edits(objects.get(self.key), service_weights(self.rollout, split))
+        weights = {self.rollout.canary_service: split.canary_weight}
+        weights.update((destination.service_name, destination.weight) for destination in split.additional)
+        weights[self.rollout.stable_service] = split.stable_weight
+        return self._edits(objects.get(self.key), weights)
 
     def verify(self, objects: Objects, split: TrafficSplit) -> Verification:
         return verified_by_reading(self, objects, split)
 
     def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
-        current = objects.get(self.key)
-        if current is None:
-            return []
-        if self.rollout.controls(current):
-            return [
-                Edit(self.key, delete=True, event=("TrafficSplitDeleted", f"TrafficSplit `{self.key.name}` deleted"))
-            ]
-        return self._edits(current, stable_only(self.rollout))
+        return self._edits(objects.get(self.key), stable_only(self.rollout))
 
     def spec(self, weights: Mapping[str, int]) -> dict[str, Any]:
         backends = [{"service": service, "weight": weight} for service, weight in weights.items()]

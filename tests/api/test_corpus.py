@@ -69,17 +69,8 @@ EXPECTED_ERRORS: dict[str, list[list[str]]] = {
     ],
 }
 
-_EXPERIMENT_WEIGHT = (
-    "spec.strategy.canary.steps[1].experiment.templates[0].weight: traffic weights for experiment templates are not "
-    "supported yet; remove weight (the template's pods then get no share of the routed traffic)"
-)
-
 # valid file -> the "unsupported" errors of its Rollout
-EXPECTED_UNSUPPORTED: dict[str, list[str]] = {
-    "examples/traffic-routing-experiment-step/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-    "test/e2e/istio/istio-host-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-    "test/e2e/istio/istio-subset-split-experiment-step.yaml": [_EXPERIMENT_WEIGHT],
-}
+EXPECTED_UNSUPPORTED: dict[str, list[str]] = {}
 
 
 @functools.cache

@@ -132,20 +132,6 @@ CASES = [
         id="replica-progress-threshold",
     ),
     pytest.param(
-        _rollout(
-            canary={
-                "stableService": "stable",
-                "canaryService": "canary",
-                "trafficRouting": {"istio": {"virtualService": {"name": "vs"}}},
-                "steps": [{"experiment": {"templates": [{"name": "a", "specRef": "canary", "weight": 5}]}}],
-            }
-        ),
-        f"{CANARY}.steps[0].experiment.templates[0].weight",
-        "traffic weights for experiment templates are not supported yet; remove weight (the template's pods then get "
-        "no share of the routed traffic)",
-        id="experiment-template-weight",
-    ),
-    pytest.param(
         _rollout(canary={"steps": [{"plugin": {"name": "argoproj-labs/step"}}]}),
         f"{CANARY}.steps[0].plugin",
         "step plugins are not supported by this controller",

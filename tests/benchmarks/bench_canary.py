@@ -115,18 +115,20 @@ def main() -> int:
             wait_until(lambda: healthy_at(kube, namespace, "demo:0"), timeout=60, what="first deploy Healthy")
             weight = CanaryWeight(kube, namespace)
 
-            durations, per_step = [], []
+            durations, per_step, reconciles = [], [], 0
             for run in range(1, args.runs + 1):
                 settle(controller)
-                before = controller.requests()
+                before, reconciled = controller.requests(), controller.reconciles()
                 started = time.monotonic()
                 set_image(kube, namespace, f"demo:{run}")
                 wait_until(lambda run=run: healthy_at(kube, namespace, f"demo:{run}"), timeout=120, interval=0.01, what="Healthy")
                 durations.append(time.monotonic() - started)
                 settle(controller)  # the last scale-down, status echoes and Events
                 per_step.append(writes(before, controller.requests()))
+                reconciles += controller.reconciles() - reconciled
             print(f"4-step canary, 10 replicas, no pauses: image change → Healthy {summary(durations)}")
             total = sum(per_step, start=per_step[0].__class__())
+            print(f"Rollout reconciles per update: {reconciles / len(per_step):.1f}")
             print(f"API writes per update: {sum(total.values()) / len(per_step):.1f} ({sum(total.values()) / len(per_step) / len(STEPS):.1f} per step)")
             for (verb, kind), count in sorted(total.items()):
                 print(f"  {verb:<7} {kind:<15} {count / len(per_step):.1f} per update")

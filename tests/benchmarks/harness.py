@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import socket
 import statistics
@@ -92,8 +93,10 @@ class Controller:
     def __init__(self, local: LocalCluster, *args: str) -> None:
         self.metrics_port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="controller-", suffix=".log", delete=False)  # noqa: SIM115
+        profile = os.environ.get("ROLLOUTS_BENCH_PROFILE")  # cProfile every thread, statistics to this file
+        wrapper = [str(Path(__file__).with_name("profiled.py")), profile] if profile else []
         command = [
-            sys.executable, "-m", "rollouts.cli", "controller", f"--kubeconfig={local.kubeconfig}", "--no-leader-elect",
+            sys.executable, *wrapper, "-m", "rollouts.cli", "controller", f"--kubeconfig={local.kubeconfig}", "--no-leader-elect",
             f"--metrics-port={self.metrics_port}", "--healthz-port=0", *args,
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
@@ -115,6 +118,11 @@ class Controller:
                 labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
                 counts[(labels["verb"], labels["kind"])] += int(float(line.rsplit(" ", 1)[1]))
         return counts
+
+    def reconciles(self) -> int:
+        """Rollout reconciles so far (each may carry out several plans that asked to go on at once)."""
+        text = self._scrape() or ""
+        return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines() if line.startswith("rollout_reconcile_count{"))
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

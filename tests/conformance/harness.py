@@ -8,6 +8,7 @@ fixtures relative to it) against the kubeconfig's namespace. Argo's E2E_* variab
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             _install_crds(
                 cluster, argo, baseline=options.baseline, scratch=logs / f"{options.controller}-istio-crds.yaml"
             )
+            _wait_for_garbage_collector(cluster)
             with _controller(
                 cluster, argo, options, logs / f"{options.controller}-controller-{'-'.join(options.suites)}.log"
             ):
@@ -126,9 +128,12 @@ def _cluster(existing: Path | None) -> Iterator[LocalCluster]:
 
 
 def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool, scratch: Path) -> None:
-    """Argo's CRDs for the baseline, else ours; Istio's either way: our VirtualService and DestinationRule, and
-    the other Istio kinds the fixtures apply (Gateway, ...) from the e2e suite's own copy."""
+    """Argo's CRDs for the baseline, else ours; the routers' either way, from crds/third-party/: TrafficSplit (the
+    e2e suite's own copy does not serve v1alpha1, which both controllers write and its SMI suites probe for, so
+    they would skip), ApisixRoute, Istio's VirtualService and DestinationRule, Gateway API, Traefik; and the other
+    Istio kinds the fixtures apply (Gateway, ...) from the e2e suite's own copy."""
     files = sorted(argo.crds.glob("*-crd.yaml")) if baseline else sorted((REPO / "crds").glob("*.yaml"))
+    routers = sorted((REPO / "crds" / "third-party").glob("*.yaml"))
     istio = REPO / "crds" / "third-party" / "istio.yaml"
     ours = {document["metadata"]["name"] for document in yaml.safe_load_all(istio.read_text()) if document}
     others = [
@@ -137,10 +142,51 @@ def _install_crds(cluster: LocalCluster, argo: ArgoBuild, *, baseline: bool, scr
         if document and document.get("kind") == "CustomResourceDefinition" and document["metadata"]["name"] not in ours
     ]
     scratch.write_text(yaml.safe_dump_all(others))
-    files += [istio, scratch]
+    files += [*routers, scratch]
     arguments = [argument for path in files for argument in ("-f", str(path))]
     cluster.kubectl("apply", "--server-side", "--force-conflicts", *arguments, timeout=120)
     cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+
+
+GC_PROBE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: gc-probe, namespace: default}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: gc-probe}}
+  template:
+    metadata: {labels: {app: gc-probe}}
+    spec: {containers: [{name: app, image: gc-probe}]}
+"""
+
+
+def _wait_for_garbage_collector(cluster: LocalCluster, timeout: float = 90.0) -> None:
+    """Until kube-controller-manager's garbage collector knows the Rollout kind (it rediscovers kinds every 30 s),
+    objects owned by a deleted Rollout stay, and the e2e tests, which reuse names and labels, find the previous
+    test's ReplicaSets ("Found multiple ReplicaSets with revision"): wait until an owned ConfigMap is collected."""
+    owner = json.loads(cluster.kubectl("apply", "-o", "json", "-f", "-", input=GC_PROBE).stdout)
+    reference = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "name": "gc-probe",
+        "uid": owner["metadata"]["uid"],
+    }
+    owned = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "gc-probe", "namespace": "default", "ownerReferences": [reference]},
+    }
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(owned))
+    cluster.kubectl("delete", "rollout", "gc-probe", "-n", "default", "--wait=false")
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        found = cluster.kubectl("get", "configmap", "gc-probe", "-n", "default", "--ignore-not-found", "-o", "name")
+        if not found.stdout.strip():
+            _say(f"garbage collector knows Rollouts ({time.monotonic() - started:.0f}s)")
+            return
+        time.sleep(1)
+    raise ClusterError(f"the garbage collector did not collect a deleted Rollout's ConfigMap within {timeout:.0f}s")
 
 
 def _environment(cluster: LocalCluster) -> dict[str, str]:
@@ -149,7 +195,11 @@ def _environment(cluster: LocalCluster) -> dict[str, str]:
         raise ClusterError(f"no cluster state in {cluster.dir}")
     # The e2e fixtures shell out to `kubectl apply`: the one matching the cluster comes first on PATH.
     path = f"{state.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
+    # Argo's ALB update tests skip unless this is set (it adds annotations for a real AWS Load Balancer Controller).
+    # Set to no annotations they still run the ALB flow on the local cluster, so by default they do, for both
+    # controllers (set it empty to skip them again).
+    alb = {"E2E_ALB_INGESS_ANNOTATIONS": os.environ.get("E2E_ALB_INGESS_ANNOTATIONS", "{}")}
+    return {**os.environ, **alb, "KUBECONFIG": str(cluster.kubeconfig), "PATH": path}
 
 
 @contextmanager

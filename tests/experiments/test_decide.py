@@ -293,3 +293,19 @@ def test_a_restart_adopts_the_run_it_created_before_recording_it(change: dict[st
     creates = [a.body["metadata"]["name"] for a in again.actions if isinstance(a, CreateObject)]
     assert creates == ([] if created is None else [created])
     assert again.status["analysisRuns"][0]["analysisRun"] == (created or "exp-a")
+
+
+@pytest.mark.parametrize(
+    ("recorded", "phase", "analysis_phase"),
+    [
+        pytest.param("Pending", "Running", "Pending", id="just-created-not-in-the-cache-yet"),
+        pytest.param("Running", "Error", "Error", id="seen-then-gone"),
+    ],
+)
+def test_a_run_missing_from_the_cache(recorded: str, phase: str, analysis_phase: str) -> None:
+    analyses = {"analyses": [{"name": "a", "templateName": "pass"}]}
+    status = running_status(analysisRuns=[{"name": "a", "analysisRun": "exp-a", "phase": recorded}])
+    plan = run_decide(experiment(analyses, status), replica_sets={"baseline": rs()})
+    assert not [a for a in plan.actions if isinstance(a, CreateObject)]
+    assert plan.status["phase"] == phase
+    assert plan.status["analysisRuns"][0]["phase"] == analysis_phase

@@ -276,3 +276,12 @@ def test_a_template_the_cache_has_not_seen_yet_is_read_from_the_api(kube: Kube, 
     observed = controller._observe(document, model)
     assert observed.lookup("just-made", False) is not None
     assert observed.lookup("never-made", False) is None
+
+
+def test_a_malformed_template_is_read_as_argo_reads_it(kube: Kube, namespace: str, controllers: None) -> None:
+    # Argo's tolerant informer drops `memory: invalid` (Go cannot decode it) and runs the template without it.
+    (document,) = fixture("test/e2e/expectedfailures/malformed-experiment.yaml")
+    name = create(kube, namespace, document)
+    wait_for_phase(kube, namespace, name, "Running")
+    container = replica_set(kube, namespace, f"{name}-canary")["spec"]["template"]["spec"]["containers"][0]
+    assert "requests" not in (container.get("resources") or {})

@@ -142,6 +142,15 @@ def test_an_experiment_that_is_not_the_current_steps_is_terminated() -> None:
     assert TerminateExperiment(other.name) in plan.actions
 
 
+def test_an_experiment_of_a_later_step_is_kept_for_that_step() -> None:
+    """Killed after one reconcile went from the setWeight step on to the experiment step and created its Experiment,
+    but before the status write naming that step, the controller is back at step 0: the Experiment is the next
+    step's, kept for it to adopt, not terminated (its templates would end, its analysis never start)."""
+    ahead = experiment("", name=NAME)
+    plan = decide(observed=observe(0, (ahead,)), now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, TerminateExperiment)]
+
+
 def test_abort_terminates_the_running_experiment() -> None:
     plan = decide(observed=observe(1, (experiment("Running"),), abort=True), now=NOW)
     assert TerminateExperiment(NAME) in plan.actions

@@ -6,10 +6,12 @@ resource actions index them), and a blue-green Rollout's ready and available cou
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 from bluegreen_scenes import (
+    BLUE,
     BLUE_HASH,
     NOW,
     YELLOW,
@@ -18,8 +20,10 @@ from bluegreen_scenes import (
     a_rollout,
     observe,
     stable_status,
+    updating,
 )
 
+from rollouts.plan.actions import CreateReplicaSet
 from rollouts.plan.decide import decide, unreadable
 
 
@@ -122,8 +126,94 @@ def test_a_tls_only_virtual_service_accepts_named_http_routes_and_sets_the_tls_w
     assert {"op": "add", "path": "/spec/tls/0/route/1/weight", "value": 10} in operations
 
 
-def test_a_new_revision_is_announced_before_its_replica_set_is_created() -> None:
-    # Argo's TestRolloutAbortRetryPromote: RolloutNotCompleted, RolloutUpdated, then NewReplicaSetCreated.
+def _announced(plan: Any) -> list[str]:
+    """The events of a plan that creates a ReplicaSet, in the order the executor records them."""
+    (create,) = [action for action in plan.actions if isinstance(action, CreateReplicaSet)]
+    return [
+        *(event.reason for event in plan.leading_events),
+        "NewReplicaSetCreated",
+        *(event.reason for event in create.announce),
+        *(event.reason for event in plan.events),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected"),
+    [
+        # Argo's TestRolloutAbortRetryPromote: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted, then the
+        # scale-up (ScalingReplicaSet), for the first revision and for the next.
+        pytest.param(lambda: observe(canary_rollout()), ["RolloutNotCompleted"], id="canary-first-deploy"),
+        pytest.param(
+            lambda: observe(
+                {
+                    **canary_rollout(),
+                    "spec": {**canary_rollout()["spec"], "template": YELLOW},
+                    "status": stable_status(),
+                },
+                a_replica_set(BLUE_HASH, 1),
+            ),
+            ["RolloutNotCompleted"],
+            id="canary-update",
+        ),
+        # Argo's TestBlueGreenUpdate: a blue-green first deploy completes at once, so it is never "not completed".
+        pytest.param(lambda: observe(a_rollout(revision=None)), [], id="blue-green-first-deploy"),
+        pytest.param(
+            lambda: observe(updating(), a_replica_set(BLUE_HASH, 1)), ["RolloutNotCompleted"], id="blue-green-update"
+        ),
+    ],
+)
+def test_a_new_revision_is_announced_around_its_replica_set(observed: Any, expected: list[str]) -> None:
+    plan = decide(observed=observed(), now=NOW)
+    assert [type(action).__name__ for action in plan.actions][0] == "CreateReplicaSet"
+    assert "AnnotateRollout" in [type(action).__name__ for action in plan.actions]
+    assert _announced(plan) == ["RolloutUpdated", "NewReplicaSetCreated", *expected]
+
+
+def test_a_canary_first_deploy_is_stable_before_it_is_available() -> None:
+    # Argo's TestRolloutBadToBadUpdate: a first revision that never becomes available is still promoted ("Initial
+    # deploy"), so the next update surges from it (maxSurge 1: one new pod, the four old ones stay).
+    rollout = canary_rollout()
+    rollout["spec"]["strategy"] = {"canary": {"maxSurge": 1, "maxUnavailable": 0}}
+    rollout["status"] = {"currentPodHash": BLUE_HASH}
+    rollout["metadata"]["annotations"] = {"rollout.argoproj.io/revision": "1"}
+    plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1, available=0)), now=NOW)
+    assert plan.status.stable_rs == BLUE_HASH
+    assert [event.reason for event in plan.events] == ["RolloutCompleted"]
+    assert plan.status.phase == "Progressing"
+
+
+def test_the_replica_set_create_is_the_first_write_of_an_update() -> None:
+    # Argo's createDesiredReplicaSet creates the ReplicaSet, then sets the Rollout's revision annotation: the
+    # create is the reaction to a template change, the annotation one round trip later.
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
-    assert [event.reason for event in plan.leading_events] == ["RolloutNotCompleted", "RolloutUpdated"]
-    assert [type(action).__name__ for action in plan.actions] == ["AnnotateRollout", "CreateReplicaSet"]
+    assert [type(action).__name__ for action in plan.actions] == ["CreateReplicaSet", "AnnotateRollout"]
+
+
+def test_a_canary_step_does_not_wait_for_a_stable_that_never_became_available() -> None:
+    # Argo's TestRolloutBadToGoodSetWeightUpdate: the stable's pods crash; once the canary holds its 50% and the
+    # stable its share (existing, not available), setWeight is done, as Argo counts the stable's pods created.
+    rollout = canary_rollout()
+    rollout["spec"]["replicas"] = 4
+    steps = [{"setWeight": 50}, {"pause": {"duration": "5s"}}]
+    rollout["spec"]["strategy"] = {"canary": {"maxSurge": 1, "maxUnavailable": 0, "steps": steps}}
+    rollout["spec"]["template"] = YELLOW
+    rollout["metadata"]["annotations"] = {"rollout.argoproj.io/revision": "2"}
+    rollout["status"] = {"stableRS": BLUE_HASH, "currentPodHash": YELLOW_HASH, "currentStepIndex": 0}
+    crashing = a_replica_set(BLUE_HASH, 1, available=0)
+    canary = a_replica_set(YELLOW_HASH, 2, template=YELLOW)
+    plan = decide(observed=observe(rollout, crashing, canary), now=NOW)
+    assert plan.status.current_step_index == 1
+    assert "RolloutStepCompleted" in [event.reason for event in plan.events]
+
+
+def test_a_canary_first_deploy_carries_the_stable_metadata_before_it_completes() -> None:
+    # Argo's TestCanarySuite/TestEphemeralMetadata: nothing stable yet means the new ReplicaSet is the stable one.
+    rollout = canary_rollout()
+    rollout["spec"]["strategy"]["canary"].update(
+        stableMetadata={"labels": {"role": "stable"}}, canaryMetadata={"labels": {"role": "canary"}}
+    )
+    replica_set = a_replica_set(BLUE_HASH, 1, available=1, template=copy.deepcopy(BLUE))
+    replica_set["spec"]["template"]["metadata"]["labels"]["role"] = "stable"
+    replica_set["metadata"]["annotations"]["rollout.argoproj.io/ephemeral-metadata"] = '{"labels":{"role":"stable"}}'
+    plan = decide(observed=observe(rollout, replica_set), now=NOW)
+    assert not [a for a in plan.actions if type(a).__name__ == "SetPodMetadata"]

@@ -7,11 +7,13 @@ invalid specs, and that a converged rollout plans nothing. No API: these are pur
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from bluegreen_scenes import (
+    BLUE,
     BLUE_HASH,
     NOW,
     YELLOW,
@@ -32,13 +34,14 @@ from rollouts.plan.actions import (
     CreateReplicaSet,
     PointService,
     ScaleReplicaSet,
+    SetPodMetadata,
 )
 from rollouts.plan.decide import decide
 
 
 def test_first_deploy_creates_the_replica_set_at_full_size() -> None:
     plan = decide(observed=observe(a_rollout(revision=None)), now=NOW)
-    annotate, create = plan.actions
+    create, annotate = plan.actions
     assert isinstance(annotate, AnnotateRollout) and annotate.annotations == {"rollout.argoproj.io/revision": "1"}
     assert isinstance(create, CreateReplicaSet) and create.revision == 1
     body = create.body
@@ -58,16 +61,27 @@ def test_first_deploy_creates_the_replica_set_at_full_size() -> None:
     assert plan.status.phase == "Progressing"
 
 
-def test_first_deploy_points_both_services_and_completes_once_available() -> None:
+def test_first_deploy_completes_once_available_then_points_the_active_service() -> None:
+    # Argo's TestBlueGreenUpdate: RolloutCompleted (Initial deploy) comes before the active Service's SwitchService.
     plan = decide(observed=observe(a_rollout(revision=None), a_replica_set(BLUE_HASH, 1)), now=NOW)
-    assert kinds(plan) == ["AnnotateRollout", "PointService", "PointService"]
-    assert {a.service: a.pod_hash for a in plan.actions if isinstance(a, PointService)} == {
-        "active": BLUE_HASH,
-        "preview": BLUE_HASH,
-    }
-    assert plan.status.stable_rs == BLUE_HASH and plan.status.phase == "Healthy"
+    assert kinds(plan) == ["AnnotateRollout", "PointService"]
+    assert {a.service: a.pod_hash for a in plan.actions if isinstance(a, PointService)} == {"preview": BLUE_HASH}
+    assert plan.status.stable_rs == BLUE_HASH and plan.status.phase == "Progressing"
     assert reasons(plan) == ["RolloutUpdated", "RolloutCompleted"]
     assert plan.events[-1].message == f"Rollout completed update to revision 1 ({BLUE_HASH}): Initial deploy"
+    assert plan.requeue_after == 0
+
+    settled = a_rollout(status=plan.status.to_dict())
+    later = decide(observed=observe(settled, a_replica_set(BLUE_HASH, 1), preview=BLUE_HASH), now=NOW)
+    assert [(a.service, a.pod_hash) for a in later.actions if isinstance(a, PointService)] == [("active", BLUE_HASH)]
+    assert later.status.phase == "Healthy" and not reasons(later)
+
+
+def test_first_deploy_leaves_the_active_service_alone_until_available() -> None:
+    observed = observe(a_rollout(revision=None), a_replica_set(BLUE_HASH, 1, available=1))
+    plan = decide(observed=observed, now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, PointService) and a.service == "active"]
+    assert plan.status.stable_rs is None and plan.status.phase == "Progressing"
 
 
 def test_converged_rollout_plans_nothing_and_keeps_its_status() -> None:
@@ -97,7 +111,7 @@ def test_update_creates_the_new_replica_set_at_the_preview_count(
     strategy: dict[str, Any] = {"previewReplicaCount": preview_replica_count} if preview_replica_count else {}
     rollout = a_rollout(template=YELLOW, status=stable_status(), **strategy)
     plan = decide(observed=observe(rollout, a_replica_set(BLUE_HASH, 1), active=BLUE_HASH, preview=BLUE_HASH), now=NOW)
-    _, create = plan.actions
+    create, _ = plan.actions
     assert isinstance(create, CreateReplicaSet) and create.revision == 2 and create.body["spec"]["replicas"] == expected
 
 
@@ -255,3 +269,14 @@ def test_revision_annotation_follows_the_new_replica_set() -> None:
     plan = decide(observed=observed, now=NOW)
     assert plan.actions[0] == AnnotateRollout({"rollout.argoproj.io/revision": "2"})
     assert plan.events[0].message == "Rollout updated to revision 2"
+
+
+def test_first_deploy_pods_carry_the_active_metadata_before_the_active_service_switches() -> None:
+    # Argo's TestEphemeralMetadata: a first deploy (nothing stable yet) is the active one, as Argo's rule has it.
+    rollout = a_rollout(revision=None, activeMetadata={"labels": {"role": "active"}})
+    rollout["spec"]["strategy"]["blueGreen"]["previewMetadata"] = {"labels": {"role": "preview"}}
+    replica_set = a_replica_set(BLUE_HASH, 1, available=1, template=copy.deepcopy(BLUE))
+    replica_set["spec"]["template"]["metadata"]["labels"]["role"] = "active"
+    replica_set["metadata"]["annotations"]["rollout.argoproj.io/ephemeral-metadata"] = '{"labels":{"role":"active"}}'
+    plan = decide(observed=observe(rollout, replica_set), now=NOW)
+    assert not [a for a in plan.actions if isinstance(a, SetPodMetadata)]

@@ -8,6 +8,7 @@ AnalysisRuns beyond the history limits are deleted, current ones never. Pure: no
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from rollouts import api
 from rollouts.plan import hashing, steps
-from rollouts.plan.actions import DeleteAnalysisRun, RouteTraffic, ScaleReplicaSet
+from rollouts.plan.actions import CreateAnalysisRun, DeleteAnalysisRun, RouteTraffic, ScaleReplicaSet
 from rollouts.plan.decide import decide
 from rollouts.plan.observed import AnalysisRunView, Observed, ReplicaSet
 
@@ -234,3 +235,24 @@ def test_run_history_keeps_the_newest_and_never_the_current() -> None:
     assert deleted == ["gone", "ok-0", "ok-1"], (
         "newest two successful kept (ok-3, ok-2), the only failure kept, current never touched"
     )
+
+
+def test_full_promotion_lifts_an_abort_and_skips_the_background_analysis() -> None:
+    """Argo's e2e TestCanaryPromoteFull: abort, then promote --full; the Rollout goes on to Healthy and the
+    background analysis (from a startingStep never reached) is not started by jumping past it."""
+    step_list: list[Any] = [{"pause": {"duration": "24h"}}, {"pause": {}}]
+    status = updating(step_list, 0, abort=True, abortedAt="2026-01-01T11:00:00Z", promoteFull=True)
+    rollout = a_canary(step_list, status, analysis={"templates": [{"templateName": "sleep"}], "startingStep": 2})
+    template = api.parse_analysis_template(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "sleep"},
+            "spec": {"metrics": [{"name": "m", "provider": {"web": {"url": "http://example.test"}}}]},
+        }
+    )
+    observed = dataclasses.replace(observe(rollout, old=10, new=0), templates={(False, "sleep"): template})
+    plan = decide(observed=observed, now=NOW)
+    assert not plan.status.abort and plan.status.phase != "Degraded"
+    assert targets(plan)["new"] > 0
+    assert not [a for a in plan.actions if isinstance(a, CreateAnalysisRun)]

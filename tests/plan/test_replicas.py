@@ -270,6 +270,13 @@ BASIC_CANARY_CASES = [
     Case("argo-abort-then-shrinks-canary-by-one", 4, 0, 1, 0, canary=(4, 4), stable=(1, 1), expected=(3, 1)),
     Case("argo-promote-full-ignores-weight", 4, 100, 4, 4, canary=(0, 0), stable=(4, 4), expected=(4, 0)),
     Case("argo-promote-full-honours-limits", 4, 100, 3, 0, canary=(0, 0), stable=(4, 4), expected=(3, 4)),
+    # argo e2e TestReduceWeightAndHonorMaxUnavailable: 3 replicas, maxSurge 2, maxUnavailable 0, weight 100 -> 0.
+    Case("e2e-weight-lowered-stable-up-to-surge", 3, 0, 2, 0, canary=(3, 3), stable=(0, 0), expected=(3, 2)),
+    Case("e2e-weight-lowered-wait-for-stable", 3, 0, 2, 0, canary=(3, 3), stable=(2, 0), expected=(3, 2)),
+    Case("e2e-weight-lowered-canary-gives-way", 3, 0, 2, 0, canary=(3, 3), stable=(2, 2), expected=(1, 2)),
+    Case("e2e-weight-lowered-stable-refilled", 3, 0, 2, 0, canary=(1, 1), stable=(2, 2), expected=(1, 3)),
+    Case("e2e-weight-lowered-waits-for-last-stable", 3, 0, 2, 0, canary=(1, 1), stable=(3, 2), expected=(1, 3)),
+    Case("e2e-weight-lowered-done", 3, 0, 2, 0, canary=(1, 1), stable=(3, 3), expected=(0, 3)),
     # argo: TestCalculateReplicaCountsForNewDeployment / ...StableRSdEdgeCases: no distinct stable RS.
     Case("argo-first-deploy-goes-to-full", 10, 10, 0, 1, canary=(10, 0), stable=None, expected=(10, 0)),
     Case("argo-new-rs-is-stable-goes-to-full", 10, 10, 0, 1, canary=(9, 9), stable=None, expected=(10, 0)),

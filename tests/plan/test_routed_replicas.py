@@ -93,6 +93,15 @@ ROUTED_CASES = [
     RoutedCase(
         "argo-dynamic-abort-without-replicasets", 10, 0, dynamic=True, actual=(60, 40), aborted=True, expected=(6, 10)
     ),
+    # argo e2e TestCanaryDynamicStableScale, after the abort at 75% (weight: the abort sizing weight; actual: routed).
+    RoutedCase(
+        "e2e-dynamic-abort-stable-one-step-back", 4, 25, dynamic=True, actual=(75, 25), aborted=True, expected=(3, 3)
+    ),
+    RoutedCase(
+        "e2e-dynamic-abort-traffic-moved-to-25", 4, 25, dynamic=True, actual=(25, 75), aborted=True, expected=(1, 3)
+    ),
+    RoutedCase("e2e-dynamic-abort-sized-for-0", 4, 0, dynamic=True, actual=(25, 75), aborted=True, expected=(1, 4)),
+    RoutedCase("e2e-dynamic-abort-all-back", 4, 0, dynamic=True, actual=(0, 100), aborted=True, expected=(0, 4)),
     # Ours.
     RoutedCase("weight-0", 10, 0, expected=(0, 10)),
     RoutedCase("weight-0-min-pods-stays-0", 10, 0, min_pods=2, expected=(0, 10)),
@@ -171,3 +180,50 @@ def test_traffic_routed_canary_counts(case: RoutedCase) -> None:
         aborted=case.aborted,
     )
     assert counts == case.expected
+
+
+@pytest.mark.parametrize(
+    ("replicas", "stable_available", "canary_available", "expected"),
+    [
+        pytest.param(4, 1, 3, 25, id="argo-e2e-just-aborted-at-75-steps-back-to-25"),
+        pytest.param(4, 3, 3, 25, id="stable-grown-canary-not-yet-shrunk"),
+        pytest.param(4, 3, 1, 0, id="canary-down-to-the-first-step-then-0"),
+        pytest.param(4, 0, 4, 75, id="nothing-on-stable-steps-back-one"),
+        pytest.param(4, 4, 0, 0, id="stable-full"),
+        pytest.param(10, 2, 8, 25, id="75-needs-8-as-many-as-still-needed"),
+        pytest.param(10, 1, 9, 75, id="75-needs-8-fewer-than-9"),
+    ],
+)
+def test_abort_sizing_weight_walks_the_steps_back(
+    replicas: int, stable_available: int, canary_available: int, expected: int
+) -> None:
+    weight = routed_replicas.abort_sizing_weight(
+        replicas=replicas,
+        step_weights=[25, 75],
+        stable_available=stable_available,
+        canary_available=canary_available,
+    )
+    assert weight == expected
+
+
+@pytest.mark.parametrize(
+    ("replicas", "sizing", "stable_available", "routed", "expected"),
+    [
+        pytest.param(4, 25, 1, 75, 75, id="stable-cannot-carry-75-yet"),
+        pytest.param(4, 25, 3, 75, 25, id="stable-carries-75-step-down"),
+        pytest.param(4, 0, 3, 25, 25, id="sized-for-0-but-stable-carries-only-75"),
+        pytest.param(4, 0, 4, 25, 0, id="stable-full-all-back"),
+        pytest.param(4, 0, 4, 0, 0, id="already-back"),
+        pytest.param(4, 0, 2, 25, 25, id="never-back-up-when-stable-flaps"),
+        pytest.param(4, 100, 1, 25, 25, id="rollback-to-stable-keeps-its-weight"),
+        pytest.param(4, 25, 3, None, 25, id="never-routed"),
+        pytest.param(0, 25, 0, 75, 0, id="zero-replicas"),
+    ],
+)
+def test_back_to_stable_weight_follows_stable_availability(
+    replicas: int, sizing: int, stable_available: int, routed: int | None, expected: int
+) -> None:
+    weight = routed_replicas.back_to_stable_weight(
+        replicas=replicas, sizing_weight=sizing, stable_available=stable_available, routed_weight=routed
+    )
+    assert weight == expected

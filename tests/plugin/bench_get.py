@@ -78,6 +78,14 @@ def time_command(args: list[str], runs: int) -> list[float]:
     return timings
 
 
+def compile_sources() -> None:
+    """Write the bytecode of the plugin and the package it imports, as an installed plugin has it (pip compiles
+    at install; an editable install compiles on the first run). Under PYTHONDONTWRITEBYTECODE=1 nothing writes
+    it, and every timed run would compile the sources again: about a quarter of the command's CPU."""
+    command = [sys.executable, "-m", "compileall", "-q", str(REPO / "rollouts"), str(REPO / "plugin")]
+    subprocess.run(command, check=True, capture_output=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cluster", type=Path, help="directory of a running `rollouts cluster up --dir` cluster")
@@ -106,6 +114,7 @@ def main() -> int:
 
         target = f"app-{options.count // 2:04d}"
         base = ["--kubeconfig", str(cluster.kubeconfig), "-n", namespace]
+        compile_sources()
         time_command([*base, "version", "--short"], 1)  # warm the file cache
         get_times = time_command([*base, "get", "rollout", target], options.runs)
         version_times = time_command(["version", "--short"], options.runs)

@@ -160,10 +160,33 @@ def test_lint_accepts_argo_examples(name: str) -> None:
 
 
 @needs_examples
-def test_lint_warns_about_unsupported_features_without_failing() -> None:
+def test_lint_accepts_weighted_experiment_templates() -> None:
     result = invoke("lint", "-f", str(EXAMPLES / "traffic-routing-experiment-step" / "istio-host-split-experiment-step.yaml"))
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_lint_warns_about_unsupported_features_without_failing(tmp_path: Path) -> None:
+    manifest = tmp_path / "rollout.yaml"
+    manifest.write_text(UNSUPPORTED)
+    result = invoke("lint", "-f", str(manifest))
     assert result.exit_code == 0
-    assert result.stdout.startswith("warning: Rollout/istio-host-split: spec.strategy.canary.steps[1].experiment.")
+    assert result.stdout.startswith("warning: Rollout/threshold: spec.strategy.canary.replicaProgressThreshold: ")
+
+
+UNSUPPORTED = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: threshold}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+  strategy:
+    canary:
+      replicaProgressThreshold: {type: Percent, value: 90}
+      steps: [{setWeight: 10}]
+"""
 
 
 BAD = """\
@@ -205,8 +228,8 @@ def test_lint_reports_every_problem_by_object(tmp_path: Path) -> None:
         "Rollout/broken: spec.replicaz: unknown field",
         "Rollout/broken: spec.strategy.canary.steps[1].pause.forever: unknown field",
         "Rollout/broken: spec.strategy.canary.steps[0].setWeight: must be between 0 and 100, got 120",
-        "Rollout/broken: spec.strategy.canary.steps[2]: a step must set exactly one of setWeight, pause, analysis, experiment, "
-        "setCanaryScale, setHeaderRoute, setMirrorRoute",
+        "Rollout/broken: spec.strategy.canary.steps[2]: a step must set one of setWeight, pause, analysis, experiment, "
+        "setCanaryScale, setHeaderRoute, setMirrorRoute, and at most one of setWeight, pause, analysis, experiment",
         lines[4],
     ]
     assert lines[4].startswith("AnalysisTemplate/no-metrics: spec.metrics"), lines

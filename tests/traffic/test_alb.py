@@ -4,11 +4,13 @@ stickiness, header routes (action, conditions, use-annotation path), the managed
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from traffic_helpers import Cluster, header, rollout, split
 
+from rollouts.plan.actions import AdditionalDestination
 from rollouts.traffic import registry
 from rollouts.traffic.alb import INGRESSES, MANAGED_ANNOTATION
 from rollouts.traffic.router import ObjectKey, RoutingError
@@ -136,3 +138,17 @@ def test_errors_name_what_is_wrong(the_ingress: dict[str, Any], step: Any, messa
     router = registry.routers_for(rollout({"alb": {"ingress": "web", "servicePort": 80}}, managed=["beta"]))[0]
     with pytest.raises(RoutingError, match=message):
         router.set_weight({KEY: the_ingress}, split(10, *([step] if step else [])))
+
+
+def test_experiment_templates_get_target_groups_between_canary_and_stable_as_argo_writes_them() -> None:
+    """Argo's TestALBExperimentStep: canary 10, the template 20, stable the rest; gone again after the step."""
+    router = registry.routers_for(rollout({"alb": {"ingress": "web", "servicePort": 80}}))[0]
+    cluster = Cluster({KEY: ingress()})
+    extra = (AdditionalDestination("web-exp-a", "a1", 20), AdditionalDestination("web-exp-b", "b1", 20))
+    cluster.route(router, replace(split(10), stable_weight=50, additional=extra))
+    raw = cluster[KEY]["metadata"]["annotations"][ACTION]
+    groups = [("web-canary", 10), ("web-exp-a", 20), ("web-exp-b", 20), ("web-stable", 50)]
+    expected = ",".join(f'{{"ServiceName":"{s}","ServicePort":"80","Weight":{w}}}' for s, w in groups)
+    assert raw == f'{{"Type":"forward","ForwardConfig":{{"TargetGroups":[{expected}]}}}}'
+    cluster.route(router, split(10))
+    assert annotation(cluster, ACTION) == forward(("web-canary", "80", 10), ("web-stable", "80", 90))

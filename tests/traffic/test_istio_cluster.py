@@ -216,7 +216,32 @@ def test_a_failed_test_operation_rejects_the_whole_patch(cluster: Any, kube: Any
     assert kube.get(resources.VIRTUAL_SERVICES, namespace, "web")["spec"] == reordered["spec"]
 
 
-def test_destination_rule_labels_and_annotation_then_release(cluster: Any, kube: Any, namespace: str) -> None:
+def claiming_rollout() -> dict[str, Any]:
+    """The Rollout "web" that names the DestinationRule, for an instance id no controller runs: a controller in this
+    cluster hands back a rule marked for a Rollout that does not exist or no longer names it."""
+    labels = {"app": "web"}
+    routing = {
+        "istio": {
+            "virtualService": {"name": "web"},
+            "destinationRule": {"name": "web", "canarySubsetName": "canary", "stableSubsetName": "stable"},
+        }
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "web", "labels": {"argo-rollouts.argoproj.io/controller-instance-id": "nobody"}},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "web", "image": "web"}]}},
+            "strategy": {"canary": {"trafficRouting": routing}},
+        },
+    }
+
+
+def test_destination_rule_labels_and_annotation_then_release(
+    cluster: Any, kube: Any, namespace: str, crds: None
+) -> None:
+    kube.create(resources.ROLLOUTS, namespace, claiming_rollout())
     gitops_apply(cluster, namespace, dr_manifest())
     live = kube.get(resources.DESTINATION_RULES, namespace, "web")
 

@@ -92,6 +92,7 @@ def test_managed_routes_from_steps() -> None:
 def test_module_exports() -> None:
     assert sorted(istio.__all__) == sorted(
         [
+            "ExtraDestination",
             "FULL_WEIGHT",
             "HeaderRoute",
             "ManagedHttpRoute",

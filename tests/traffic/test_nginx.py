@@ -76,8 +76,20 @@ def test_the_canary_ingress_is_created_from_the_stable_one_then_follows_the_step
         )
         assert cluster[CANARY]["metadata"]["annotations"][f"{PREFIX}/canary-weight"] == str(weight)
     assert cluster[STABLE] == stable_ingress()  # only read
-    (deleted,) = cluster.release(router)
-    assert deleted.delete and CANARY not in cluster
+    cluster.route(router, split(30))
+    (released,) = cluster.release(router)  # as in Argo, the canary Ingress stays, at weight 0
+    assert not released.delete and cluster[CANARY]["metadata"]["annotations"][f"{PREFIX}/canary-weight"] == "0"
+
+
+def test_release_without_an_update_makes_the_canary_ingress_at_weight_0_as_argo_does() -> None:
+    """Argo's SMI-ingress e2e test finds the canary Ingress at weight 0 after the first deploy and each promotion."""
+    router = registry.routers_for(rollout({"nginx": {"stableIngress": "web"}}))[0]
+    cluster = Cluster({STABLE: stable_ingress()})
+    (created,) = cluster.release(router)
+    assert created.event == ("CreatingCanaryIngress", "Creating canary ingress `web-web-canary` with weight `0`")
+    assert cluster[CANARY]["metadata"]["annotations"][f"{PREFIX}/canary"] == "true"
+    assert cluster[CANARY]["metadata"]["annotations"][f"{PREFIX}/canary-weight"] == "0"
+    assert Cluster().release(router) == [], "no stable Ingress: nothing to copy"
 
 
 def test_several_stable_ingresses_and_a_weight_total() -> None:

@@ -116,8 +116,8 @@ def test_nginx_canary_ingress_is_created_owned_patched_and_released(cluster: Any
     )
     assert [reason for reason, _ in notes] == ["CreatingCanaryIngress", "PatchingCanaryIngress"]
     assert managers(kube.get(INGRESSES, namespace, "web")) == {USER}  # the stable Ingress is only read
-    adapter(kube, rollout).release(rollout, split(0), notes)
-    assert [item["metadata"]["name"] for item in kube.list(INGRESSES, namespace)[0]] == ["web"]
+    adapter(kube, rollout).release(rollout, split(0), notes)  # as in Argo, the canary Ingress stays at weight 0
+    assert [item["metadata"]["name"] for item in kube.list(INGRESSES, namespace)[0]] == ["web", "web-web-canary"]
 
 
 def test_alb_action_annotations_and_header_route_path(cluster: Any, kube: Kube, namespace: str) -> None:
@@ -180,8 +180,9 @@ def test_smi_traffic_split_with_istio_on_the_same_rollout(cluster: Any, kube: Ku
         "TrafficSplitModified",
         "TrafficSplit `web` modified",
     ) in notes
-    adapter(kube, rollout).release(rollout, split(0), notes)
-    assert kube.list(resource(smi.TRAFFIC_SPLITS), namespace)[0] == []
+    adapter(kube, rollout).release(rollout, split(0), notes)  # as in Argo, the TrafficSplit stays, all on stable
+    (kept,) = kube.list(resource(smi.TRAFFIC_SPLITS), namespace)[0]
+    assert kept["spec"]["backends"] == [{"service": "web-canary", "weight": 0}, {"service": "web-stable", "weight": 100}]
 
 
 def test_gateway_api_http_route_weights_and_header_rule(cluster: Any, kube: Kube, namespace: str) -> None:

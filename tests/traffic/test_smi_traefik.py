@@ -3,11 +3,13 @@ create or adopt, release."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from traffic_helpers import UID, Cluster, rollout, split
 
+from rollouts.plan.actions import AdditionalDestination
 from rollouts.traffic import registry
 from rollouts.traffic.router import ObjectKey, RoutingError
 from rollouts.traffic.smi import TRAFFIC_SPLITS
@@ -35,8 +37,18 @@ def test_smi_creates_the_traffic_split_owned_by_the_rollout_then_follows_the_ste
         (modified,) = cluster.route(router, split(weight))
         assert modified.event == ("TrafficSplitModified", "TrafficSplit `web` modified")
         assert cluster[SPLIT_KEY]["spec"]["backends"] == backends(weight, 100 - weight)
-    (deleted,) = cluster.release(router)
-    assert deleted.delete and SPLIT_KEY not in cluster
+    cluster.route(router, split(30))
+    (released,) = cluster.release(router)  # as in Argo, the TrafficSplit stays, everything on stable
+    assert not released.delete and cluster[SPLIT_KEY]["spec"]["backends"] == backends(0, 100)
+
+
+def test_smi_release_without_an_update_creates_the_traffic_split_on_stable_as_argo_does() -> None:
+    """Argo's SMI e2e tests read the TrafficSplit right after the first deploy."""
+    router = registry.routers_for(rollout({"smi": {}}))[0]
+    cluster = Cluster()
+    (created,) = cluster.release(router)
+    assert created.event == ("TrafficSplitCreated", "TrafficSplit `web` created")
+    assert cluster[SPLIT_KEY]["spec"] == {"service": "web-stable", "backends": backends(0, 100)}
 
 
 def test_smi_root_service_and_name_come_from_the_config() -> None:
@@ -98,3 +110,18 @@ def test_traefik_names_the_missing_service() -> None:
         RoutingError, match='TraefikService "shop/web-weighted" has no backend for Service "web-canary"'
     ):
         router.set_weight({TRAEFIK_KEY: service}, split(10))
+
+
+def test_smi_experiment_templates_are_backends_between_canary_and_stable() -> None:
+    """Argo's TestSMIExperimentStep: canary 5, the template 5, stable 90; two backends again after the step."""
+    router = registry.routers_for(rollout({"smi": {}}))[0]
+    cluster = Cluster()
+    cluster.route(router, split(5))
+    cluster.route(router, replace(split(5), stable_weight=90, additional=(AdditionalDestination("web-exp", "e1", 5),)))
+    assert cluster[SPLIT_KEY]["spec"]["backends"] == [
+        {"service": "web-canary", "weight": 5},
+        {"service": "web-exp", "weight": 5},
+        {"service": "web-stable", "weight": 90},
+    ]
+    cluster.route(router, split(5))
+    assert cluster[SPLIT_KEY]["spec"]["backends"] == backends(5, 95)

@@ -164,6 +164,6 @@ class CanaryStep(KubeModel):
 
     @property
     def kinds(self) -> list[str]:
-        """Wire names of the step kinds that are set (exactly one in a valid step)."""
+        """Wire names of the step kinds that are set (see `validation.canary.STEP_MESSAGE` for what may combine)."""
         data = self.to_dict()
         return [kind for kind in STEP_KINDS if kind in data]

@@ -27,9 +27,11 @@ from rollouts.api.validation.strategy import (
 )
 
 STEP_MESSAGE = (
-    "a step must set exactly one of setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, "
-    "setMirrorRoute"
+    "a step must set one of setWeight, pause, analysis, experiment, setCanaryScale, setHeaderRoute, "
+    "setMirrorRoute, and at most one of setWeight, pause, analysis, experiment"
 )
+# As in Argo, setCanaryScale, setHeaderRoute and setMirrorRoute may share a step with each other and with one of these.
+EXCLUSIVE_STEP_KINDS = frozenset({"setWeight", "pause", "analysis", "experiment"})
 PATH = "spec.strategy.canary"
 
 
@@ -173,7 +175,8 @@ def _string_match(errors: Errors, path: str, match: StringMatch | None) -> None:
 
 
 def _step(errors: Errors, path: str, canary: CanaryStrategy, step: CanaryStep) -> None:
-    if len(step.kinds) != 1:
+    kinds = step.kinds
+    if not kinds or len(EXCLUSIVE_STEP_KINDS.intersection(kinds)) > 1:
         errors.invalid(path, STEP_MESSAGE)
     max_weight = canary.effective_max_traffic_weight
     if step.set_weight is not None and not 0 <= step.set_weight <= max_weight:

@@ -10,11 +10,6 @@ from rollouts.api.validation.analysis import check_args, check_dry_run_and_reten
 from rollouts.api.validation.errors import Errors, duplicates
 from rollouts.api.validation.pods import check_pod_template, check_selector
 
-EXPERIMENT_WEIGHT_UNSUPPORTED = (
-    "traffic weights for experiment templates are not supported yet; remove weight (the template's pods then get "
-    "no share of the routed traffic)"
-)
-
 
 def _experiment_analyses(errors: Errors, path: str, analyses: list[ExperimentAnalysis] | None, owner: str) -> None:
     if not analyses:
@@ -61,8 +56,7 @@ def check_experiment_step(errors: Errors, path: str, canary: CanaryStrategy, ste
                 )
             elif not 0 <= template.weight <= 100:
                 errors.invalid(f"{where}.weight", f"must be between 0 and 100, got {template.weight}")
-            else:
-                errors.unsupported(f"{where}.weight", EXPERIMENT_WEIGHT_UNSUPPORTED)
+            # Which traffic routers carry a template's weight is the routers' to say (rollouts.traffic.registry).
     errors.duration(f"{path}.duration", step.duration, positive=True)
     errors.non_negative(f"{path}.scaleDownDelaySeconds", step.scale_down_delay_seconds)
     _experiment_analyses(errors, f"{path}.analyses", step.analyses, owner="rollout")

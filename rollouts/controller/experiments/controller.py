@@ -16,6 +16,7 @@ from typing import Any
 from rollouts import api
 from rollouts.api import AnalysisTemplate, ClusterAnalysisTemplate, Experiment
 from rollouts.api.labels import EXPERIMENT_TEMPLATE_ANNOTATION, HASH_LABEL, INSTANCE_ID_LABEL
+from rollouts.api.tolerant import tolerate
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -116,7 +117,7 @@ class ExperimentController:
         if raw is None or (raw.get("metadata") or {}).get("deletionTimestamp"):
             return None  # deleted: what it owns goes with it by garbage collection
         log = logging.LoggerAdapter(_log, {"experiment": str(key)})
-        parsed = api.parse_experiment(raw)
+        parsed = api.parse_experiment(tolerate(raw)[0])  # a pod template Go cannot decode is read as Argo reads it
         now = self.clock.now()
         previous = dict(raw.get("status") or {})
         if isinstance(parsed, list):
@@ -151,7 +152,7 @@ class ExperimentController:
             # A miss ends the Experiment in Error for good: confirm it with the API, the template's watch may lag.
             if found is None and store is not None:
                 found = self._read_template(template, "" if cluster else namespace)
-            parsed = api.parse(found, check=False) if found is not None else None
+            parsed = api.parse(tolerate(found)[0], check=False) if found is not None else None
             return parsed if isinstance(parsed, AnalysisTemplate | ClusterAnalysisTemplate) else None
 
         def run_named(run: str) -> Mapping[str, Any] | None:

@@ -103,6 +103,8 @@ def _follow(
     terminating: bool,
 ) -> None:
     run = observed.runs.get(str(entry["analysisRun"]))
+    if run is None and entry.get("phase") == "Pending" and not entry.get("message"):
+        return  # created a moment ago and not in the cache yet: its watch event brings it (and a reconcile)
     if run is None:
         entry["phase"] = "Error"
         entry["message"] = f'analysisrun.argoproj.io "{entry["analysisRun"]}" not found'

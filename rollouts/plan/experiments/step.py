@@ -15,7 +15,7 @@ from typing import Any
 from rollouts.api import CanaryStatus, CanaryStep, PauseCondition, RolloutExperimentStep, RolloutExperimentTemplate
 from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION
 from rollouts.plan import collisions, runs
-from rollouts.plan.actions import CreateExperiment, EventNote, TerminateExperiment
+from rollouts.plan.actions import AdditionalDestination, CreateExperiment, EventNote, TerminateExperiment
 from rollouts.plan.decision import Decision
 from rollouts.plan.experiments.view import ExperimentView
 from rollouts.plan.observed import Observed, ReplicaSet
@@ -96,14 +96,46 @@ def current_name(observed: Observed, step_list: Sequence[CanaryStep], index: int
     return None
 
 
-def cancel_others(decision: Decision, observed: Observed, keep: str | None) -> None:
-    """Terminate every running Experiment of the Rollout but the current step's (named `keep`, or `keep-N`)."""
+def later_names(observed: Observed, step_list: Sequence[CanaryStep], index: int, new: ReplicaSet) -> tuple[str, ...]:
+    """The Experiments this revision's later experiment steps would create. One exists only when a reconcile went on
+    to that step and was cut short before its status write: the step adopts it when it gets there again."""
+    later = range(index + 1, len(step_list))
+    return tuple(experiment_name(observed, new, at) for at in later if step_list[at].experiment is not None)
+
+
+def cancel_others(decision: Decision, observed: Observed, keep: str | None, later: Sequence[str] = ()) -> None:
+    """Terminate every running Experiment of the Rollout but the current step's (named `keep`, or `keep-N`) and
+    those of later steps (`later`)."""
     for experiment in observed.experiments:
-        ours = keep is not None and of_step(experiment.name, keep)  # recorded, or one to adopt
+        ours = any(of_step(experiment.name, base) for base in (keep, *later) if base is not None)  # or to adopt
         if not ours and not experiment.terminating and not experiment.finished:
             decision.actions.append(TerminateExperiment(experiment.name))
     if keep is None and decision.status.canary is not None and decision.status.canary.current_experiment:
         _record(decision, None)
+
+
+def weighted_destinations(
+    decision: Decision, observed: Observed, step_list: Sequence[CanaryStep], index: int
+) -> tuple[AdditionalDestination, ...]:
+    """The traffic shares of the current experiment's weighted templates, as Argo gives them: the last experiment
+    step at or before ``index`` names the weights, and only while the Experiment the status records is Running
+    (its templates' Services and pod hashes come from its status). () otherwise, so the shares go away when the
+    step ends, the Experiment finishes, or the update is aborted or fully promoted."""
+    if index >= len(step_list):
+        return ()
+    step = next((s.experiment for s in reversed(step_list[: index + 1]) if s.experiment is not None), None)
+    name = decision.status.canary.current_experiment if decision.status.canary else None
+    if step is None or not name:
+        return ()
+    current = next((ex for ex in observed.experiments if ex.name == name), None)
+    if current is None or current.phase != "Running" or current.terminating:
+        return ()
+    weights = {template.name: template.weight for template in step.templates if template.weight is not None}
+    return tuple(
+        AdditionalDestination(template.service_name, template.pod_template_hash, weights[template.name])
+        for template in current.templates
+        if template.name in weights and template.service_name
+    )
 
 
 def running(observed: Observed, name: str) -> ExperimentView | None:

@@ -8,9 +8,12 @@ Why JSON Patch and not a whole-object update: a GitOps tool (Argo CD, Flux) owns
 route arrays makes the tool see drift and write them back, and the two fight (Argo Rollouts issue 3854). So we write
 only the fields this controller owns:
 
-* the ``weight`` of the canary and stable destinations in the routes the Rollout names;
+* the ``weight`` of the canary and stable destinations in the routes the Rollout names, and during a weighted
+  experiment step one destination per experiment template (its Service), removed afterwards: as in Argo, a
+  weighted route holds only these destinations;
 * the managed HTTP routes (``trafficRouting.managedRoutes``: header and mirror routes) at the top of ``spec.http``;
-* the ``rollouts-pod-template-hash`` label of the canary and stable DestinationRule subsets, and the
+* the ``rollouts-pod-template-hash`` label of the canary and stable DestinationRule subsets (and the subsets of
+  a weighted experiment step's templates, named after their Services, added and removed with them), and the
   ``argo-rollouts.argoproj.io/managed-by-rollouts`` annotation.
 
 Every operation that addresses an array element by index comes after a ``test`` of what identifies that element
@@ -32,6 +35,7 @@ Words used throughout:
 from rollouts.traffic.istio.destination_rule import destination_rule_ops, release_destination_rule_ops
 from rollouts.traffic.istio.model import (
     FULL_WEIGHT,
+    ExtraDestination,
     HeaderRoute,
     ManagedHttpRoute,
     ManagedRoutes,
@@ -44,6 +48,7 @@ from rollouts.traffic.istio.virtual_service import validate_references, virtual_
 
 __all__ = [
     "FULL_WEIGHT",
+    "ExtraDestination",
     "HeaderRoute",
     "ManagedHttpRoute",
     "ManagedRoutes",

@@ -11,6 +11,7 @@ from rollouts.traffic.router import RoutingError
 
 __all__ = [
     "FULL_WEIGHT",
+    "ExtraDestination",
     "HeaderRoute",
     "ManagedHttpRoute",
     "ManagedRoutes",
@@ -87,25 +88,50 @@ class SplitKeys:
 
 
 @dataclass(frozen=True)
-class WeightSplit:
-    """The weights to set: ``canary_weight`` on the canary destination, ``stable_weight`` on the stable one.
+class ExtraDestination:
+    """An experiment template's destination in a weighted route: its Service (``host``) and weight.
 
-    They add up to 100 (`FULL_WEIGHT`); ``WeightSplit.of(10, keys)`` is canary 10 / stable 90.
+    Argo's rule: the destination is ``{"destination": {"host": <Service>}, "weight": w}``, without a subset, in
+    host and subset split alike; a route's destination whose host is the Service (or an FQDN of it) is this one.
+    """
+
+    host: str
+    weight: int
+
+    def matches(self, destination: Mapping[str, Any]) -> bool:
+        host = str(destination.get("host") or "")
+        return host == self.host or host.startswith(f"{self.host}.")
+
+
+@dataclass(frozen=True)
+class WeightSplit:
+    """The weights to set: ``canary_weight`` on the canary destination, ``stable_weight`` on the stable one, and
+    each of ``additional`` (experiment templates during an experiment step) on its own destination.
+
+    They add up to 100 (`FULL_WEIGHT`), unless the canary and the experiments alone ask for more, when stable gets
+    0 (Istio refuses negative weights); ``WeightSplit.of(10, keys)`` is canary 10 / stable 90.
     """
 
     canary_weight: int
     stable_weight: int
     keys: SplitKeys
+    additional: tuple[ExtraDestination, ...] = ()
 
     def __post_init__(self) -> None:
-        if not 0 <= self.canary_weight <= FULL_WEIGHT or self.canary_weight + self.stable_weight != FULL_WEIGHT:
-            weights = f"canary {self.canary_weight}, stable {self.stable_weight}"
-            raise ValueError(f"weights must be 0..{FULL_WEIGHT} and add up to {FULL_WEIGHT}: {weights}")
+        weights = [self.canary_weight, self.stable_weight, *(extra.weight for extra in self.additional)]
+        total = sum(weights)
+        if not all(0 <= weight <= FULL_WEIGHT for weight in weights) or not (
+            total == FULL_WEIGHT or (self.stable_weight == 0 and total > FULL_WEIGHT)
+        ):
+            described = f"canary {self.canary_weight}, stable {self.stable_weight}"
+            described += "".join(f", {extra.host} {extra.weight}" for extra in self.additional)
+            raise ValueError(f"weights must be 0..{FULL_WEIGHT} and add up to {FULL_WEIGHT}: {described}")
 
     @classmethod
-    def of(cls, canary_weight: int, keys: SplitKeys) -> WeightSplit:
-        """Canary gets ``canary_weight``, stable gets the rest."""
-        return cls(canary_weight=canary_weight, stable_weight=FULL_WEIGHT - canary_weight, keys=keys)
+    def of(cls, canary_weight: int, keys: SplitKeys, additional: tuple[ExtraDestination, ...] = ()) -> WeightSplit:
+        """Canary gets ``canary_weight``, each extra destination its weight, stable the rest (at least 0)."""
+        rest = FULL_WEIGHT - canary_weight - sum(extra.weight for extra in additional)
+        return cls(canary_weight=canary_weight, stable_weight=max(0, rest), keys=keys, additional=additional)
 
 
 @dataclass(frozen=True)

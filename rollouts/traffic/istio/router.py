@@ -9,6 +9,7 @@ from rollouts.api import IstioTrafficRouting, IstioVirtualService
 from rollouts.plan.actions import TrafficSplit
 from rollouts.traffic.istio.destination_rule import destination_rule_ops
 from rollouts.traffic.istio.model import (
+    ExtraDestination,
     HeaderRoute,
     ManagedHttpRoute,
     ManagedRoutes,
@@ -83,12 +84,14 @@ class IstioRouter:
 
     def set_weight(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         edits = self._label_subsets(objects, split)
-        weights = WeightSplit.of(split.canary_weight, self.keys())  # Istio weights are out of 100
+        extras = tuple(ExtraDestination(d.service_name, d.weight) for d in split.additional)
+        weights = WeightSplit.of(split.canary_weight, self.keys(), extras)  # Istio weights are out of 100
         managed = self._managed(split)
         for ref, key in self._virtual_services():
             current = require(objects, key, f"{self.field}.virtualService.name")
             ops = virtual_service_ops(current, ref=ref, split=weights, managed=managed)
             message = f"Traffic weight updated to canary {weights.canary_weight}, stable {weights.stable_weight}"
+            message += "".join(f", {extra.host} {extra.weight}" for extra in extras)
             edits += [Edit(key, tuple(ops), event=("TrafficWeightUpdated", message))] if ops else []
         return edits
 
@@ -98,7 +101,9 @@ class IstioRouter:
     def release(self, objects: Objects, split: TrafficSplit) -> list[Edit]:
         """Everything to stable and managed routes gone; the VirtualServices and DestinationRule stay (they are the
         user's), with the subsets still labelled for the hashes in ``split``."""
-        return self.set_weight(objects, replace(split, canary_weight=0, header_routes=(), mirror_routes=()))
+        return self.set_weight(
+            objects, replace(split, canary_weight=0, header_routes=(), mirror_routes=(), additional=())
+        )
 
     def _managed(self, split: TrafficSplit) -> ManagedRoutes | None:
         names = self.rollout.managed_routes
@@ -120,6 +125,7 @@ class IstioRouter:
             canary_hash=split.canary_hash,
             stable_hash=split.stable_hash,
             rollout_name=self.rollout.name,
+            additional=[(d.service_name, d.pod_template_hash) for d in split.additional if d.pod_template_hash],
         )
         message = f"DestinationRule {rule.name} subsets: canary {split.canary_hash}, stable {split.stable_hash}"
         return [Edit(key, tuple(ops), event=("UpdatedDestinationRule", message))] if ops else []

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rollouts.api.rollout import IstioVirtualService, TCPRoute, TLSRoute
-from rollouts.traffic.istio.model import ManagedRoutes, RoutingError, SplitKeys, WeightSplit
+from rollouts.traffic.istio.model import ExtraDestination, ManagedRoutes, RoutingError, SplitKeys, WeightSplit
 from rollouts.traffic.patch import Operation, name_of, test
 
 
@@ -178,20 +178,69 @@ def _split_indexes(entries: list[Mapping[str, Any]], keys: SplitKeys) -> tuple[i
 
 
 def _weight_ops(route: _Route, split: WeightSplit, keys: SplitKeys) -> list[Operation]:
-    """Set the canary and stable weights of one route, each after a test of its destination."""
+    """Set the weights of one route, each after a test of its destination: canary and stable, the experiment
+    destinations of ``split.additional`` (added at the end when missing), and, as in Argo, remove every other
+    destination (a finished experiment's)."""
     entries = route.entries
-    canary, stable = _split_indexes(entries, keys)
     operations: list[Operation] = []
-    for index, weight in sorted(((canary, split.canary_weight), (stable, split.stable_weight))):
+    removed: list[int] = []
+    for index, weight in enumerate(_entry_weights(entries, split, keys)):
         entry = entries[index]
-        if "weight" in entry and entry["weight"] == weight:
-            continue
         entry_path = f"{route.path}/route/{index}"
-        operations += [
-            test(f"{entry_path}/destination", entry.get("destination")),
-            {"op": "replace" if "weight" in entry else "add", "path": f"{entry_path}/weight", "value": weight},
-        ]
+        if weight is None:
+            removed.append(index)
+        elif "weight" not in entry or entry["weight"] != weight:
+            operations += [
+                test(f"{entry_path}/destination", entry.get("destination")),
+                {"op": "replace" if "weight" in entry else "add", "path": f"{entry_path}/weight", "value": weight},
+            ]
+    for index in reversed(removed):
+        entry_path = f"{route.path}/route/{index}"
+        operations += [test(f"{entry_path}/destination", entries[index].get("destination"))]
+        operations += [{"op": "remove", "path": entry_path}]
+    for extra in _missing_extras(entries, split):
+        operations.append({"op": "add", "path": f"{route.path}/route/-", "value": _extra_entry(extra)})
     return _identity_tests(route.path, route.body) + operations if operations else []
+
+
+def _entry_weights(entries: list[Mapping[str, Any]], split: WeightSplit, keys: SplitKeys) -> list[int | None]:
+    """The weight each entry of a route should have; None for an entry to remove."""
+    weights: list[int | None] = []
+    placed: set[str] = set()
+    for entry in entries:
+        destination = entry.get("destination") or {}
+        role = keys.role(destination)
+        extra = next((extra for extra in split.additional if extra.matches(destination)), None)
+        if role is not None:
+            weights.append(split.canary_weight if role == "canary" else split.stable_weight)
+        elif extra is not None and extra.host not in placed:
+            weights.append(extra.weight)
+            placed.add(extra.host)
+        else:
+            weights.append(None)
+    return weights
+
+
+def _missing_extras(entries: list[Mapping[str, Any]], split: WeightSplit) -> list[ExtraDestination]:
+    return [
+        extra
+        for extra in split.additional
+        if not any(extra.matches(entry.get("destination") or {}) for entry in entries)
+    ]
+
+
+def _extra_entry(extra: ExtraDestination) -> dict[str, Any]:
+    return {"destination": {"host": extra.host}, "weight": extra.weight}
+
+
+def _desired_entries(entries: list[Mapping[str, Any]], split: WeightSplit, keys: SplitKeys) -> list[dict[str, Any]]:
+    """The route's entries as `_weight_ops` leaves them (copied): what a mirror route carries."""
+    desired = [
+        {**copy.deepcopy(dict(entry)), "weight": weight}
+        for entry, weight in zip(entries, _entry_weights(entries, split, keys), strict=True)
+        if weight is not None
+    ]
+    return desired + [_extra_entry(extra) for extra in _missing_extras(entries, split)]
 
 
 def _managed_route_bodies(
@@ -206,16 +255,11 @@ def _managed_route_bodies(
         reason = "need an HTTP route to copy the canary destination from"
         raise RoutingError(f'VirtualService "{name_of(vs)}": managed routes {wanted} {reason}')
     entries = primary.entries
-    canary, stable = _split_indexes(entries, keys)
-    weights = {canary: split.canary_weight, stable: split.stable_weight}
+    canary, _ = _split_indexes(entries, keys)
     bodies = {}
     for route in managed.desired:
-        weighted = [
-            {**copy.deepcopy(dict(entry)), **({"weight": weights[i]} if i in weights else {})}
-            for i, entry in enumerate(entries)
-        ]
         bodies[route.name] = route.istio_route(
-            weighted=weighted, canary=copy.deepcopy(dict(entries[canary]["destination"]))
+            weighted=_desired_entries(entries, split, keys), canary=copy.deepcopy(dict(entries[canary]["destination"]))
         )
     return bodies
 

@@ -1,0 +1,25 @@
+"""The plugin's start-up loads only what its commands need: every `kubectl rollouts ...` pays for its imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loaded_after(statement: str, *modules: str) -> list[str]:
+    probe = f"import sys; {statement}; print(','.join(m for m in {modules!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    return [name for name in out.split(",") if name]
+
+
+def test_the_plugin_starts_without_the_scheduler_of_promotion_windows() -> None:
+    # apscheduler (with asyncio) cost about a tenth of a second of every command; only windows' parsing needs it.
+    assert loaded_after("import plugin.cli", "apscheduler", "asyncio") == []
+
+
+def test_parsing_promotion_windows_loads_the_scheduler_when_it_is_needed() -> None:
+    statement = (
+        "from rollouts.api.windows import parse, PROMOTION_WINDOWS_ANNOTATION as A; "
+        "parse({A: '{allow: [{schedule: \"0 9 * * 1-5\", duration: 8h}]}'})"
+    )
+    assert loaded_after(statement, "apscheduler") == ["apscheduler"]
