@@ -131,3 +131,14 @@ def reasons(plan: Any) -> list[str]:
 
 def updating(**strategy: Any) -> dict[str, Any]:
     return a_rollout(template=YELLOW, status=stable_status(currentPodHash=YELLOW_HASH), **strategy)
+
+
+def observe_both(rollout: dict[str, Any], *, active: str, preview: str) -> Observed:
+    """The Rollout mid-update: the old (blue, 1) and the new (yellow, 2) ReplicaSets, Services on the given hashes."""
+    return observe(
+        rollout,
+        a_replica_set(BLUE_HASH, 1),
+        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
+        active=active,
+        preview=preview,
+    )

@@ -11,7 +11,7 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
-from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_replica_set, a_rollout, observe, stable_status
+from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_rollout, observe_both, stable_status
 
 from rollouts import api
 from rollouts.api.gotext import format_time
@@ -45,13 +45,7 @@ def _post_run(phase: str) -> AnalysisRunView:
 def _switched(status: dict[str, Any], *runs: AnalysisRunView) -> Observed:
     """Active already on the new ReplicaSet, stable still the old one: post-promotion analysis decides."""
     rollout = a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False, postPromotionAnalysis=POST)
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=YELLOW_HASH,
-        preview=YELLOW_HASH,
-    )
+    observed = observe_both(rollout, active=YELLOW_HASH, preview=YELLOW_HASH)
     return dataclasses.replace(observed, analysis_runs=runs, templates={(False, "sleep-job"): TEMPLATE})
 
 
@@ -89,13 +83,7 @@ def test_auto_promotion_clears_the_controller_pause_with_its_pause_condition() -
     pause = [{"reason": "BlueGreenPause", "startTime": format_time(NOW)}]
     status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, pauseConditions=pause)
     rollout = a_rollout(template=YELLOW, status=status, autoPromotionSeconds=10, postPromotionAnalysis=POST)
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=BLUE_HASH,
-        preview=YELLOW_HASH,
-    )
+    observed = observe_both(rollout, active=BLUE_HASH, preview=YELLOW_HASH)
     observed = dataclasses.replace(observed, templates={(False, "sleep-job"): TEMPLATE})
     plan = decide(observed=observed, now=NOW + timedelta(seconds=10))
     assert plan.status.blue_green is not None and plan.status.blue_green.scale_up_preview_check_point
@@ -106,12 +94,6 @@ def test_a_pause_still_waiting_for_a_promote_keeps_the_controller_pause() -> Non
     pause = [{"reason": "BlueGreenPause", "startTime": format_time(NOW)}]
     status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, pauseConditions=pause)
     rollout = a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False)
-    observed = observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=BLUE_HASH,
-        preview=YELLOW_HASH,
-    )
+    observed = observe_both(rollout, active=BLUE_HASH, preview=YELLOW_HASH)
     plan = decide(observed=observed, now=NOW + timedelta(seconds=10))
     assert plan.status.controller_pause is True and plan.status.phase == "Paused"
