@@ -124,9 +124,7 @@ class RolloutController:
         metrics.watch_queue("rollouts", self.queue.stats)
         metrics.watch_rollouts(self.rollouts.store.list)
         self.recorder = EventRecorder(kube, clock.now, on_event=metrics.on_event)
-        self.executor = Executor(
-            kube, self.recorder, self.rollouts.store, self.replica_sets.store, self.services.store, lookup=self._lookup
-        )
+        self.executor = self._executor()
         self.workers = Controller("rollouts", self.queue, self.reconcile, workers=settings.rollout_threads, clock=clock)
         self.service_workers = Controller(
             "services", self.service_queue, self.reconcile_service, workers=2, clock=clock
@@ -273,6 +271,16 @@ class RolloutController:
         return OptionalInformers(
             name, served=served, make=make, on_change=on_change, interval=interval, clock=self.clock
         )
+
+    def _executor(self) -> Executor:
+        stores = (self.rollouts.store, self.replica_sets.store, self.services.store)
+        return Executor(self.kube, self.recorder, *stores, lookup=self._lookup, remember=self._remember)
+
+    def _remember(self, resource: Resource, written: Mapping[str, Any]) -> None:
+        routed = self.routed
+        store = routed.stores.get(resource) if routed is not None else None
+        if store is not None:
+            store.write_back(dict(written))
 
     def _lookup(self, resource: Resource, namespace: str, name: str) -> Mapping[str, Any] | None:
         routed = self.routed

@@ -15,6 +15,7 @@ from typing import Any
 
 from rollouts.api import Rollout, RolloutStatus
 from rollouts.controller.routing import Lookup, ServiceSelector, router_for
+from rollouts.controller.routing.adapter import Remember
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.events import EventRecorder
@@ -94,6 +95,8 @@ class Executor:
     services: Store
     lookup: Lookup = lambda _resource, _namespace, _name: None
     """Reads routed objects (VirtualServices, DestinationRules) from a cache, when there is one."""
+    remember: Remember | None = None
+    """Keeps a routed object we wrote in that cache (a chained decision in the same reconcile reads it)."""
     on_status_write: Callable[[], None] | None = None
 
     def carry_out(self, key: ObjectKey, raw: Mapping[str, Any], plan_of: PlanOf) -> Plan:
@@ -259,7 +262,11 @@ class Executor:
         note = target.note(self.recorder)
         try:
             router = router_for(
-                target.model, kube=self.kube, lookup=self.lookup, stable_ping_pong=action.split.stable_ping_pong
+                target.model,
+                kube=self.kube,
+                lookup=self.lookup,
+                stable_ping_pong=action.split.stable_ping_pong,
+                remember=self.remember,
             )
             if action.release:
                 router.release(target.model, action.split, note)

@@ -52,7 +52,10 @@ def test_weights_follow_the_steps_and_completion_releases(
     promote(kube, namespace, view.name)
     wait_until(lambda: view.weight(kube, namespace) == 60, what="60% at setWeight 60")
     wait_for_phase(kube, namespace, view.name, "Healthy", timeout=30)
-    assert all_on_stable(view, kube, namespace), "released on completion: no canary weight, no header route"
+    assert all_on_stable(view, kube, namespace), (
+        f"released on completion: no canary weight, no header route; got weight {view.weight(kube, namespace)}, "
+        f"header route {view.header_route(kube, namespace)}, status {rollout(kube, namespace, view.name)['status'].get('canary')}"
+    )
 
 
 @pytest.mark.parametrize("view", VIEWS)

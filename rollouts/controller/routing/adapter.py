@@ -29,6 +29,8 @@ Lookup = Callable[[Resource, str, str], Mapping[str, Any] | None]
 Note = Callable[[str, str], None]
 """Record an event on the Rollout: (reason, message)."""
 Translate = Callable[[TrafficRouter, Objects], list[Edit]]
+Remember = Callable[[Resource, Mapping[str, Any]], None]
+"""Keep what our own write returned in the cache, so the next decision in the same reconcile reads it."""
 
 MAX_WRITE_BYTES = 512 * 1024
 """No single routing write is larger than this (an object's annotations alone may hold 256 KiB)."""
@@ -49,6 +51,7 @@ class RouterAdapter:
     kube: Kube
     lookup: Lookup
     routers: Sequence[TrafficRouter]
+    remember: Remember | None = None
 
     def route(self, rollout: Rollout | None, split: TrafficSplit, note: Note) -> None:
         """Make every router send ``split``; idempotent, writes only what differs. ``rollout`` is unused (kept for
@@ -100,9 +103,9 @@ class RouterAdapter:
             if edit.delete:
                 self.kube.delete(kind, key.namespace, key.name, propagation="Background")
             elif edit.create is not None:
-                self.kube.create(kind, key.namespace, dict(edit.create))
+                self._remember(kind, self.kube.create(kind, key.namespace, dict(edit.create)))
             elif edit.ops:
-                self.kube.patch(kind, key.namespace, key.name, list(edit.ops), kind="json")
+                self._remember(kind, self.kube.patch(kind, key.namespace, key.name, list(edit.ops), kind="json"))
             else:
                 return
         except errors.NotFound:
@@ -118,8 +121,19 @@ class RouterAdapter:
         if edit.event is not None:
             note(*edit.event)
 
+    def _remember(self, kind: Resource, written: Mapping[str, Any]) -> None:
+        if self.remember is not None:
+            self.remember(kind, written)
 
-def router_for(rollout: Rollout, *, kube: Kube, lookup: Lookup, stable_ping_pong: str | None = None) -> RouterAdapter:
+
+def router_for(
+    rollout: Rollout,
+    *,
+    kube: Kube,
+    lookup: Lookup,
+    stable_ping_pong: str | None = None,
+    remember: Remember | None = None,
+) -> RouterAdapter:
     """The adapter for the routers a Rollout's trafficRouting names; `UnsupportedRouter` for one we lack.
     ``stable_ping_pong``: the ping-pong role the split is for (default: the recorded one)."""
-    return RouterAdapter(kube, lookup, routers_for(rollout, stable_ping_pong))
+    return RouterAdapter(kube, lookup, routers_for(rollout, stable_ping_pong), remember)
