@@ -86,6 +86,12 @@ def _unchanged(raw: Mapping[str, Any], fresh: Mapping[str, Any] | None) -> bool:
     return (fresh.get("metadata") or {}).get("generation") == generation and fresh.get("status") == raw.get("status")
 
 
+def _advances(previous: Plan, plan: Plan) -> bool:
+    """Whether `plan` moves the Rollout on to a later step than `previous` left it at."""
+    before, after = previous.status.current_step_index, plan.status.current_step_index
+    return before is not None and after is not None and after > before
+
+
 @dataclass
 class Executor:
     kube: Kube
@@ -102,15 +108,22 @@ class Executor:
     def carry_out(self, key: ObjectKey, raw: Mapping[str, Any], plan_of: PlanOf) -> Plan:
         """Decide (`plan_of`) and act on the Rollout `raw`; while a plan asks to go on at once (requeue_after 0),
         decide again on the caches our writes updated and the status about to be written, at most CHAINED_ROUNDS
-        times. Then write the status once, for what did happen, and raise the error that stopped an action."""
+        times and never into a new step index. Then write the status once, for what did happen, and raise the error
+        that stopped an action."""
         written = raw.get("status") or {}
-        current = raw
+        current, previous = raw, None
         for _ in range(CHAINED_ROUNDS):
             plan, model = plan_of(current)
+            if previous is not None and _advances(previous, plan):
+                # Every step a Rollout reaches is written, as Argo's are (clients wait for step indexes): this
+                # one is taken by the next reconcile, at once (the previous plan asked for requeue_after 0).
+                plan, failure = previous, None
+                break
             failure = self.act(plan, current, model)
             fresh = self.rollouts.get(key)
             if failure is not None or model is None or plan.requeue_after != 0 or not _unchanged(raw, fresh):
                 break
+            previous = plan
             assert fresh is not None
             held = merge_patch(written, plan.status.to_dict(), removable=KNOWN_STATUS_KEYS)
             current = {**fresh, "status": apply_merge_patch(written, held)}

@@ -88,12 +88,13 @@ def canary_objects() -> list[tuple[resources.Resource, dict]]:
     return [*services, (resources.VIRTUAL_SERVICES, vs), (resources.ROLLOUTS, rollout)]
 
 
-def test_a_canary_scales_for_its_next_step_before_the_status_write_of_the_last(
+def test_a_canary_scales_its_new_replica_set_at_once_and_writes_every_step(
     kube: Kube, controller, namespace: str
 ) -> None:
-    """A plan that asks to go on at once (a new ReplicaSet created, a step done) is followed in the same reconcile,
-    on the caches our writes updated: the new ReplicaSet's first scale-up comes before the update's first status
-    write, and the scale for the 60% step before the status that says the 20% step is done."""
+    """A plan that asks to go on at once (a new ReplicaSet created) is followed in the same reconcile, on the caches
+    our writes updated: the new ReplicaSet's first scale-up comes before the update's first status write. A chain
+    never runs past a new step index: every step the Rollout reaches is written, as Argo's are (Argo's APISIX e2e
+    test waits for step 2 of 4)."""
     for resource, body in canary_objects():
         kube.create(resource, namespace, body)
     wait_for_phase(kube, namespace, CANARY, "Healthy")
@@ -117,6 +118,4 @@ def test_a_canary_scales_for_its_next_step_before_the_status_write_of_the_last(
     ]
     first_scale = min(version for version, replicas in sizes if replicas)
     assert first_scale < statuses[0][0], "scaled up before the update's first status write"
-    step_one = min(version for version, status in statuses if status.get("currentStepIndex") == 1)
-    step_two_size = max(replicas for version, replicas in sizes if version < step_one)
-    assert step_two_size == 3, "scaled for the 60% step (3 of 5) before the status said the 20% step was done"
+    assert {status.get("currentStepIndex") for _, status in statuses} >= {0, 1, 2}, "each step index written"
