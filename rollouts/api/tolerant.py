@@ -70,11 +70,6 @@ def tolerate(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
     return ({**raw, "spec": kept}, problem) if problem is not None else (raw, None)
 
 
-def tolerate_rollout(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
-    """`tolerate` for a Rollout."""
-    return tolerate(raw)
-
-
 def _keep(value: Any, path: str, shown: str, rules: Rules) -> tuple[Any, str | None]:
     """What Go decodes of ``value`` at ``path`` (list indices as ``[]``; ``shown`` is the path with indices), and
     where and why it stopped, if it did."""

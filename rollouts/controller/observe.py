@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rollouts import api
-from rollouts.api.tolerant import tolerate, tolerate_rollout
+from rollouts.api.tolerant import tolerate
 from rollouts.api.validation import check_rollout
 from rollouts.controller.routing.adapter import resource
 from rollouts.kube import resources
@@ -123,7 +123,7 @@ def observe(raw: Mapping[str, Any], caches: Caches) -> Observed | list[str]:
 
     A pod template value Go cannot decode (``memory: invalid``) is read leniently, as Argo does: the spec is what
     Go's JSON decoder keeps of it (`rollouts.api.tolerant`), with a warning in the log."""
-    tolerated, malformed = tolerate_rollout(raw)
+    tolerated, malformed = tolerate(raw)
     if malformed is not None:
         meta = raw.get("metadata") or {}
         _log.warning("malformed rollout %s/%s: %s", meta.get("namespace", ""), meta.get("name", ""), malformed)
@@ -174,7 +174,7 @@ def malformed_rewrite(raw: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str
     Argo's first full Update of such a Rollout (defaulting ``spec.replicas``, or recording the revision annotation)
     sends its decoded copy, so the malformed value is gone from the cluster after the first reconcile; Go clients that
     cannot read the object at all (typed watches) see it again from then on."""
-    tolerated, malformed = tolerate_rollout(raw)
+    tolerated, malformed = tolerate(raw)
     if malformed is None:
         return None
     version = (raw.get("metadata") or {}).get("resourceVersion")

@@ -15,27 +15,16 @@ import pytest
 from local_http import LocalServer, Reply
 from local_prometheus import free_port
 
-from helpers import wait_for_phase, wait_until
+from helpers import INSTANCE_LABEL, instance_rollout, wait_for_phase, wait_until
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 
 pytestmark = pytest.mark.cluster
-INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 
 
 def a_canary(name: str, instance: str, image: str) -> dict[str, Any]:
-    labels = {"app": name}
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance}},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": image}]}},
-            "strategy": {"canary": {"steps": [{"setWeight": 50}, {"pause": {"duration": 1}}]}},
-        },
-    }
+    strategy = {"canary": {"steps": [{"setWeight": 50}, {"pause": {"duration": 1}}]}}
+    return instance_rollout(name, instance, strategy, image=image)
 
 
 def healthz_answers(port: int) -> bool:

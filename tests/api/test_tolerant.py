@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rollouts.api.tolerant import tolerate, tolerate_rollout
+from rollouts.api.tolerant import tolerate
 from rollouts.api.validation import check_rollout, parse_experiment
 
 BAD = {"requests": {"memory": "invalid"}}
@@ -40,14 +40,14 @@ def test_a_valid_rollout_is_read_as_it_is() -> None:
     raw = rollout(
         {"containers": [container(resources={"requests": {"cpu": 0.001, "memory": " 1Gi "}, "limits": {"x": None}})]}
     )
-    assert tolerate_rollout(raw) == (raw, None)
+    assert tolerate(raw) == (raw, None)
 
 
 def test_argo_e2e_malformed_rollout_loses_its_requests_and_becomes_valid() -> None:
     """Argo's expectedfailures/malformed-rollout.yaml: the Rollout goes Healthy with no memory request."""
     raw = rollout({"containers": [container(resources={"requests": {"memory": "invalid"}})]})
     assert check_rollout(raw)[1]  # strict reading refuses it
-    tolerated, problem = tolerate_rollout(raw)
+    tolerated, problem = tolerate(raw)
     assert problem == 'spec.template.spec.containers[0].resources.requests.memory: invalid quantity "invalid"'
     assert tolerated["spec"]["template"]["spec"]["containers"] == [container(resources={"requests": {}})]
     assert tolerated["spec"]["strategy"] == {"canary": {}}
@@ -68,7 +68,7 @@ def test_reading_stops_at_the_bad_value_in_sorted_key_order() -> None:
         workloadRef={"kind": "Deployment", "name": "d"},
         replicas=3,
     )
-    tolerated, problem = tolerate_rollout(raw)
+    tolerated, problem = tolerate(raw)
     assert problem is not None and problem.startswith("spec.template.spec.containers[0].resources.requests.memory:")
     resources = {"limits": {"cpu": "2"}, "requests": {"cpu": "1"}}
     assert tolerated["spec"]["template"]["spec"] == {"containers": [container(resources=resources)]}
@@ -98,7 +98,7 @@ def test_reading_stops_at_the_bad_value_in_sorted_key_order() -> None:
     ],
 )
 def test_other_values_go_refuses(template_spec: dict[str, Any], kept: dict[str, Any], where: str) -> None:
-    tolerated, problem = tolerate_rollout(rollout(template_spec))
+    tolerated, problem = tolerate(rollout(template_spec))
     assert problem is not None and problem.startswith(f"spec.template.spec.{where}: ")
     assert tolerated["spec"]["template"]["spec"] == kept
 
@@ -106,7 +106,7 @@ def test_other_values_go_refuses(template_spec: dict[str, Any], kept: dict[str, 
 def test_a_malformed_template_timestamp() -> None:
     raw = rollout({"containers": [container()]})
     raw["spec"]["template"]["metadata"]["creationTimestamp"] = "yesterday"
-    tolerated, problem = tolerate_rollout(raw)
+    tolerated, problem = tolerate(raw)
     assert problem is not None and problem.startswith("spec.template.metadata.creationTimestamp: ")
     assert tolerated["spec"]["template"] == {"metadata": {}}
 
