@@ -51,12 +51,17 @@ def owed(
     annotations, labels = metadata.get("annotations") or {}, metadata.get("labels") or {}
     found: list[Delivery] = []
     problems: list[str] = []
+    # A Rollout's Events share a handful of reasons: each reason's trigger and destinations are worked out once.
+    targets_of: dict[str, tuple[str, list[Destination]]] = {}
     for occurrence in occurrences:
         if (now - occurrence.at).total_seconds() > WINDOW_SECONDS:
             continue
-        trigger = trigger_for(occurrence.reason)
-        targets = destinations(trigger, annotations, labels, config)
-        if not targets or trigger not in config.triggers:
+        if occurrence.reason not in targets_of:
+            named = trigger_for(occurrence.reason)
+            subscribed = destinations(named, annotations, labels, config) if named in config.triggers else []
+            targets_of[occurrence.reason] = (named, subscribed)
+        trigger, targets = targets_of[occurrence.reason]
+        if not targets:
             continue
         chosen, failed = templates_to_send(trigger, config.triggers[trigger], {"rollout": rollout})
         problems += failed

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
+from rollouts.kube.events import COMPONENT
 from rollouts.kube.informers import SharedInformers
 from rollouts.kube.resources import Resource
 from rollouts.machinery.clock import Clock
@@ -33,7 +34,6 @@ from rollouts.notify.state import read_state, state_patch, updated_state
 
 _log = logging.getLogger("rollouts.notify")
 CONFIG_MAPS = Resource("", "v1", "configmaps", "ConfigMap")
-EVENT_SOURCE = "rollouts-controller"
 MAX_ATTEMPTS = 5
 ROLLOUT_INDEX = "rollout"
 
@@ -88,7 +88,7 @@ class Notifier:
         self.config_map = informer(CONFIG_MAPS, field_selector=f"metadata.name={CONFIG_MAP}", **config)
         self.secret = informer(resources.SECRETS, field_selector=f"metadata.name={SECRET}", **config)
         self.events = informer(
-            resources.EVENTS, field_selector=f"source={EVENT_SOURCE}", indexers={ROLLOUT_INDEX: involved_key}
+            resources.EVENTS, field_selector=f"source={COMPONENT}", indexers={ROLLOUT_INDEX: involved_key}
         )
         self.rollouts = informer(resources.ROLLOUTS, label_selector=rollout_selector)
         self.runs = informer(
@@ -174,9 +174,12 @@ class Notifier:
         rollout = self.rollouts.store.get(key)
         if rollout is None:
             return None
+        config = self.config()
+        if not config.triggers:
+            return None  # no trigger is configured: no Event of this Rollout can be owed to anyone
         now = self.clock.now()
         state = read_state(rollout)
-        owed, problems = plan.owed(self.occurrences(key), rollout, self.config(), state, now)
+        owed, problems = plan.owed(self.occurrences(key), rollout, config, state, now)
         for problem in problems:
             _log.warning("notifications for %s: %s", key, problem)
         retry = 0
