@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from plugin import phases, raw
-from plugin.raw import HASH_LABEL, REVISION_ANNOTATION
-from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION
+from rollouts.api.labels import HASH_LABEL, OVERRIDE_WINDOW_ANNOTATION, REVISION_ANNOTATION
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 

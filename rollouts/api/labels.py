@@ -5,15 +5,20 @@ from Argo's by a character.
 """
 
 __all__ = [
+    "API_VERSION",
     "DESIRED_REPLICAS_ANNOTATION",
     "EPHEMERAL_METADATA_ANNOTATION",
+    "EXPERIMENT_NAME_ANNOTATION",
     "EXPERIMENT_TEMPLATE_ANNOTATION",
+    "GROUP",
     "HASH_LABEL",
     "INSTANCE_ID_LABEL",
     "JOB_NAMESPACE_KEY",
     "JOB_NAME_KEY",
     "MANAGED_BY_ANNOTATION",
     "METRIC_NAME_ANNOTATION",
+    "OVERRIDE_WINDOW_ANNOTATION",
+    "PROMOTION_WINDOWS_ANNOTATION",
     "REVISION_ANNOTATION",
     "REVISION_HISTORY_ANNOTATION",
     "RUN_NAMESPACE_ANNOTATION",
@@ -22,8 +27,15 @@ __all__ = [
     "RUN_UID_LABEL",
     "SCALE_DOWN_DEADLINE_ANNOTATION",
     "STEP_INDEX_LABEL",
+    "VERSION",
     "WORKLOAD_GENERATION_ANNOTATION",
 ]
+
+# --- the API group of every Argo kind -----------------------------------------------------------------------------------
+
+GROUP = "argoproj.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
 
 # --- ReplicaSets, pods and the objects that select them -------------------------------------------------------------
 
@@ -48,8 +60,18 @@ MANAGED_BY_ANNOTATION = "argo-rollouts.argoproj.io/managed-by-rollouts"
 """Name of the Rollout that manages a Service, VirtualService or DestinationRule."""
 INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 """The `--instance-id` of the controller that handles an object."""
+EXPERIMENT_NAME_ANNOTATION = "experiment.argoproj.io/name"
+"""Name of the Experiment that owns a ReplicaSet or an AnalysisRun."""
 EXPERIMENT_TEMPLATE_ANNOTATION = "experiment.argoproj.io/template-name"
 """Template name of an Experiment's ReplicaSet."""
+
+# --- promotion windows (our own: Argo's CRD has no field for them) ---------------------------------------------------
+
+PROMOTION_WINDOWS_ANNOTATION = "rollouts.argoproj.io/promotion-windows"
+"""When a Rollout may shift traffic (rollouts.api.windows reads it)."""
+OVERRIDE_WINDOW_ANNOTATION = "rollouts.argoproj.io/promotion-window-override"
+"""Set by `kubectl rollouts promote --override-window` to "<pod hash>/<step index or promote>@<the hold's
+startTime>": that one hold goes through (the annotation stays; a later hold of the same step has another time)."""
 
 # --- AnalysisRuns and their Jobs ------------------------------------------------------------------------------------
 

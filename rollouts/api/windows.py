@@ -24,14 +24,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from rollouts.api.gotext import parse_go_duration
+from rollouts.api.labels import PROMOTION_WINDOWS_ANNOTATION
 
 if TYPE_CHECKING:  # apscheduler (and asyncio through it) loads only when a Rollout has windows: ~0.1 s off the
     from apscheduler.triggers.cron import CronTrigger  # plugin's start-up, which only needs the annotation names
 
-PROMOTION_WINDOWS_ANNOTATION = "rollouts.argoproj.io/promotion-windows"
-OVERRIDE_WINDOW_ANNOTATION = "rollouts.argoproj.io/promotion-window-override"
-"""Set by `kubectl rollouts promote --override-window` to "<pod hash>/<step index or promote>@<the hold's
-startTime>": that one hold goes through (the annotation stays; a later hold of the same step has another time)."""
 
 _MAX_TEXT = 16 * 1024
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")

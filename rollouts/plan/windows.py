@@ -12,14 +12,8 @@ from datetime import datetime, timedelta
 
 from rollouts.api import PauseCondition
 from rollouts.api.gotext import format_duration, format_time
-from rollouts.api.windows import (
-    OVERRIDE_WINDOW_ANNOTATION,
-    PROMOTION_WINDOWS_ANNOTATION,
-    PromotionWindows,
-    Window,
-    WindowError,
-    parse,
-)
+from rollouts.api.labels import OVERRIDE_WINDOW_ANNOTATION, PROMOTION_WINDOWS_ANNOTATION
+from rollouts.api.windows import PromotionWindows, Window, WindowError, parse
 from rollouts.plan.actions import EventNote
 from rollouts.plan.decision import Decision
 from rollouts.plan.observed import Observed

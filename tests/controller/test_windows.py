@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from helpers import apply, replica_sets, rollout, wait_for_phase, wait_until
 from plugin.cli import cli
 from plugin.context import CliContext
-from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION
+from rollouts.api.labels import PROMOTION_WINDOWS_ANNOTATION
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from rollouts import api
-from rollouts.api.windows import PROMOTION_WINDOWS_ANNOTATION, WindowError, parse
+from rollouts.api.labels import PROMOTION_WINDOWS_ANNOTATION
+from rollouts.api.windows import WindowError, parse
 from rollouts.plan.windows import verdict
 
 

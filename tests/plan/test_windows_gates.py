@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_canary_decide import NEW_HASH, NOW, a_canary, observe, targets, updating
 
-from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION, PROMOTION_WINDOWS_ANNOTATION
+from rollouts.api.labels import OVERRIDE_WINDOW_ANNOTATION, PROMOTION_WINDOWS_ANNOTATION
 from rollouts.plan.decide import decide
 
 # NOW is 2026-01-01 12:00 UTC.

@@ -9,7 +9,7 @@ import pytest
 
 from plugin import intents
 from plugin.intents import Change, Target
-from rollouts.api.windows import OVERRIDE_WINDOW_ANNOTATION
+from rollouts.api.labels import OVERRIDE_WINDOW_ANNOTATION
 
 HELD = [{"reason": "PromotionWindow", "startTime": "2026-01-01T11:00:00Z"}]
 
