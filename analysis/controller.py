@@ -23,10 +23,10 @@ from analysis import decide
 from analysis.conditions import BoundedJudge, Judge, judged
 from analysis.metrics import AnalysisRunMetrics
 from analysis.providers import base
-from analysis.providers.job import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION, RUN_UID_LABEL
 from analysis.providers.registry import Providers, UnsupportedProvider
 from rollouts.api import AnalysisRunStatus, Measurement
 from rollouts.api.gotext import format_time, parse_time
+from rollouts.api.labels import RUN_NAME_ANNOTATION, RUN_NAMESPACE_ANNOTATION, RUN_UID_LABEL
 from rollouts.api.tolerant import tolerate
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-GROUP = "argoproj.io"
+from rollouts.api.labels import GROUP
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from plugin import raw
 from plugin.raw import Obj
+from rollouts.api.labels import WORKLOAD_GENERATION_ANNOTATION
 from rollouts.plan.replicas import approximate_weight
 
-WORKLOAD_GENERATION_ANNOTATION = "rollout.argoproj.io/workload-generation"
 DONE_PHASES = ("Healthy", "Degraded")
 """Phases after which a rollout needs a person or a new revision to move again."""
 

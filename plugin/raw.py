@@ -11,12 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from plugin import durations
+from rollouts.api.labels import REVISION_ANNOTATION
 
 Obj = Mapping[str, Any]
 """An object as the API returns it (read-only)."""
-
-HASH_LABEL = "rollouts-pod-template-hash"
-REVISION_ANNOTATION = "rollout.argoproj.io/revision"
 
 
 def meta(obj: Obj) -> Obj:

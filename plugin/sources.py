@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugin.raw import HASH_LABEL
+from rollouts.api.labels import HASH_LABEL
 from rollouts.kube import resources
 from rollouts.kube.client import Kube
 from rollouts.kube.resources import Resource

@@ -19,10 +19,7 @@ from datetime import datetime
 from plugin import durations, icons, phases, raw
 from plugin.pods import PodView, pod_view, replicaset_health
 from plugin.raw import Obj
-from rollouts.api.labels import SCALE_DOWN_DEADLINE_ANNOTATION
-
-EXPERIMENT_TEMPLATE_ANNOTATION = "experiment.argoproj.io/template-name"
-JOB_NAME_KEY = "job-name"
+from rollouts.api.labels import EXPERIMENT_TEMPLATE_ANNOTATION, HASH_LABEL, JOB_NAME_KEY, SCALE_DOWN_DEADLINE_ANNOTATION
 
 
 @dataclass(frozen=True)
@@ -251,7 +248,7 @@ def _canary_available(replicasets: Sequence[ReplicaSetView]) -> int:
 
 
 def _replicaset_tags(rollout: Obj, rs: Obj) -> tuple[str, ...]:
-    pod_hash = (raw.meta(rs).get("labels") or {}).get(raw.HASH_LABEL) or ""
+    pod_hash = (raw.meta(rs).get("labels") or {}).get(HASH_LABEL) or ""
     status = raw.status(rollout)
     tags: list[str] = []
     canary = raw.canary(rollout)

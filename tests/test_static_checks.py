@@ -8,6 +8,7 @@ Each check runs the real tool on the real tree; a new error fails the test with 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,31 @@ def test_no_function_over_60_lines(path: Path) -> None:
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == [], f"{path.relative_to(REPO)}: {long}; split into named steps"
+
+
+KEY_LIKE = re.compile(r"^[\w.-]*[./][\w./-]*$|^[a-z]+(-[a-z]+)+$")
+"""A label or annotation key, an API group, an environment-free name such as `job-name`: text other tools read too."""
+SAME_TEXT_OTHER_MEANING = {"rollouts-controller"}
+"""Values that name different things which happen to be spelled alike (our field manager; our Events' source)."""
+
+
+def module_constants(path: Path) -> list[tuple[str, str]]:
+    """(value, NAME) of each module-level `NAME = "key-like text"` in the file."""
+    found = []
+    for node in ast.parse(path.read_text(), str(path)).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        value = node.value if isinstance(node, ast.Assign) else None
+        if isinstance(target, ast.Name) and target.id.isupper() and isinstance(value, ast.Constant):
+            if isinstance(value.value, str) and KEY_LIKE.match(value.value):
+                found.append((value.value, target.id))
+    return found
+
+
+def test_each_key_is_defined_once() -> None:
+    # A key spelled in two modules drifts: one copy gets fixed, the other keeps Argo's old spelling.
+    homes: dict[str, list[str]] = {}
+    for path in sources():
+        for value, name in module_constants(path):
+            homes.setdefault(value, []).append(f"{path.relative_to(REPO)}:{name}")
+    twice = {value: where for value, where in homes.items() if len(where) > 1 and value not in SAME_TEXT_OTHER_MEANING}
+    assert twice == {}, f"define each once (rollouts/api/labels.py for keys) and import it: {twice}"

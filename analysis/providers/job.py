@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from analysis.decide.state import METRIC_TERMINATED
 from analysis.providers.base import (
     ERROR,
     FAILED,
@@ -26,18 +27,19 @@ from analysis.providers.base import (
     ProviderError,
     errored,
 )
+from rollouts.api.labels import (
+    JOB_NAME_KEY,
+    JOB_NAMESPACE_KEY,
+    METRIC_NAME_ANNOTATION,
+    RUN_NAME_ANNOTATION,
+    RUN_NAMESPACE_ANNOTATION,
+    RUN_UID_LABEL,
+)
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 
-RUN_UID_LABEL = "analysisrun.argoproj.io/uid"
-RUN_NAME_ANNOTATION = "analysisrun.argoproj.io/name"
-RUN_NAMESPACE_ANNOTATION = "analysisrun.argoproj.io/namespace"
-METRIC_NAME_ANNOTATION = "analysisrun.argoproj.io/metric-name"
-JOB_NAME_KEY = "job-name"  # measurement metadata keys
-JOB_NAMESPACE_KEY = "job-namespace"
 NAMESPACE_ENV = "ARGO_ROLLOUTS_ANALYSIS_JOB_NAMESPACE"
 IMAGE_PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName"})
-TERMINATED = "Metric Terminated"
 MAX_NAME_LENGTH = 63  # the Job controller copies the Job name into a pod label value
 MAX_POLL_DELAY = timedelta(seconds=10)
 MIN_POLL_DELAY = timedelta(seconds=1)
@@ -114,7 +116,7 @@ class JobProvider:
         if verdict is not None:
             return _finish(measurement, verdict[0], verdict[1], ctx.now)
         self._delete(namespace, name)
-        return _finish(measurement, INCONCLUSIVE, TERMINATED, ctx.now)
+        return _finish(measurement, INCONCLUSIVE, METRIC_TERMINATED, ctx.now)
 
     def garbage_collect(self, config: Mapping[str, Any], ctx: MeasureContext, keep: int) -> None:
         """Delete all but the newest `keep` Jobs of this run's metric (other metrics' Jobs are left alone)."""

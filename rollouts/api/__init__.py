@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         WebMetric,
         WebMetricHeader,
     )
-    from rollouts.api.common import API_VERSION, GROUP, VERSION, Condition, KubeModel, ObjectMeta, PodTemplateMetadata
+    from rollouts.api.common import Condition, KubeModel, ObjectMeta, PodTemplateMetadata
     from rollouts.api.experiment import (
         Experiment,
         ExperimentAnalysis,
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         TemplateStatus,
     )
     from rollouts.api.gotext import format_time, parse_duration, parse_time
+    from rollouts.api.labels import API_VERSION, GROUP, VERSION
     from rollouts.api.quantity import parse_quantity
     from rollouts.api.rollout import (
         STEP_KINDS,
@@ -150,9 +151,9 @@ _HOMES: dict[str, tuple[str, str | None]] = {
     "ValueFrom": ("rollouts.api.analysis", "ValueFrom"),
     "WebMetric": ("rollouts.api.analysis", "WebMetric"),
     "WebMetricHeader": ("rollouts.api.analysis", "WebMetricHeader"),
-    "API_VERSION": ("rollouts.api.common", "API_VERSION"),
-    "GROUP": ("rollouts.api.common", "GROUP"),
-    "VERSION": ("rollouts.api.common", "VERSION"),
+    "API_VERSION": ("rollouts.api.labels", "API_VERSION"),
+    "GROUP": ("rollouts.api.labels", "GROUP"),
+    "VERSION": ("rollouts.api.labels", "VERSION"),
     "Condition": ("rollouts.api.common", "Condition"),
     "KubeModel": ("rollouts.api.common", "KubeModel"),
     "ObjectMeta": ("rollouts.api.common", "ObjectMeta"),

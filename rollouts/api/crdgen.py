@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 
 from rollouts.api.analysis import AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate
-from rollouts.api.common import GROUP, VERSION, KubeModel
+from rollouts.api.common import KubeModel
 from rollouts.api.experiment import Experiment
+from rollouts.api.labels import GROUP, VERSION
 from rollouts.api.rollout import Rollout
 from rollouts.api.schema import structural
 

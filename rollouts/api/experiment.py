@@ -9,7 +9,8 @@ from pydantic import Field
 
 from rollouts.api import defaults
 from rollouts.api.analysis import AnalysisRunMetadata, Argument, DryRun, MeasurementRetention
-from rollouts.api.common import API_VERSION, Condition, KubeModel, LabelSelector, ObjectMeta, PodTemplateSpec
+from rollouts.api.common import Condition, KubeModel, LabelSelector, ObjectMeta, PodTemplateSpec
+from rollouts.api.labels import API_VERSION
 
 
 class TemplateService(KubeModel):

@@ -29,6 +29,7 @@ from rollouts.plan.references import (
     ANALYSIS_TEMPLATE,
     CLUSTER_ANALYSIS_TEMPLATE,
     DESTINATION_RULE,
+    ISTIO_FIELD,
     References,
     reference_key,
     references,
@@ -43,7 +44,6 @@ HASH_INDEX = "pod-hash"
 MANAGED_BY_INDEX = "managed-by"
 REFERENCES_INDEX = "references"
 """Rollouts by the objects they refer to (`reference_key`s) and by the kinds they refer to (`VirtualService`)."""
-_ISTIO = "spec.strategy.canary.trafficRouting.istio"
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -248,10 +248,10 @@ def _istio_problems(rollout: api.Rollout, refs: References, routed: RoutedObject
     for ref, vs_namespace, name in virtual_service_refs(rollout):
         vs = routed.get(resources.VIRTUAL_SERVICES, vs_namespace, name)
         if vs is None:
-            problems.append(f'{_ISTIO}.virtualService.name: VirtualService "{ref.name}" not found')
+            problems.append(f'{ISTIO_FIELD}.virtualService.name: VirtualService "{ref.name}" not found')
             continue
         found = istio.validate_references(vs, ref, keys, managed_names=managed)
-        problems += [f"{_ISTIO}.virtualService: {problem}" for problem in found]
+        problems += [f"{ISTIO_FIELD}.virtualService: {problem}" for problem in found]
     return problems
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import yaml
 
+from analysis.providers import prometheus as prometheus_provider
 from rollouts.cluster.processes import free_ports
 from rollouts.demo import prometheus
 from rollouts.demo.processes import ProcessError, Processes
 
 START_TIMEOUT = 60.0
-PROMETHEUS_ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 SIMULATED_RATE = 50.0
 """Requests per second through the router's object: at 20 % a canary gets 10 a second, so each 3 s measurement
 judges a few dozen requests rather than a handful."""
@@ -76,7 +76,7 @@ def start(processes: Processes, *, kubeconfig: Path, namespace: str, target: str
             "--healthz-port=0",
             "--no-leader-elect",
         ],
-        env={PROMETHEUS_ADDRESS_ENV: client.url},
+        env={prometheus_provider.ADDRESS_ENV: client.url},
     )
     processes.start(
         "simulator",

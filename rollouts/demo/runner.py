@@ -20,6 +20,7 @@ from typing import Self, TextIO
 from plugin import intents, phases, render, send
 from plugin.sources import RolloutFeed
 from plugin.view import RolloutView
+from rollouts.api.labels import HASH_LABEL
 from rollouts.cluster import build
 from rollouts.cluster.local import ClusterError, LocalCluster
 from rollouts.demo import components, manifests, prometheus, routers, summary, watching
@@ -34,7 +35,6 @@ BAD_IMAGE = "argoproj/rollouts-demo:red-errors-40"
 RATE_WINDOW = "15s"
 """The window of the AnalysisTemplates' rate() queries."""
 TRAFFIC_TIMEOUT = 60.0
-HASH_LABEL = "rollouts-pod-template-hash"
 
 
 def default_dir() -> Path:

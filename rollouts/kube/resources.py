@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from rollouts.api.labels import GROUP, VERSION
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -32,16 +34,13 @@ class Resource:
         return "/".join(parts)
 
 
-ARGO_GROUP = "argoproj.io"
-ARGO_VERSION = "v1alpha1"
-
-ROLLOUTS = Resource(ARGO_GROUP, ARGO_VERSION, "rollouts", "Rollout")
-ANALYSIS_TEMPLATES = Resource(ARGO_GROUP, ARGO_VERSION, "analysistemplates", "AnalysisTemplate")
+ROLLOUTS = Resource(GROUP, VERSION, "rollouts", "Rollout")
+ANALYSIS_TEMPLATES = Resource(GROUP, VERSION, "analysistemplates", "AnalysisTemplate")
 CLUSTER_ANALYSIS_TEMPLATES = Resource(
-    ARGO_GROUP, ARGO_VERSION, "clusteranalysistemplates", "ClusterAnalysisTemplate", namespaced=False
+    GROUP, VERSION, "clusteranalysistemplates", "ClusterAnalysisTemplate", namespaced=False
 )
-ANALYSIS_RUNS = Resource(ARGO_GROUP, ARGO_VERSION, "analysisruns", "AnalysisRun")
-EXPERIMENTS = Resource(ARGO_GROUP, ARGO_VERSION, "experiments", "Experiment")
+ANALYSIS_RUNS = Resource(GROUP, VERSION, "analysisruns", "AnalysisRun")
+EXPERIMENTS = Resource(GROUP, VERSION, "experiments", "Experiment")
 
 PODS = Resource("", "v1", "pods", "Pod")
 SERVICES = Resource("", "v1", "services", "Service")

@@ -21,7 +21,8 @@ SECRET = "Secret"
 WORKLOAD = "Workload"
 """spec.workloadRef (Deployment, ReplicaSet or PodTemplate)."""
 
-_ISTIO = "spec.strategy.canary.trafficRouting.istio"
+ISTIO_FIELD = "spec.strategy.canary.trafficRouting.istio"
+"""Where a Rollout names its Istio objects (error messages say which of them is missing)."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _routing(rollout: Rollout, namespace: str) -> Iterator[Reference]:
         return
     several = bool(istio.virtual_services)
     for index, (_ref, vs_namespace, name) in enumerate(virtual_service_refs(rollout)):
-        field = f"{_ISTIO}.virtualServices[{index}].name" if several else f"{_ISTIO}.virtualService.name"
+        field = f"{ISTIO_FIELD}.virtualServices[{index}].name" if several else f"{ISTIO_FIELD}.virtualService.name"
         yield Reference(VIRTUAL_SERVICE, vs_namespace, name, field)
     if (rule := istio.destination_rule) is not None:
-        yield Reference(DESTINATION_RULE, namespace, rule.name, f"{_ISTIO}.destinationRule.name")
+        yield Reference(DESTINATION_RULE, namespace, rule.name, f"{ISTIO_FIELD}.destinationRule.name")

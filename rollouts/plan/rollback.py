@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from rollouts.api.gotext import parse_time_or_none
+from rollouts.api.labels import EXPERIMENT_NAME_ANNOTATION
 from rollouts.plan.observed import Observed, ReplicaSet
 
-EXPERIMENT_NAME_ANNOTATION = "experiment.argoproj.io/name"
-"""ReplicaSets an Experiment made are no revision of the Rollout: they do not count in the window."""
 PROMOTION_REASON = "Rollback within window"
 SKIP_STEPS_MESSAGE = "Rollback to active ReplicaSets within RollbackWindow"
 
@@ -28,7 +27,7 @@ def within_window(observed: Observed, new: ReplicaSet, stable: ReplicaSet | None
     new_created, stable_created = _created(new), _created(stable)
     if new_created is None or stable_created is None or not new_created < stable_created:
         return False  # not older than stable: a new revision, not a rollback
-    between = [
+    between = [  # an Experiment's ReplicaSets are no revision of the Rollout: they do not count in the window
         rs
         for rs in observed.replica_sets
         if not rs.annotations.get(EXPERIMENT_NAME_ANNOTATION)

@@ -24,12 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from rollouts.controller.routing.adapter import resource
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
 from rollouts.kube.listwatch import ResourceListWatch
 from rollouts.machinery.clock import Clock, RealClock
 from rollouts.machinery.informer import Informer, WatchEvent
 from rollouts.simulator import exporter, routes, traffic
+from rollouts.traffic import apisix, gatewayapi, nginx, smi, traefik
 
 __all__ = ["RESOURCES", "TICK_SECONDS", "OptionalListWatch", "Options", "run", "run_until_signalled"]
 
@@ -41,11 +43,11 @@ SYNC_TIMEOUT_SECONDS = 10.0
 RECHECK_SECONDS = 2.0
 """How often to look again for a kind the API server does not serve (a router's CRDs not installed yet)."""
 ROUTER_RESOURCES = {
-    "http_routes": resources.Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
-    "ingresses": resources.Resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
-    "traffic_splits": resources.Resource("split.smi-spec.io", "v1alpha1", "trafficsplits", "TrafficSplit"),
-    "traefik_services": resources.Resource("traefik.containo.us", "v1alpha1", "traefikservices", "TraefikService"),
-    "apisix_routes": resources.Resource("apisix.apache.org", "v2", "apisixroutes", "ApisixRoute"),
+    "http_routes": resource(gatewayapi.KINDS["http"]),
+    "ingresses": resource(nginx.INGRESSES),
+    "traffic_splits": resource(smi.TRAFFIC_SPLITS),
+    "traefik_services": resource(traefik.TRAEFIK_SERVICES),
+    "apisix_routes": resource(apisix.APISIX_ROUTES),
 }
 """The router kinds besides Istio's, under `routes.KINDS`' keywords (the versions the controller writes)."""
 RESOURCES = {

@@ -20,11 +20,11 @@ from typing import Any
 
 from rollouts.plan.actions import TrafficSplit
 from rollouts.traffic.config import Config
+from rollouts.traffic.nginx import INGRESSES
 from rollouts.traffic.patch import Operation, annotations_ops, test
 from rollouts.traffic.router import (
     Edit,
     ObjectKey,
-    ObjectKind,
     Objects,
     RoutedRollout,
     RoutingError,
@@ -32,7 +32,6 @@ from rollouts.traffic.router import (
     require,
 )
 
-INGRESSES = ObjectKind("networking.k8s.io", "v1", "ingresses", "Ingress")
 FIELD = "spec.strategy.canary.trafficRouting.alb"
 DEFAULT_PREFIX = "alb.ingress.kubernetes.io"
 MANAGED_ANNOTATION = "rollouts.argoproj.io/managed-alb-annotations"

@@ -22,7 +22,7 @@ from analysis import decide
 from analysis.conditions import BoundedJudge
 from analysis.controller import STATUS_KEYS, take_measurement
 from analysis.providers.base import RUNNING, FakeProvider, MeasureContext, Measurement, ProviderError
-from analysis.providers.job import TERMINATED
+from analysis.decide.state import METRIC_TERMINATED as TERMINATED
 from analysis.providers.registry import Providers
 from rollouts.kube.patches import merge_patch
 from rollouts.plan.runspec import args

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from rollouts.api.analysis.inputs import Argument, DryRun, MeasurementRetention
 from rollouts.api.analysis.template import Metric
-from rollouts.api.common import API_VERSION, KubeModel, ObjectMeta
+from rollouts.api.common import KubeModel, ObjectMeta
+from rollouts.api.labels import API_VERSION
 
 
 class AnalysisPhase(StrEnum):

@@ -10,7 +10,8 @@ from pydantic import Field
 from rollouts.api import defaults
 from rollouts.api.analysis.inputs import AnalysisTemplateRef, Argument, DryRun, MeasurementRetention
 from rollouts.api.analysis.providers import MetricProvider
-from rollouts.api.common import API_VERSION, KubeModel, ObjectMeta
+from rollouts.api.common import KubeModel, ObjectMeta
+from rollouts.api.labels import API_VERSION
 from rollouts.api.types import IntOrString, int_value
 
 

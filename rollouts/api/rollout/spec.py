@@ -6,7 +6,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from rollouts.api import defaults
-from rollouts.api.common import API_VERSION, KubeModel, LabelSelector, ObjectMeta, PodTemplateSpec
+from rollouts.api.common import KubeModel, LabelSelector, ObjectMeta, PodTemplateSpec
+from rollouts.api.labels import API_VERSION
 from rollouts.api.rollout.analysis import AnalysisRunStrategy
 from rollouts.api.rollout.status import RolloutStatus
 from rollouts.api.rollout.strategy import RolloutStrategy

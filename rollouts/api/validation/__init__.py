@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from rollouts.api.analysis import AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate
-from rollouts.api.common import API_VERSION, KubeModel
+from rollouts.api.common import KubeModel
 from rollouts.api.experiment import Experiment
+from rollouts.api.labels import API_VERSION
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation.analysis import check_analysis_run, check_analysis_template
 from rollouts.api.validation.canary import STEP_MESSAGE

@@ -15,7 +15,12 @@ from typing import Any
 
 from rollouts import api
 from rollouts.api import AnalysisTemplate, ClusterAnalysisTemplate, Experiment
-from rollouts.api.labels import EXPERIMENT_TEMPLATE_ANNOTATION, HASH_LABEL, INSTANCE_ID_LABEL
+from rollouts.api.labels import (
+    EXPERIMENT_NAME_ANNOTATION,
+    EXPERIMENT_TEMPLATE_ANNOTATION,
+    HASH_LABEL,
+    INSTANCE_ID_LABEL,
+)
 from rollouts.api.tolerant import tolerate
 from rollouts.kube import errors, resources
 from rollouts.kube.client import Kube
@@ -139,9 +144,7 @@ class ExperimentController:
         replica_sets = {}
         for rs in self.replica_sets.store.by_index(_OWNER, uid):
             annotations = rs["metadata"].get("annotations") or {}
-            if annotations.get(plan.manifests.EXPERIMENT_NAME_ANNOTATION) == name and annotations.get(
-                EXPERIMENT_TEMPLATE_ANNOTATION
-            ):
+            if annotations.get(EXPERIMENT_NAME_ANNOTATION) == name and annotations.get(EXPERIMENT_TEMPLATE_ANNOTATION):
                 replica_sets[str(annotations[EXPERIMENT_TEMPLATE_ANNOTATION])] = rs
         services = {str(s["metadata"]["name"]): s for s in self.services.store.by_index(_OWNER, uid)}
         runs = {str(r["metadata"]["name"]): r for r in self.runs.store.by_index(_OWNER, uid)}

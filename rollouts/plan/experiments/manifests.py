@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollouts.api import AnalysisTemplateRef, Argument, Experiment, ExperimentAnalysis, ExperimentTemplate
-from rollouts.api.labels import EXPERIMENT_TEMPLATE_ANNOTATION, HASH_LABEL, INSTANCE_ID_LABEL
+from rollouts.api.labels import (
+    EXPERIMENT_NAME_ANNOTATION,
+    EXPERIMENT_TEMPLATE_ANNOTATION,
+    HASH_LABEL,
+    INSTANCE_ID_LABEL,
+)
 from rollouts.plan.experiments.actions import Raw, TemplateLookup
 from rollouts.plan.hashing import pod_template_hash
 from rollouts.plan.runspec import templates as run_templates
-
-EXPERIMENT_NAME_ANNOTATION = "experiment.argoproj.io/name"
 
 
 def owner(experiment: Raw) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from rollouts.api import IstioTrafficRouting, IstioVirtualService
 from rollouts.plan.actions import TrafficSplit
+from rollouts.plan.references import ISTIO_FIELD
 from rollouts.traffic.istio.destination_rule import destination_rule_ops
 from rollouts.traffic.istio.model import (
     ExtraDestination,
@@ -32,7 +33,6 @@ from rollouts.traffic.router import (
 
 VIRTUAL_SERVICES = ObjectKind("networking.istio.io", "v1alpha3", "virtualservices", "VirtualService")
 DESTINATION_RULES = ObjectKind("networking.istio.io", "v1alpha3", "destinationrules", "DestinationRule")
-FIELD = "spec.strategy.canary.trafficRouting.istio"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class IstioRouter:
 
     rollout: RoutedRollout
     routing: IstioTrafficRouting
-    field: str = FIELD
+    field: str = ISTIO_FIELD
 
     def _virtual_services(self) -> list[tuple[IstioVirtualService, ObjectKey]]:
         routing = self.routing
