@@ -59,13 +59,17 @@ def figures(output: str) -> dict[str, float]:
     return found
 
 
-def measure(tree: Path, only: list[str], workdir: Path) -> dict[str, float]:
+def measure(label: str, tree: Path, only: list[str], workdir: Path, out: Path | None) -> dict[str, float]:
     cluster = LocalCluster(Path(tempfile.mkdtemp(prefix="rollouts-compare-")))
     cluster.up(progress=lambda _line: None, bound_to_parent=True)
     try:
         found: dict[str, float] = {}
         for name in only:
-            found |= figures(run_benchmark(tree, BENCHMARKS[name], cluster.dir, workdir))
+            output = run_benchmark(tree, BENCHMARKS[name], cluster.dir, workdir)
+            if out is not None:  # every line each benchmark printed (request counts, RSS, ...), per tree and round
+                with (out / f"{label.replace(' ', '-')}-{name}.txt").open("a") as log:
+                    log.write(output + "\n")
+            found |= figures(output)
         return found
     finally:
         cluster.down(progress=lambda _line: None)
@@ -77,7 +81,10 @@ def main() -> int:
     parser.add_argument("--against", default="1c26404", help="the older commit (default: README's oldest figures)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="benchmarks to run: controller,canary,get")
+    parser.add_argument("--out", type=Path, help="also keep each benchmark's whole output in this directory")
     args = parser.parse_args()
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
     only = args.only.split(",")
     with tempfile.TemporaryDirectory(prefix="rollouts-older-") as older, tempfile.TemporaryDirectory() as workdir:
         subprocess.run(["git", "worktree", "add", "--detach", "-f", older, args.against], cwd=REPO, check=True)
@@ -89,7 +96,7 @@ def main() -> int:
             for round_number in range(args.rounds):
                 order = list(trees.items()) if round_number % 2 == 0 else list(reversed(trees.items()))
                 for label, tree in order:
-                    found = measure(tree, only, Path(workdir))
+                    found = measure(label, tree, only, Path(workdir), args.out)
                     print(f"round {round_number + 1}, {label}: {found}", flush=True)
                     for name, value in found.items():
                         samples[label].setdefault(name, []).append(value)
