@@ -21,7 +21,9 @@ from rollouts.api.labels import (
     DESIRED_REPLICAS_ANNOTATION,
     HASH_LABEL,
     REVISION_ANNOTATION,
+    RUN_TYPE_LABEL,
     SCALE_DOWN_DEADLINE_ANNOTATION,
+    STEP_INDEX_LABEL,
 )
 from rollouts.plan.collisions import spec_text
 from rollouts.plan.experiments.view import ExperimentView
@@ -145,12 +147,12 @@ class AnalysisRunView:
             (ref for ref in metadata.get("ownerReferences") or [] if ref.get("controller")), {}
         )
         try:
-            step_index: int | None = int(labels["step-index"])
+            step_index: int | None = int(labels[STEP_INDEX_LABEL])
         except (KeyError, ValueError):
             step_index = None
         return cls(
             name=metadata.get("name", ""),
-            kind=labels.get("rollout-type", ""),
+            kind=labels.get(RUN_TYPE_LABEL, ""),
             step_index=step_index,
             pod_hash=labels.get(HASH_LABEL, ""),
             phase=str(status.get("phase") or ""),

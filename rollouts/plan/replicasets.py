@@ -12,6 +12,7 @@ from typing import Any
 from rollouts.api import AntiAffinity, Rollout
 from rollouts.api.gotext import format_time
 from rollouts.api.labels import (
+    API_VERSION,
     DESIRED_REPLICAS_ANNOTATION,
     HASH_LABEL,
     REVISION_ANNOTATION,
@@ -105,7 +106,7 @@ def new_replica_set(observed: Observed, pod_hash: str, *, replicas: int, revisio
             "annotations": annotations,
             "ownerReferences": [
                 {
-                    "apiVersion": "argoproj.io/v1alpha1",
+                    "apiVersion": API_VERSION,
                     "kind": "Rollout",
                     "name": observed.name,
                     "uid": observed.uid,

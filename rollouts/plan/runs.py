@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rollouts.api import AnalysisPhase, Argument, PauseCondition, RolloutAnalysis, RolloutAnalysisRunStatus
-from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
+from rollouts.api.labels import API_VERSION, HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION, STEP_INDEX_LABEL
 from rollouts.api.labels import RUN_TYPE_LABEL as TYPE_LABEL
 from rollouts.plan import collisions, workload
 from rollouts.plan.actions import Action, CreateAnalysisRun, DeleteAnalysisRun, EventNote, TerminateAnalysisRun
@@ -164,7 +164,7 @@ def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, name: str, 
         labels[INSTANCE_ID_LABEL] = instance
     annotations = {**((metadata.annotations or {}) if metadata else {}), REVISION_ANNOTATION: str(new.revision)}
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "AnalysisRun",
         "metadata": {
             "name": name,
@@ -173,7 +173,7 @@ def run_manifest(observed: Observed, slot: Slot, *, new: ReplicaSet, name: str, 
             "annotations": annotations,
             "ownerReferences": [
                 {
-                    "apiVersion": "argoproj.io/v1alpha1",
+                    "apiVersion": API_VERSION,
                     "kind": "Rollout",
                     "name": observed.name,
                     "uid": observed.uid,

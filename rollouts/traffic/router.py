@@ -20,10 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rollouts.api.labels import API_VERSION
 from rollouts.plan.actions import TrafficSplit
 from rollouts.traffic.patch import Operation
-
-ROLLOUT_API_VERSION = "argoproj.io/v1alpha1"
 
 
 class RoutingError(ValueError):
@@ -96,7 +95,7 @@ class RoutedRollout:
 
     def owner_reference(self) -> dict[str, Any]:
         return {
-            "apiVersion": ROLLOUT_API_VERSION,
+            "apiVersion": API_VERSION,
             "kind": "Rollout",
             "name": self.name,
             "uid": self.uid,

@@ -9,6 +9,7 @@ from typing import Any
 
 from rollouts.api import AnalysisTemplateRef, Argument, Experiment, ExperimentAnalysis, ExperimentTemplate
 from rollouts.api.labels import (
+    API_VERSION,
     EXPERIMENT_NAME_ANNOTATION,
     EXPERIMENT_TEMPLATE_ANNOTATION,
     HASH_LABEL,
@@ -22,7 +23,7 @@ from rollouts.plan.runspec import templates as run_templates
 def owner(experiment: Raw) -> dict[str, Any]:
     metadata = experiment["metadata"]
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "Experiment",
         "name": metadata["name"],
         "uid": metadata.get("uid", ""),
@@ -126,7 +127,7 @@ def analysis_run(
     if metadata and metadata.annotations:
         run_metadata["annotations"] = dict(metadata.annotations)
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "AnalysisRun",
         "metadata": run_metadata,
         "spec": spec.to_dict(),

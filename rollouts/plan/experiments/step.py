@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rollouts.api import CanaryStatus, CanaryStep, PauseCondition, RolloutExperimentStep, RolloutExperimentTemplate
-from rollouts.api.labels import HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION
+from rollouts.api.labels import API_VERSION, HASH_LABEL, INSTANCE_ID_LABEL, REVISION_ANNOTATION
 from rollouts.plan import collisions, runs
 from rollouts.plan.actions import AdditionalDestination, CreateExperiment, EventNote, TerminateExperiment
 from rollouts.plan.decision import Decision
@@ -178,7 +178,7 @@ def manifest(
     if (metadata.get("labels") or {}).get(INSTANCE_ID_LABEL):
         labels[INSTANCE_ID_LABEL] = metadata["labels"][INSTANCE_ID_LABEL]
     owner = {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "Rollout",
         "name": observed.name,
         "uid": observed.uid,
@@ -186,7 +186,7 @@ def manifest(
         "blockOwnerDeletion": True,
     }
     return {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "Experiment",
         "metadata": {
             "name": name,
