@@ -29,6 +29,7 @@ from rollouts.controller.observe import (
     malformed_rewrite,
     managed_by_key,
     observe,
+    pod_change_seen,
     pod_hash_key,
     pod_view,
     references_of_raw,
@@ -156,7 +157,7 @@ class RolloutController:
         service = self._on_service
         self.services.add_handler(on_add=service, on_update=lambda _old, new: service(new), on_delete=service)
         pod = self._enqueue_pod_owner
-        self.pods.add_handler(on_add=pod, on_update=lambda _old, new: pod(new), on_delete=pod)
+        self.pods.add_handler(on_add=pod, on_update=self._on_pod_update, on_delete=pod)
         self._wire_referred(self.analysis_templates, "AnalysisTemplate")
         self._wire_referred(self.deployments, WORKLOAD)
         if self.cluster_templates is not None:
@@ -231,6 +232,10 @@ class RolloutController:
                 continue
             if rs := self.replica_sets.store.get(ObjectKey(metadata.get("namespace", ""), str(ref.get("name")))):
                 self._enqueue_owner(rs)
+
+    def _on_pod_update(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        if pod_change_seen(old, new):  # not for the conditions a pod passes on its way to Ready
+            self._enqueue_pod_owner(new)
 
     def _enqueue_owner(self, obj: Mapping[str, Any]) -> None:
         metadata = obj.get("metadata") or {}

@@ -289,6 +289,12 @@ def pod_view(pod: dict[str, Any]) -> dict[str, Any]:
     return {**kept, "status": {"conditions": conditions}} if conditions is not None else kept
 
 
+def pod_change_seen(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether a pod update changes what a plan reads of the pod (`Pod.from_raw`): a pod passes through several
+    conditions on its way to Ready, and each of the others would cost its Rollout a reconcile that decides nothing."""
+    return Pod.from_raw(old) != Pod.from_raw(new)
+
+
 def pod_hash_key(obj: Mapping[str, Any]) -> list[str]:
     """Index function: `<namespace>/<pod-template-hash>` of a pod."""
     metadata = obj.get("metadata") or {}

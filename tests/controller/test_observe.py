@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from rollouts.controller.execute import describe_changes
-from rollouts.controller.observe import AnalysisObjects, Caches, RoutedObjects, observe, rollout_references
+from rollouts.controller.observe import (
+    AnalysisObjects,
+    Caches,
+    RoutedObjects,
+    observe,
+    pod_change_seen,
+    rollout_references,
+)
 from rollouts.kube import resources
 from rollouts.machinery.keys import ObjectKey
 from rollouts.machinery.store import Store
@@ -151,3 +158,25 @@ STORY: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
 @pytest.mark.parametrize(("before", "after", "lines"), [c[1:] for c in STORY], ids=[c[0] for c in STORY])
 def test_describe_changes(before: dict[str, Any], after: dict[str, Any], lines: list[str]) -> None:
     assert describe_changes(before, after) == lines
+
+
+def a_pod(*conditions: tuple[str, str], **metadata: Any) -> dict[str, Any]:
+    meta = {"name": "p", "namespace": "ns", "labels": {"rollouts-pod-template-hash": "h1"}, **metadata}
+    return {"metadata": meta, "status": {"conditions": [{"type": kind, "status": value} for kind, value in conditions]}}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "seen"),
+    [
+        # Scheduling and container start: the plan cannot see them, so they reconcile nothing.
+        (a_pod(), a_pod(("PodScheduled", "True")), False),
+        (a_pod(("PodScheduled", "True")), a_pod(("PodScheduled", "True"), ("ContainersReady", "True")), False),
+        (a_pod(resourceVersion="1"), a_pod(resourceVersion="2", annotations={"note": "x"}), False),
+        # What the plan reads of a pod: readiness, deletion, its hash.
+        (a_pod(("Ready", "False")), a_pod(("Ready", "True")), True),
+        (a_pod(("Ready", "True")), a_pod(("Ready", "True"), deletionTimestamp="2026-12-03T00:00:00Z"), True),
+        (a_pod(), a_pod(labels={"rollouts-pod-template-hash": "h2"}), True),
+    ],
+)
+def test_a_pod_update_matters_only_when_the_plan_sees_it(old: dict[str, Any], new: dict[str, Any], seen: bool) -> None:
+    assert pod_change_seen(old, new) is seen
