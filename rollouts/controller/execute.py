@@ -109,7 +109,11 @@ class Executor:
         """Decide (`plan_of`) and act on the Rollout `raw`; while a plan asks to go on at once (requeue_after 0),
         decide again on the caches our writes updated and the status about to be written, at most CHAINED_ROUNDS
         times and never into a new step index. Then write the status once, for what did happen, and raise the error
-        that stopped an action."""
+        that stopped an action. The Events it records are sent after it, so they never delay its writes."""
+        with self.recorder.held():
+            return self._carry_out(key, raw, plan_of)
+
+    def _carry_out(self, key: ObjectKey, raw: Mapping[str, Any], plan_of: PlanOf) -> Plan:
         written = raw.get("status") or {}
         current, previous = raw, None
         for _ in range(CHAINED_ROUNDS):

@@ -3,16 +3,19 @@
 Events are sent in the background (as client-go's broadcaster does): a reconcile never waits for an Event before its
 next write, such as the ReplicaSet create that a "RolloutUpdated" Event announces. A few sender threads share the
 work; all Events of one object go through the same sender, so they reach the server in the order they were recorded.
+A reconcile holds its Events (`held`) until its writes are done: on a small control plane an Event sent first
+would reach etcd ahead of the write it announces.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,13 +43,35 @@ class EventRecorder:
         self.now = now
         self.on_event = on_event
         self._senders = [_Sender(self._send, index) for index in range(SENDERS)]
+        self._held = threading.local()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Events this thread records inside the block go to the senders when it ends, in order: the writes of a
+        reconcile (the create a "RolloutUpdated" Event announces) do not queue behind its Events at the server."""
+        self._held.events = []
+        try:
+            yield
+        finally:
+            events, self._held.events = self._held.events, None
+            for event in events:
+                self._enqueue(event)
 
     def record(self, obj: Mapping[str, Any], *, reason: str, message: str, type: str = "Normal") -> None:
         event = _event(obj, reason, message, type, self.now())
         if self.on_event is not None:
             self.on_event(obj, reason, type)
+        held: list[dict[str, Any]] | None = getattr(self._held, "events", None)
+        if held is not None:
+            held.append(event)
+        else:
+            self._enqueue(event)
+
+    def _enqueue(self, event: dict[str, Any]) -> None:
         if sum(sender.pending() for sender in self._senders) >= MAX_PENDING:
-            _log.warning("event %s on %s not recorded: %d events wait to be sent", reason, _where(event), MAX_PENDING)
+            _log.warning(
+                "event %s on %s not recorded: %d events wait to be sent", event["reason"], _where(event), MAX_PENDING
+            )
             return
         self._senders[hash(_where(event)) % len(self._senders)].add(event)
 

@@ -47,3 +47,19 @@ def test_recording_returns_before_the_event_is_sent(kube: Kube, namespace: str) 
     )
     ordered = sorted(events, key=lambda event: int(event["metadata"]["resourceVersion"]))
     assert [event["reason"] for event in ordered] == ["Step0", "Step1", "Step2"]
+
+
+def test_events_held_by_a_reconcile_follow_its_writes(kube: Kube, namespace: str) -> None:
+    subject = config_map(kube, namespace)
+    recorder = EventRecorder(kube, lambda: datetime.now(UTC))
+    with recorder.held():
+        recorder.record(subject, reason="Announced", message="m")
+        recorder.record(subject, reason="AnnouncedAgain", message="m")
+        written = kube.patch(CONFIG_MAPS, namespace, "subject", {"data": {"step": "1"}})
+        assert recorder.flush(5)  # nothing handed to the senders yet
+        assert kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=subject")[0] == []
+    assert recorder.flush(10)
+    events = kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=subject")[0]
+    ordered = sorted(events, key=lambda event: int(event["metadata"]["resourceVersion"]))
+    assert [event["reason"] for event in ordered] == ["Announced", "AnnouncedAgain"]
+    assert int(ordered[0]["metadata"]["resourceVersion"]) > int(written["metadata"]["resourceVersion"])
