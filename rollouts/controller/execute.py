@@ -8,7 +8,7 @@ status is still written for what did happen, because a lost status is worse than
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -109,11 +109,7 @@ class Executor:
         """Decide (`plan_of`) and act on the Rollout `raw`; while a plan asks to go on at once (requeue_after 0),
         decide again on the caches our writes updated and the status about to be written, at most CHAINED_ROUNDS
         times and never into a new step index. Then write the status once, for what did happen, and raise the error
-        that stopped an action. The Events it records are sent after it, so they never delay its writes."""
-        with self.recorder.held():
-            return self._carry_out(key, raw, plan_of)
-
-    def _carry_out(self, key: ObjectKey, raw: Mapping[str, Any], plan_of: PlanOf) -> Plan:
+        that stopped an action."""
         written = raw.get("status") or {}
         current, previous = raw, None
         for _ in range(CHAINED_ROUNDS):
@@ -147,18 +143,23 @@ class Executor:
         """Run the plan's actions in order and record its events, without the status write; the error that
         stopped the actions, if one did (the status must still be written for what did happen)."""
         target = _Target(rollout, model)
-        failure: Exception | None = None
-        for note in plan.leading_events:
-            self.recorder.record(rollout, reason=note.reason, message=note.message, type=note.type)
-        for action in plan.actions:
-            try:
-                self._apply(action, target)
-            except (errors.ApiError, NameCollision, TrafficRoutingFailed) as error:
-                failure = error
-                break
+        with self.recorder.held():  # the first write goes out ahead of the Events that announce it
+            for note in plan.leading_events:
+                self.recorder.record(rollout, reason=note.reason, message=note.message, type=note.type)
+            failure = self._apply_all(plan.actions[:1], target)
+        if failure is None:
+            failure = self._apply_all(plan.actions[1:], target)
         for note in plan.events:
             self.recorder.record(rollout, reason=note.reason, message=note.message, type=note.type)
         return failure
+
+    def _apply_all(self, actions: Sequence[Action], target: _Target) -> Exception | None:
+        for action in actions:
+            try:
+                self._apply(action, target)
+            except (errors.ApiError, NameCollision, TrafficRoutingFailed) as error:
+                return error
+        return None
 
     def write_status(self, observed: _Target, desired: Mapping[str, Any]) -> None:
         """Patch the status from what the server holds (`observed.status`) to `desired`; no write when equal."""

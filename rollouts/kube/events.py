@@ -3,8 +3,8 @@
 Events are sent in the background (as client-go's broadcaster does): a reconcile never waits for an Event before its
 next write, such as the ReplicaSet create that a "RolloutUpdated" Event announces. A few sender threads share the
 work; all Events of one object go through the same sender, so they reach the server in the order they were recorded.
-A reconcile holds its Events (`held`) until its writes are done: on a small control plane an Event sent first
-would reach etcd ahead of the write it announces.
+A reconcile holds its Events (`held`) until its first write is out: on a small control plane an Event sent first
+would reach etcd ahead of the write it announces (the ReplicaSet create after "RolloutUpdated").
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class EventRecorder:
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Events this thread records inside the block go to the senders when it ends, in order: the writes of a
-        reconcile (the create a "RolloutUpdated" Event announces) do not queue behind its Events at the server."""
+        """Events this thread records inside the block go to the senders when it ends, in order: a write made
+        inside it does not queue behind them at the server."""
         self._held.events = []
         try:
             yield

@@ -49,7 +49,7 @@ def test_recording_returns_before_the_event_is_sent(kube: Kube, namespace: str) 
     assert [event["reason"] for event in ordered] == ["Step0", "Step1", "Step2"]
 
 
-def test_events_held_by_a_reconcile_follow_its_writes(kube: Kube, namespace: str) -> None:
+def test_events_held_during_a_write_follow_it(kube: Kube, namespace: str) -> None:
     subject = config_map(kube, namespace)
     recorder = EventRecorder(kube, lambda: datetime.now(UTC))
     with recorder.held():
