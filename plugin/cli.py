@@ -7,6 +7,7 @@ output follow Argo Rollouts' `kubectl argo rollouts` plugin, so scripts written 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -16,9 +17,8 @@ from typing import Any
 
 import click
 
-from plugin import completion, durations, experiments, intents, offline, render, sources, view, watch
+from plugin import completion, durations, intents, render, sources, view, watch
 from plugin.context import CliContext, current, kube_options
-from plugin.dashboard.command import dashboard
 from plugin.send import send, send_fresh
 from rollouts.kube import errors, resources
 
@@ -27,14 +27,25 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class AliasedGroup(click.Group):
-    """A group whose commands also answer to short names (`get ro`, `terminate ar`)."""
+    """A group whose commands also answer to short names (`get ro`, `terminate ar`), some of them imported only
+    when used (`lazy`: name → "module:attribute"; every command pays for what start-up imports)."""
 
-    def __init__(self, *args: Any, aliases: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, aliases: dict[str, str] | None = None, lazy: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.aliases = aliases or {}
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+        name = self.aliases.get(cmd_name, cmd_name)
+        if name in self.lazy and name not in self.commands:
+            module, _, attribute = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -55,7 +66,16 @@ class RootGroup(AliasedGroup):
             raise click.ClickException(str(error)) from error
 
 
-@click.group(cls=RootGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(
+    cls=RootGroup,
+    context_settings=CONTEXT_SETTINGS,
+    lazy={
+        "lint": "plugin.offline:lint_command",
+        "version": "plugin.offline:version",
+        "completion": "plugin.offline:completion_command",
+        "dashboard": "plugin.dashboard.command:dashboard",
+    },
+)
 @kube_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -72,7 +92,9 @@ def use_color(no_color: bool) -> bool:
 
 
 @cli.group(
-    cls=AliasedGroup, aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment", "experiments": "experiment"}
+    cls=AliasedGroup,
+    aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment", "experiments": "experiment"},
+    lazy={"experiment": "plugin.experiments:get_experiment"},
 )
 @kube_options
 def get() -> None:
@@ -127,6 +149,7 @@ def get_rollout(
     "list",
     cls=AliasedGroup,
     aliases={"ro": "rollouts", "rollout": "rollouts", "exp": "experiments", "experiment": "experiments"},
+    lazy={"experiments": "plugin.experiments:list_experiments"},
 )
 @kube_options
 def list_() -> None:
@@ -314,6 +337,7 @@ def set_image(name: str, container_image: str) -> None:
 @cli.group(
     cls=AliasedGroup,
     aliases={"ar": "analysisrun", "analysisruns": "analysisrun", "exp": "experiment", "experiments": "experiment"},
+    lazy={"experiment": "plugin.experiments:terminate_experiment_command"},
 )
 @kube_options
 def terminate() -> None:
@@ -328,20 +352,11 @@ def terminate_analysis_run(name: str) -> None:
     _carry_out(intents.terminate_analysis_run(name))
 
 
-get.add_command(experiments.get_experiment)
-list_.add_command(experiments.list_experiments)
-terminate.add_command(experiments.terminate_experiment_command)
-
-
 def _carry_out(intent: intents.Intent) -> None:
     settings = current()
     send(settings.kube, settings.namespace, intent)
     click.echo(intent.message)
 
-
-for offline_command in (offline.lint_command, offline.version, offline.completion_command):
-    cli.add_command(offline_command)
-cli.add_command(dashboard)
 
 # ---- entry point ---------------------------------------------------------------------------------------------
 

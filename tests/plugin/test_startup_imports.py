@@ -28,3 +28,13 @@ def test_parsing_promotion_windows_loads_the_scheduler_when_it_is_needed() -> No
         "parse({A: '{allow: [{schedule: \"0 9 * * 1-5\", duration: 8h}]}'})"
     )
     assert loaded_after(statement, "apscheduler") == ["apscheduler"]
+
+
+def test_commands_other_than_the_one_run_are_imported_when_used() -> None:
+    # The Experiment, lint, version, completion and dashboard commands (and Go duration parsing) cost `get` ~8 ms.
+    lazy = ("plugin.experiments", "plugin.offline", "plugin.lint", "plugin.dashboard.command", "rollouts.api.gotext")
+    assert loaded_after("import plugin.cli", *lazy) == []
+    assert loaded_after("from plugin.cli import cli, get; import click; get.get_command(click.Context(cli), 'exp')", *lazy) == [
+        "plugin.experiments",
+        "rollouts.api.gotext",
+    ]
