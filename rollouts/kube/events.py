@@ -48,7 +48,10 @@ class EventRecorder:
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         """Events this thread records inside the block go to the senders when it ends, in order: a write made
-        inside it does not queue behind them at the server."""
+        inside it does not queue behind them at the server. A block inside another one leaves them to the outer."""
+        if getattr(self._held, "events", None) is not None:
+            yield
+            return
         self._held.events = []
         try:
             yield

@@ -54,7 +54,8 @@ def test_events_held_during_a_write_follow_it(kube: Kube, namespace: str) -> Non
     recorder = EventRecorder(kube, lambda: datetime.now(UTC))
     with recorder.held():
         recorder.record(subject, reason="Announced", message="m")
-        recorder.record(subject, reason="AnnouncedAgain", message="m")
+        with recorder.held():  # an inner block leaves its Events to the outer one
+            recorder.record(subject, reason="AnnouncedAgain", message="m")
         written = kube.patch(CONFIG_MAPS, namespace, "subject", {"data": {"step": "1"}})
         assert recorder.flush(5)  # nothing handed to the senders yet
         assert kube.list(resources.EVENTS, namespace, field_selector="involvedObject.name=subject")[0] == []

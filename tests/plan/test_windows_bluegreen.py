@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_replica_set, a_rollout, observe, stable_status
+from bluegreen_scenes import BLUE_HASH, NOW, YELLOW, YELLOW_HASH, a_rollout, observe_both, stable_status
 from test_windows_gates import HELD, HELD_AT, OPEN_NOW, OPENS_TOMORROW, reasons, with_windows
 
 from rollouts.plan.actions import PointService
@@ -18,13 +18,7 @@ def bluegreen(windows: str, override: str | None = None, **status_extra: Any) ->
     held = {"pauseConditions": HELD} if override else {}
     status = stable_status(currentPodHash=YELLOW_HASH, controllerPause=True, **held, **status_extra)
     rollout = with_windows(a_rollout(template=YELLOW, status=status, autoPromotionEnabled=False), windows, override)
-    return observe(
-        rollout,
-        a_replica_set(BLUE_HASH, 1),
-        a_replica_set(YELLOW_HASH, 2, template=YELLOW),
-        active=BLUE_HASH,
-        preview=YELLOW_HASH,
-    )
+    return observe_both(rollout, active=BLUE_HASH, preview=YELLOW_HASH)
 
 
 @pytest.mark.parametrize(
